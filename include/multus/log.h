@@ -1,0 +1,58 @@
+// Logging: one line per event, `<RFC3339 time> [<level>] <message>`, to stderr and/or a
+// rotating file. Never stdout (it carries the CNI result). Never log tokens or keys.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <fmt/core.h>
+
+#include "multus/status.h"
+
+namespace multus::log {
+
+// Upstream's levels, least verbose first. A message prints if its level <= the configured one.
+enum class Level { kPanic = 0, kError = 1, kVerbose = 2, kDebug = 3 };
+
+struct FileOptions {
+  int max_age_days = 5;  // remove rotated files older than this (0: keep)
+  int max_size_mb = 100;  // rotate when a write would exceed this size
+  int max_backups = 5;  // keep at most this many rotated files (0: keep all)
+  bool compress = true;  // gzip rotated files
+};
+
+struct Settings {
+  Level level = Level::kError;
+  bool to_stderr = true;
+  std::string file;  // empty: no log file
+  FileOptions file_options;
+};
+
+// "debug" | "verbose" | "error" | "panic", case-insensitive. Code 7 otherwise.
+Result<Level> ParseLevel(std::string_view text);
+
+// Applies settings for the rest of the process. Until called, errors go to stderr.
+// A log file that cannot be opened is reported on stderr, never fails the CNI call.
+void Configure(const Settings& settings);
+
+bool Enabled(Level level);
+void Write(Level level, std::string_view message);
+// Flushes the sinks (called before the process exits).
+void Flush();
+
+template <typename... Args>
+void Debug(fmt::format_string<Args...> format, Args&&... args) {
+  if (Enabled(Level::kDebug)) Write(Level::kDebug, fmt::format(format, std::forward<Args>(args)...));
+}
+template <typename... Args>
+void Verbose(fmt::format_string<Args...> format, Args&&... args) {
+  if (Enabled(Level::kVerbose))
+    Write(Level::kVerbose, fmt::format(format, std::forward<Args>(args)...));
+}
+template <typename... Args>
+void Error(fmt::format_string<Args...> format, Args&&... args) {
+  if (Enabled(Level::kError)) Write(Level::kError, fmt::format(format, std::forward<Args>(args)...));
+}
+
+}  // namespace multus::log

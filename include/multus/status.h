@@ -1,0 +1,94 @@
+// Status and Result<T>: every fallible function returns one, carrying a CNI error code.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+namespace multus {
+
+// CNI spec error codes (SPEC.md "Error" table) and ours (100+).
+namespace code {
+inline constexpr int kOk = 0;
+inline constexpr int kIncompatibleVersion = 1;
+inline constexpr int kUnsupportedField = 2;
+inline constexpr int kUnknownContainer = 3;
+inline constexpr int kInvalidEnv = 4;
+inline constexpr int kIoFailure = 5;
+inline constexpr int kDecode = 6;
+inline constexpr int kInvalidConfig = 7;
+inline constexpr int kInvalidNetns = 8;
+inline constexpr int kTryAgainLater = 11;
+inline constexpr int kPluginNotAvailable = 50;
+inline constexpr int kInternal = 999;
+// Ours: a delegate plugin failed without giving a CNI error of its own.
+inline constexpr int kDelegateFailed = 100;
+// Ours: the multus cache is corrupt; the file is kept for inspection.
+inline constexpr int kCorruptCache = 101;
+}  // namespace code
+
+class Status {
+ public:
+  Status() = default;
+  Status(int code, std::string msg, std::string details = "")
+      : code_(code), msg_(std::move(msg)), details_(std::move(details)) {}
+
+  bool ok() const { return code_ == code::kOk; }
+  int code() const { return code_; }
+  const std::string& msg() const { return msg_; }
+  const std::string& details() const { return details_; }
+
+  // Returns a copy whose msg is "<prefix>: <msg>"; code and details are kept.
+  Status Prefixed(std::string_view prefix) const;
+
+ private:
+  int code_ = code::kOk;
+  std::string msg_;
+  std::string details_;
+};
+
+inline Status OkStatus() { return Status(); }
+
+// A value or a non-ok Status.
+template <typename T>
+class Result {
+ public:
+  Result(T value) : data_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(Status status) : data_(std::move(status)) {}  // NOLINT: implicit by design
+
+  bool ok() const { return std::holds_alternative<T>(data_); }
+  const Status& status() const {
+    static const Status kOkStatus;
+    return ok() ? kOkStatus : std::get<Status>(data_);
+  }
+  T& value() & { return std::get<T>(data_); }
+  const T& value() const& { return std::get<T>(data_); }
+  T&& value() && { return std::get<T>(std::move(data_)); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+
+ private:
+  std::variant<T, Status> data_;
+};
+
+}  // namespace multus
+
+#define MULTUS_CONCAT_INNER(a, b) a##b
+#define MULTUS_CONCAT(a, b) MULTUS_CONCAT_INNER(a, b)
+
+#define RETURN_IF_ERROR(expr)                  \
+  do {                                         \
+    ::multus::Status status_macro_ = (expr);   \
+    if (!status_macro_.ok()) return status_macro_; \
+  } while (0)
+
+#define ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
+  auto tmp = (expr);                          \
+  if (!tmp.ok()) return tmp.status();         \
+  lhs = std::move(tmp).value()
+
+#define ASSIGN_OR_RETURN(lhs, expr) \
+  ASSIGN_OR_RETURN_IMPL(MULTUS_CONCAT(result_macro_, __LINE__), lhs, expr)
