@@ -1,0 +1,83 @@
+#include "kubeconfig_writer.h"
+
+#include <yaml-cpp/yaml.h>
+
+namespace multus::install {
+
+std::string Base64Encode(std::string_view data) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((data.size() + 2) / 3 * 4);
+  size_t i = 0;
+  for (; i + 2 < data.size(); i += 3) {
+    uint32_t n = (uint8_t(data[i]) << 16) | (uint8_t(data[i + 1]) << 8) | uint8_t(data[i + 2]);
+    out += kAlphabet[(n >> 18) & 63];
+    out += kAlphabet[(n >> 12) & 63];
+    out += kAlphabet[(n >> 6) & 63];
+    out += kAlphabet[n & 63];
+  }
+  if (size_t rest = data.size() - i; rest > 0) {
+    uint32_t n = uint8_t(data[i]) << 16;
+    if (rest == 2) n |= uint8_t(data[i + 1]) << 8;
+    out += kAlphabet[(n >> 18) & 63];
+    out += kAlphabet[(n >> 12) & 63];
+    out += rest == 2 ? kAlphabet[(n >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+Result<std::string> ApiServerUrl(const std::map<std::string, std::string>& env) {
+  auto get = [&env](const std::string& key) {
+    auto it = env.find(key);
+    return it == env.end() ? std::string() : it->second;
+  };
+  std::string host = get("KUBERNETES_SERVICE_HOST");
+  if (host.empty()) {
+    return Status(code::kInvalidEnv, "KUBERNETES_SERVICE_HOST is not set",
+                  "multus-install must run in a pod (it is set by the kubelet), or set "
+                  "KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT by hand");
+  }
+  std::string protocol = get("KUBERNETES_SERVICE_PROTOCOL");
+  std::string port = get("KUBERNETES_SERVICE_PORT");
+  if (protocol.empty()) protocol = "https";
+  if (port.empty()) port = "443";
+  if (host.find(':') != std::string::npos && host.front() != '[') host = "[" + host + "]";
+  return protocol + "://" + host + ":" + port;
+}
+
+std::string RenderKubeconfig(const KubeconfigInputs& inputs) {
+  YAML::Emitter out;
+  out << YAML::Comment("Kubeconfig file for the multus CNI plugin, written by multus-install.");
+  out << YAML::BeginMap;
+  out << YAML::Key << "apiVersion" << YAML::Value << "v1";
+  out << YAML::Key << "kind" << YAML::Value << "Config";
+  out << YAML::Key << "clusters" << YAML::Value << YAML::BeginSeq << YAML::BeginMap;
+  out << YAML::Key << "name" << YAML::Value << "local";
+  out << YAML::Key << "cluster" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "server" << YAML::Value << inputs.server;
+  if (inputs.skip_tls_verify) {
+    out << YAML::Key << "insecure-skip-tls-verify" << YAML::Value << true;
+  } else {
+    out << YAML::Key << "certificate-authority-data" << YAML::Value
+        << Base64Encode(inputs.ca_pem);
+  }
+  out << YAML::EndMap << YAML::EndMap << YAML::EndSeq;
+  out << YAML::Key << "users" << YAML::Value << YAML::BeginSeq << YAML::BeginMap;
+  out << YAML::Key << "name" << YAML::Value << "multus";
+  out << YAML::Key << "user" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "tokenFile" << YAML::Value << inputs.token_file;
+  out << YAML::EndMap << YAML::EndMap << YAML::EndSeq;
+  out << YAML::Key << "contexts" << YAML::Value << YAML::BeginSeq << YAML::BeginMap;
+  out << YAML::Key << "name" << YAML::Value << "multus-context";
+  out << YAML::Key << "context" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "cluster" << YAML::Value << "local";
+  out << YAML::Key << "user" << YAML::Value << "multus";
+  out << YAML::EndMap << YAML::EndMap << YAML::EndSeq;
+  out << YAML::Key << "current-context" << YAML::Value << "multus-context";
+  out << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+}  // namespace multus::install

@@ -1,0 +1,60 @@
+#include "master_config.h"
+
+#include <nlohmann/json.hpp>
+
+#include "file_ops.h"
+
+namespace multus::install {
+namespace {
+
+bool IsMultusType(const nlohmann::json& conf) {
+  auto it = conf.find("type");
+  return it != conf.end() && it->is_string() && (*it == "multus" || *it == "multus-shim");
+}
+
+}  // namespace
+
+bool IsMasterCandidateName(std::string_view name) {
+  if (name.empty() || name.front() == '.') return false;
+  if (name.starts_with("00-multus.conf")) return false;
+  return name.ends_with(".conf") || name.ends_with(".conflist");
+}
+
+bool LooksLikeMultusConfig(std::string_view text) {
+  nlohmann::json conf = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!conf.is_object()) return false;
+  if (IsMultusType(conf)) return true;
+  auto plugins = conf.find("plugins");
+  if (plugins == conf.end() || !plugins->is_array()) return false;
+  for (const auto& plugin : *plugins) {
+    if (plugin.is_object() && IsMultusType(plugin)) return true;
+  }
+  return false;
+}
+
+Result<MasterConfig> FindMasterConfig(const std::string& dir, const std::string& pinned_name) {
+  if (!pinned_name.empty()) {
+    std::string path = dir + "/" + pinned_name;
+    if (!IsRegularFile(path)) {
+      return Status(code::kTryAgainLater, "master CNI config " + path + " does not exist (yet)");
+    }
+    auto content = ReadFile(path);
+    if (!content.ok()) return content.status();
+    return MasterConfig{path, std::move(content).value()};
+  }
+  if (!IsDirectory(dir)) {
+    return Status(code::kTryAgainLater, "autoconfig directory " + dir + " does not exist (yet)");
+  }
+  for (const std::string& name : ListRegularFiles(dir)) {
+    if (!IsMasterCandidateName(name)) continue;
+    std::string path = dir + "/" + name;
+    auto content = ReadFile(path);
+    if (!content.ok()) continue;
+    if (LooksLikeMultusConfig(content.value())) continue;
+    return MasterConfig{path, std::move(content).value()};
+  }
+  return Status(code::kTryAgainLater,
+                "no master CNI config (*.conf, *.conflist) in " + dir + " (yet)");
+}
+
+}  // namespace multus::install
