@@ -493,8 +493,16 @@ class E2EEnv:
         return name
 
     def _calls_line(self, name):
+        """Shell lines logging "<cmd> <ifname>" per plugin, and "<name> <cmd> <ifname>" to a
+        log shared by all fake plugins (for ordering)."""
         log = os.path.join(self.rec_dir, name + ".calls")
-        return f"echo \"$CNI_COMMAND ${{CNI_IFNAME:-}}\" >> '{log}'\n"
+        shared = os.path.join(self.rec_dir, "all.calls")
+        return (f"echo \"$CNI_COMMAND ${{CNI_IFNAME:-}}\" >> '{log}'\n"
+                f"echo \"{name} $CNI_COMMAND ${{CNI_IFNAME:-}}\" >> '{shared}'\n")
+
+    def trace_plugin(self, name="e2e-trace"):
+        """A plugin that only logs its calls and succeeds (empty result on ADD)."""
+        return self.fail_plugin(name=name, on=())
 
     def fail_plugin(self, name="e2e-fail", code=42, msg="fake failure", details="fake details",
                     on=("ADD",), json_error=True, stderr_text="fake plugin wrote this"):
@@ -564,6 +572,14 @@ class E2EEnv:
         """Lines "<CNI_COMMAND> <CNI_IFNAME>" a fake plugin logged, in order."""
         try:
             with open(os.path.join(self.rec_dir, name + ".calls")) as f:
+                return [line.rstrip("\n") for line in f if line.strip()]
+        except FileNotFoundError:
+            return []
+
+    def all_calls(self):
+        """Lines "<plugin> <CNI_COMMAND> <CNI_IFNAME>" of every fake plugin, in order."""
+        try:
+            with open(os.path.join(self.rec_dir, "all.calls")) as f:
                 return [line.rstrip("\n") for line in f if line.strip()]
         except FileNotFoundError:
             return []
