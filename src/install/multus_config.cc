@@ -59,6 +59,7 @@ Result<int> CompareCniVersions(std::string_view a, std::string_view b) {
   auto parse = [](std::string_view v, std::array<int, 3>* out) {
     *out = {0, 0, 0};
     for (size_t i = 0; i < 3; ++i) {
+      if (v.empty() || v.front() < '0' || v.front() > '9') return false;
       auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), (*out)[i]);
       if (ec != std::errc() || end == v.data()) return false;
       v.remove_prefix(end - v.data());
