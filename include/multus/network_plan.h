@@ -6,6 +6,8 @@
 #include <utility>
 #include <vector>
 
+#include "multus/status.h"
+
 namespace multus {
 
 using KeyValues = std::vector<std::pair<std::string, std::string>>;
@@ -36,5 +38,21 @@ struct NetworkPlan {
   std::string pod_uid;
   std::vector<PlannedDelegate> delegates;
 };
+
+struct CniEnv;
+struct K8sArgs;
+struct NetConf;
+struct ResolvedNetwork;
+
+// Orders the networks into a plan. Interface names: the explicit request, else CNI_IFNAME for
+// the cluster network (index 0), else net<index> (explicit names still use up their index).
+// Every delegate is offered the multus runtimeConfig as capability args.
+NetworkPlan BuildPlan(const std::vector<ResolvedNetwork>& networks, const NetConf& conf,
+                      const CniEnv& env, const K8sArgs& k8s);
+
+// Checks everything that can be checked before the first delegate runs: interface names
+// valid (code 4) and unique (code 7), configs loadable, plugin types plain names whose
+// binaries exist in `search_path` (code 7). The message names the network.
+Status ValidatePlan(const NetworkPlan& plan, const std::vector<std::string>& search_path);
 
 }  // namespace multus

@@ -1,0 +1,35 @@
+// The multus CNI plugin as a testable function: env, argv and stdin in; stdout and an exit
+// code out. main.cc only gathers the process's inputs and calls Run.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "multus/cni_env.h"
+
+namespace multus {
+
+class Executor;
+class NadLookup;
+
+struct Deps {
+  Executor* executor = nullptr;
+  NadLookup* nads = nullptr;  // nullptr: no Kubernetes API (file-based configs only)
+  std::function<void(std::chrono::milliseconds)> sleep;
+  std::chrono::milliseconds readiness_timeout{45000};
+  std::chrono::milliseconds readiness_poll{1000};
+  std::chrono::milliseconds plugin_timeout{60000};
+};
+
+// Runs one CNI invocation. stdout gets the CNI result or exactly one CNI error object;
+// stderr gets the about text (no CNI_COMMAND) and version (--version). Returns the exit code.
+int Run(const std::vector<std::string>& argv, const EnvMap& env, std::string_view stdin_data,
+        std::string& stdout_data, std::string& stderr_data, Deps& deps);
+
+// The CNI error object: {"cniVersion","code","msg","details"}, indented, newline-terminated.
+std::string ErrorJson(const Status& status, std::string_view cni_version);
+
+}  // namespace multus

@@ -1,0 +1,45 @@
+// A delegate's CNI configuration: a single plugin conf or a conflist, kept as exact bytes.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "multus/status.h"
+
+namespace multus {
+
+struct PluginConf {
+  std::string type;
+  std::string bytes;  // this plugin's object, exactly as written
+  std::vector<std::string> capabilities;  // capability names set to true
+};
+
+struct DelegateConf {
+  std::string bytes;  // the whole conf or conflist, exactly as written
+  bool is_list = false;
+  std::string name;
+  std::string cni_version;  // of the conf, or of the list (highest supported of cniVersions)
+  bool disable_check = false;
+  bool disable_gc = false;
+  std::vector<PluginConf> plugins;  // a single conf is its own only plugin
+};
+
+// Loads a conf (has a non-empty "type") or a conflist (has "plugins"). Code 7 (invalid
+// config) when it is neither, a plugin lacks "type", a type is not a plain file name, or the
+// name has characters libcni refuses; code 6 when it is not a JSON object.
+Result<DelegateConf> LoadDelegateConf(std::string_view bytes);
+
+// A plugin `type` must be a plain, non-empty file name (never a path). Code 7 otherwise.
+Status ValidatePluginType(std::string_view type);
+
+// The stdin for one plugin call, libcni style: the plugin's bytes with `name` and
+// `cniVersion` of the delegate, `runtimeConfig` holding the members of `capability_args`
+// the plugin declares in `capabilities` (omitted when none), and `prevResult` when given.
+// `extra_members` (raw JSON values) are added last (e.g. cni.dev/valid-attachments for GC).
+Result<std::string> BuildPluginStdin(
+    const DelegateConf& delegate, const PluginConf& plugin, std::string_view capability_args,
+    std::string_view prev_result,
+    const std::vector<std::pair<std::string, std::string>>& extra_members = {});
+
+}  // namespace multus

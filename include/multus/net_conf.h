@@ -1,0 +1,41 @@
+// The multus configuration read from stdin (00-multus.conf). Every upstream key is accepted,
+// matched case-insensitively; unknown keys are ignored.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "multus/log.h"
+#include "multus/status.h"
+
+namespace multus {
+
+struct NetConf {
+  std::string cni_version;
+  std::string name;
+  std::string type = "multus";
+  std::string conf_dir = "/etc/cni/multus/net.d";
+  std::string cni_dir = "/var/lib/cni/multus";
+  std::string bin_dir = "/opt/cni/bin";
+  std::string kubeconfig;
+  log::Settings log;
+  bool namespace_isolation = false;
+  std::vector<std::string> global_namespaces = {"default"};
+  std::string runtime_config = "{}";  // JSON object text, passed to delegates as capability args
+  std::string readiness_indicator_file;
+  std::vector<std::string> system_namespaces = {"kube-system"};
+  std::string multus_namespace = "kube-system";
+  bool retry_delete_on_error = false;
+  std::string cluster_network;
+  std::vector<std::string> default_networks;
+  std::vector<std::string> delegates;  // exact bytes of each item; [0] is the cluster network
+  std::string valid_attachments;  // JSON text of cni.dev/valid-attachments (GC), or empty
+};
+
+// Parses and validates the config. Errors: code 6 for malformed JSON; code 7 for a missing or
+// invalid `name`, a key of the wrong type (named in the message), no delegates and no
+// clusterNetwork, or a delegate that is neither a conf nor a conflist.
+Result<NetConf> ParseNetConf(std::string_view bytes);
+
+}  // namespace multus

@@ -1,0 +1,128 @@
+#include "multus/app.h"
+
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "multus/cni_result.h"
+#include "multus/cni_version.h"
+#include "multus/log.h"
+#include "multus/net_conf.h"
+
+#ifndef MULTUS_VERSION
+#define MULTUS_VERSION "dev"
+#endif
+#ifndef MULTUS_GIT_COMMIT
+#define MULTUS_GIT_COMMIT "unknown"
+#endif
+
+namespace multus {
+namespace {
+
+using nlohmann::json;
+
+std::string SupportedList() {
+  std::string out;
+  for (std::string_view v : kSupportedVersions) out += (out.empty() ? "" : ", ") + std::string(v);
+  return out;
+}
+
+std::string AboutText() {
+  return "meta-plugin that delegates to other CNI plugins\nCNI protocol versions supported: " +
+         SupportedList() + "\n";
+}
+
+std::string VersionJson() {
+  json versions = json::array();
+  for (std::string_view v : kSupportedVersions) versions.push_back(v);
+  return json{{"cniVersion", kCurrentVersion}, {"supportedVersions", versions}}.dump() + "\n";
+}
+
+// The verb gates of the spec: CHECK needs >= 0.4.0, GC and STATUS >= 1.1.0.
+Status CheckVersion(const std::string& command, const std::string& version) {
+  if (!IsSupportedVersion(version)) {
+    json supported(kSupportedVersions);
+    return Status(code::kIncompatibleVersion, "incompatible CNI versions",
+                  "config is \"" + version + "\", plugin supports " + supported.dump());
+  }
+  std::string_view minimum = command == "CHECK" ? "0.4.0"
+                             : command == "GC" || command == "STATUS" ? "1.1.0"
+                                                                      : "0.1.0";
+  if (!VersionAtLeast(version, minimum)) {
+    return Status(code::kIncompatibleVersion, "config version does not allow " + command,
+                  "set cniVersion to " + std::string(minimum) + " or later");
+  }
+  return OkStatus();
+}
+
+struct Outcome {
+  Status status;
+  std::string output;
+};
+
+Outcome Dispatch(const CniEnv& env, const EnvMap& process_env, std::string_view stdin_data,
+                 Deps& deps, std::string& cni_version) {
+  Result<NetConf> conf = ParseNetConf(stdin_data);
+  if (!conf.ok()) return {conf.status(), ""};
+  cni_version = conf->cni_version.empty() ? std::string(kCurrentVersion) : conf->cni_version;
+  log::Configure(conf->log);
+  Status version_ok = CheckVersion(env.command, conf->cni_version);
+  if (!version_ok.ok()) return {version_ok, ""};
+  Result<K8sArgs> k8s = ParseK8sArgs(env.args);
+  if (!k8s.ok()) return {k8s.status(), ""};
+  Command cmd{env, *conf, *k8s, process_env, deps};
+  if (env.command == "ADD") {
+    Result<std::string> result = CmdAdd(cmd);
+    return result.ok() ? Outcome{OkStatus(), *result} : Outcome{result.status(), ""};
+  }
+  if (env.command == "DEL") return {CmdDel(cmd), ""};
+  if (env.command == "CHECK") return {CmdCheck(cmd), ""};
+  if (env.command == "STATUS") return {CmdStatus(cmd), ""};
+  return {CmdGc(cmd), ""};
+}
+
+}  // namespace
+
+std::string ErrorJson(const Status& status, std::string_view cni_version) {
+  json error = {{"cniVersion", cni_version},
+                {"code", status.code()},
+                {"msg", status.msg()},
+                {"details", status.details()}};
+  return error.dump(4, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+int Run(const std::vector<std::string>& argv, const EnvMap& env, std::string_view stdin_data,
+        std::string& stdout_data, std::string& stderr_data, Deps& deps) {
+  if (argv.size() > 1 && (argv[1] == "--version" || argv[1] == "-version" || argv[1] == "-v")) {
+    stderr_data = "multus: version:" MULTUS_VERSION ", commit:" MULTUS_GIT_COMMIT "\n";
+    return 0;
+  }
+  std::string cni_version(kCurrentVersion);
+  Status status;
+  try {
+    Result<CniEnv> cni_env = ParseCniEnv(env);
+    if (!cni_env.ok()) {
+      status = cni_env.status();
+    } else if (cni_env->command.empty()) {
+      stderr_data = AboutText();
+      return 0;
+    } else if (cni_env->command == "VERSION") {
+      stdout_data = VersionJson();
+      return 0;
+    } else {
+      Outcome outcome = Dispatch(*cni_env, env, stdin_data, deps, cni_version);
+      status = outcome.status;
+      if (status.ok()) stdout_data = outcome.output;
+    }
+  } catch (const std::exception& e) {
+    status = Status(code::kInternal, std::string("internal error: ") + e.what());
+  } catch (...) {
+    status = Status(code::kInternal, "internal error");
+  }
+  if (status.ok()) return 0;
+  log::Error("{} (code {}{}{})", status.msg(), status.code(), status.details().empty() ? "" : ": ",
+             status.details());
+  stdout_data = ErrorJson(status, cni_version);
+  return 1;
+}
+
+}  // namespace multus

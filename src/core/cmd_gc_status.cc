@@ -1,0 +1,114 @@
+// STATUS asks the cluster network; GC removes what the runtime no longer knows about.
+#include <filesystem>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "multus/cache.h"
+#include "multus/cni_env.h"
+#include "multus/log.h"
+
+namespace multus {
+namespace {
+
+using Attachment = std::pair<std::string, std::string>;  // containerID, ifname
+
+Result<std::set<Attachment>> ParseValidAttachments(const std::string& raw) {
+  std::set<Attachment> valid;
+  try {
+    for (const auto& item : nlohmann::json::parse(raw)) {
+      valid.emplace(item.at("containerID").get<std::string>(), item.at("ifname").get<std::string>());
+    }
+  } catch (const nlohmann::json::exception& e) {
+    return Status(code::kInvalidConfig,
+                  std::string("invalid cni.dev/valid-attachments: ") + e.what(),
+                  "expected a list of {\"containerID\", \"ifname\"}");
+  }
+  return valid;
+}
+
+Result<PlannedDelegate> MasterDelegate(const Command& cmd) {
+  ASSIGN_OR_RETURN(NetworkPlan plan, cmd.StaticPlan());
+  return plan.delegates.front();
+}
+
+// DELs one stale attachment from its result cache (which the DEL removes).
+Status CollectAttachment(const Command& cmd, const CachedResult& cached) {
+  ASSIGN_OR_RETURN(ContainerLock lock, ContainerLock::Acquire(cmd.conf.cni_dir, cached.container_id));
+  PlannedDelegate delegate;
+  delegate.display_name = cached.network_name;
+  delegate.config = cached.config;
+  delegate.ifname = cached.ifname;
+  delegate.capability_args = cached.capability_args;
+  DelegateRunner runner(*cmd.deps.executor,
+                        cmd.MakeInvocation(cached.container_id, UsableNetns(cached.netns)));
+  return runner.Del(delegate);
+}
+
+// A container the runtime no longer knows: DEL its whole plan (an ADD killed half-way may
+// have left delegates without result caches), then drop the plan and lock files.
+Status CollectPlan(const Command& cmd, const std::string& container_id) {
+  std::string path = ScratchCachePath(cmd.conf.cni_dir, container_id);
+  ASSIGN_OR_RETURN(ContainerLock lock, ContainerLock::Acquire(cmd.conf.cni_dir, container_id));
+  ASSIGN_OR_RETURN(std::optional<std::string> bytes, ReadFileIfExists(path));
+  if (!bytes) return OkStatus();
+  ASSIGN_OR_RETURN(NetworkPlan plan, ParsePlanCache(*bytes, container_id, "", "eth0"));
+  log::Verbose("GC: deleting stale container {}", container_id);
+  RETURN_IF_ERROR(DeletePlanDelegates(cmd, plan, UsableNetns(plan.netns)));
+  RETURN_IF_ERROR(RemoveFileIfExists(path));
+  return RemoveFileIfExists(LockPath(cmd.conf.cni_dir, container_id));
+}
+
+std::vector<std::string> StaleContainers(const Command& cmd, const std::set<Attachment>& valid) {
+  std::set<std::string> live;
+  for (const auto& [container, ifname] : valid) live.insert(container);
+  std::vector<std::string> stale;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(cmd.conf.cni_dir, ec)) {
+    std::string name = entry.path().filename().string();
+    if (entry.is_regular_file(ec) && IsValidCniIdentifier(name) && !live.count(name)) {
+      stale.push_back(name);
+    }
+  }
+  return stale;
+}
+
+}  // namespace
+
+Status CmdStatus(const Command& cmd) {
+  RETURN_IF_ERROR(WaitForReadiness(cmd));
+  Result<PlannedDelegate> master = MasterDelegate(cmd);
+  if (!master.ok()) return master.status();
+  DelegateRunner runner(*cmd.deps.executor, cmd.MakeInvocation("", ""));
+  return runner.PluginStatus(*master);
+}
+
+Status CmdGc(const Command& cmd) {
+  RETURN_IF_ERROR(WaitForReadiness(cmd));
+  if (cmd.conf.valid_attachments.empty()) {
+    log::Error("GC without cni.dev/valid-attachments: nothing removed");
+    return OkStatus();
+  }
+  ASSIGN_OR_RETURN(std::set<Attachment> valid, ParseValidAttachments(cmd.conf.valid_attachments));
+  Status first_error;
+  for (const std::string& container : StaleContainers(cmd, valid)) {
+    Status collected = CollectPlan(cmd, container);
+    if (!collected.ok() && first_error.ok()) first_error = collected;
+  }
+  for (const ResultCacheEntry& entry : ListResultCaches(cmd.conf.cni_dir)) {
+    const CachedResult& cached = entry.cached;
+    if (valid.count({cached.container_id, cached.ifname})) continue;
+    log::Verbose("GC: deleting stale attachment [container={}, ifname={}, network={}]",
+                 cached.container_id, cached.ifname, cached.network_name);
+    Status collected = CollectAttachment(cmd, cached);
+    if (!collected.ok() && first_error.ok()) first_error = collected;
+  }
+  Result<PlannedDelegate> master = MasterDelegate(cmd);
+  if (!master.ok()) return master.status();
+  DelegateRunner runner(*cmd.deps.executor, cmd.MakeInvocation("", ""));
+  Status plugins_gc = runner.Gc(*master, cmd.conf.valid_attachments);
+  return first_error.ok() ? plugins_gc : first_error.Prefixed("error in GC command");
+}
+
+}  // namespace multus

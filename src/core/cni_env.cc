@@ -1,0 +1,147 @@
+#include "multus/cni_env.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <vector>
+
+namespace multus {
+namespace {
+
+struct CommandSpec {
+  std::string_view command;
+  bool needs_container_id;
+  bool needs_netns;
+  bool needs_ifname;
+  bool needs_path;
+};
+
+// Which variables each command requires (skel's table; STATUS needs no CNI_PATH, the
+// spec makes it optional).
+constexpr std::array<CommandSpec, 6> kCommands = {{
+    {"ADD", true, true, true, true},
+    {"DEL", true, false, true, true},
+    {"CHECK", true, true, true, true},
+    {"GC", false, false, false, true},
+    {"STATUS", false, false, false, false},
+    {"VERSION", false, false, false, false},
+}};
+
+std::string Get(const EnvMap& env, const std::string& key) {
+  auto it = env.find(key);
+  return it == env.end() ? "" : it->second;
+}
+
+bool IsTrue(std::string_view value) {
+  return value == "1" || value == "true" || value == "True" || value == "TRUE";
+}
+
+}  // namespace
+
+bool IsValidCniIdentifier(std::string_view id) {
+  if (id.empty() || !std::isalnum(static_cast<unsigned char>(id[0]))) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+  });
+}
+
+Status ValidateIfName(std::string_view ifname) {
+  if (ifname.empty()) return Status(code::kInvalidEnv, "interface name is empty");
+  if (ifname.size() > 15) {
+    return Status(code::kInvalidEnv, "interface name is too long",
+                  "interface name should be less than 16 characters: " + std::string(ifname));
+  }
+  if (ifname == "." || ifname == "..") {
+    return Status(code::kInvalidEnv, "interface name is . or ..");
+  }
+  for (char c : ifname) {
+    if (c == '/' || c == ':' || std::isspace(static_cast<unsigned char>(c))) {
+      return Status(code::kInvalidEnv,
+                    "interface name contains / or : or whitespace characters",
+                    "interface name: \"" + std::string(ifname) + "\"");
+    }
+  }
+  return OkStatus();
+}
+
+Result<CniEnv> ParseCniEnv(const EnvMap& env) {
+  CniEnv out{Get(env, "CNI_COMMAND"), Get(env, "CNI_CONTAINERID"), Get(env, "CNI_NETNS"),
+             Get(env, "CNI_IFNAME"),  Get(env, "CNI_ARGS"),        Get(env, "CNI_PATH")};
+  if (out.command.empty()) return out;
+  auto spec = std::find_if(kCommands.begin(), kCommands.end(),
+                           [&](const CommandSpec& s) { return s.command == out.command; });
+  if (spec == kCommands.end()) {
+    return Status(code::kInvalidEnv, "unknown CNI_COMMAND: " + out.command,
+                  "expected one of ADD, DEL, CHECK, GC, STATUS, VERSION");
+  }
+  std::vector<std::string> missing;
+  if (spec->needs_container_id && out.container_id.empty()) missing.push_back("CNI_CONTAINERID");
+  if (spec->needs_netns && out.netns.empty()) missing.push_back("CNI_NETNS");
+  if (spec->needs_ifname && out.ifname.empty()) missing.push_back("CNI_IFNAME");
+  if (spec->needs_path && out.path.empty()) missing.push_back("CNI_PATH");
+  if (!missing.empty()) {
+    std::string names;
+    for (const auto& name : missing) names += (names.empty() ? "" : ",") + name;
+    return Status(code::kInvalidEnv, "required env variables [" + names + "] missing",
+                  "the container runtime must set them for CNI_COMMAND=" + out.command);
+  }
+  if (!out.container_id.empty() && !IsValidCniIdentifier(out.container_id)) {
+    return Status(code::kInvalidEnv, "invalid characters in containerID",
+                  "CNI_CONTAINERID must match ^[a-zA-Z0-9][a-zA-Z0-9_.\\-]*$: \"" +
+                      out.container_id + "\"");
+  }
+  if (!out.ifname.empty()) RETURN_IF_ERROR(ValidateIfName(out.ifname));
+  return out;
+}
+
+Result<KeyValues> ParseCniArgs(std::string_view args) {
+  KeyValues pairs;
+  while (!args.empty()) {
+    size_t end = args.find(';');
+    std::string_view pair = args.substr(0, end);
+    args = end == std::string_view::npos ? std::string_view() : args.substr(end + 1);
+    if (pair.empty()) continue;
+    size_t eq = pair.find('=');
+    if (eq == std::string_view::npos || eq == 0) {
+      return Status(code::kInvalidEnv, "CNI_ARGS: invalid pair \"" + std::string(pair) + "\"",
+                    "CNI_ARGS must be K=V pairs separated by ';'");
+    }
+    pairs.emplace_back(std::string(pair.substr(0, eq)), std::string(pair.substr(eq + 1)));
+  }
+  return pairs;
+}
+
+Result<K8sArgs> ParseK8sArgs(std::string_view args) {
+  ASSIGN_OR_RETURN(KeyValues pairs, ParseCniArgs(args));
+  K8sArgs k8s;
+  bool ignore_unknown = false;
+  std::vector<std::string> unknown;
+  for (const auto& [key, value] : pairs) {
+    if (key == "K8S_POD_NAMESPACE") {
+      k8s.pod_namespace = value;
+    } else if (key == "K8S_POD_NAME") {
+      k8s.pod_name = value;
+    } else if (key == "K8S_POD_INFRA_CONTAINER_ID") {
+      k8s.pod_infra_container_id = value;
+    } else if (key == "K8S_POD_UID") {
+      k8s.pod_uid = value;
+    } else if (key == "IgnoreUnknown") {
+      ignore_unknown = IsTrue(value);
+    } else if (key != "IP" && key != "MAC") {
+      unknown.push_back(key);
+    }
+  }
+  if (!unknown.empty() && !ignore_unknown) {
+    std::string names;
+    for (const auto& name : unknown) names += (names.empty() ? "" : " ") + name;
+    return Status(code::kInvalidEnv, "CNI_ARGS: unknown args [" + names + "]",
+                  "add IgnoreUnknown=1 to CNI_ARGS to pass other keys");
+  }
+  return k8s;
+}
+
+std::string PodRef(const K8sArgs& k8s) {
+  return "[" + k8s.pod_namespace + "/" + k8s.pod_name + "/" + k8s.pod_uid + "]";
+}
+
+}  // namespace multus

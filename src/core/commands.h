@@ -1,0 +1,51 @@
+// The CNI verbs, one file each; app.cc parses the invocation and dispatches here.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "multus/app.h"
+#include "multus/cni_env.h"
+#include "multus/delegate_runner.h"
+#include "multus/net_conf.h"
+#include "multus/network_plan.h"
+#include "multus/status.h"
+
+namespace multus {
+
+struct Command {
+  const CniEnv& env;
+  const NetConf& conf;
+  const K8sArgs& k8s;
+  const EnvMap& process_env;
+  Deps& deps;
+
+  // binDir first, then the CNI_PATH entries.
+  std::vector<std::string> SearchPath() const;
+  // Everything a DelegateRunner needs; `netns` may differ from CNI_NETNS (gone on DEL).
+  Invocation MakeInvocation(std::string container_id, std::string netns) const;
+  // The plan from the static config (delegates / clusterNetwork / defaultNetworks).
+  Result<NetworkPlan> StaticPlan() const;
+  // "[ns/name/uid]" for messages.
+  std::string Pod() const { return PodRef(k8s); }
+};
+
+// Returns the result to print.
+Result<std::string> CmdAdd(const Command& cmd);
+Status CmdDel(const Command& cmd);
+Status CmdCheck(const Command& cmd);
+Status CmdStatus(const Command& cmd);
+Status CmdGc(const Command& cmd);
+
+// DELs every delegate of `plan` in reverse order, continuing past errors; the first error's
+// code is kept and all messages are joined ("errors: a / b").
+Status DeletePlanDelegates(const Command& cmd, const NetworkPlan& plan, const std::string& netns);
+
+// `netns` if it still exists, else "" (a DEL may come after the sandbox's netns is gone;
+// plugins then only release IPAM state).
+std::string UsableNetns(const std::string& netns);
+
+// Waits for the readiness indicator file (ADD, STATUS, GC). Code 11 naming the file.
+Status WaitForReadiness(const Command& cmd);
+
+}  // namespace multus

@@ -1,0 +1,154 @@
+// The only file that forks and execs.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <thread>
+
+#include "multus/executor.h"
+
+namespace multus {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Pipe {
+  int read_end = -1;
+  int write_end = -1;
+  bool Open() {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) return false;
+    read_end = fds[0];
+    write_end = fds[1];
+    return true;
+  }
+  void Close() {
+    if (read_end >= 0) close(read_end);
+    if (write_end >= 0) close(write_end);
+    read_end = write_end = -1;
+  }
+};
+
+std::vector<char*> CStrings(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  for (auto& s : strings) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+// Child side: wire the pipes to stdin/stdout/stderr and exec. Reports an exec failure's
+// errno through `status_fd` (closed on a successful exec by O_CLOEXEC).
+[[noreturn]] void ExecChild(const ExecRequest& request, Pipe& in, Pipe& out, Pipe& err,
+                            Pipe& status) {
+  dup2(in.read_end, STDIN_FILENO);
+  dup2(out.write_end, STDOUT_FILENO);
+  dup2(err.write_end, STDERR_FILENO);
+  std::vector<std::string> argv_strings = {request.path};
+  std::vector<std::string> env_strings = request.env;
+  std::vector<char*> argv = CStrings(argv_strings);
+  std::vector<char*> envp = CStrings(env_strings);
+  execve(request.path.c_str(), argv.data(), envp.data());
+  int error = errno;
+  (void)!write(status.write_end, &error, sizeof(error));
+  _exit(127);
+}
+
+// Pumps stdin in and stdout/stderr out until both outputs close or the deadline passes.
+bool Pump(const ExecRequest& request, Pipe& in, Pipe& out, Pipe& err, ExecOutcome& outcome) {
+  Clock::time_point deadline = Clock::now() + request.timeout;
+  size_t written = 0;
+  if (request.stdin_data.empty()) {
+    close(in.write_end);
+    in.write_end = -1;
+  } else {
+    fcntl(in.write_end, F_SETFL, O_NONBLOCK);
+  }
+  char buffer[16384];
+  while (out.read_end >= 0 || err.read_end >= 0) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) return false;
+    pollfd fds[3] = {{in.write_end, POLLOUT, 0}, {out.read_end, POLLIN, 0}, {err.read_end, POLLIN, 0}};
+    if (poll(fds, 3, static_cast<int>(left.count())) < 0 && errno != EINTR) return false;
+    if (in.write_end >= 0 && (fds[0].revents & (POLLOUT | POLLERR | POLLHUP))) {
+      ssize_t n = write(in.write_end, request.stdin_data.data() + written,
+                        request.stdin_data.size() - written);
+      if (n > 0) written += static_cast<size_t>(n);
+      if (n < 0 && errno != EAGAIN) written = request.stdin_data.size();  // reader went away
+      if (written == request.stdin_data.size()) {
+        close(in.write_end);
+        in.write_end = -1;
+      }
+    }
+    for (int i = 1; i < 3; ++i) {
+      if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      Pipe& pipe = i == 1 ? out : err;
+      std::string& sink = i == 1 ? outcome.stdout_data : outcome.stderr_data;
+      ssize_t n = read(pipe.read_end, buffer, sizeof(buffer));
+      if (n > 0) {
+        sink.append(buffer, static_cast<size_t>(n));
+      } else if (n == 0 || errno != EINTR) {
+        close(pipe.read_end);
+        pipe.read_end = -1;
+      }
+    }
+  }
+  return true;
+}
+
+class ProcessExecutor : public Executor {
+ public:
+  Result<ExecOutcome> Run(const ExecRequest& request) override {
+    // ETXTBSY: the binary is being written (e.g. an installer replacing it); wait and retry.
+    for (int attempt = 0;; ++attempt) {
+      int exec_errno = 0;
+      Result<ExecOutcome> outcome = RunOnce(request, exec_errno);
+      if (exec_errno != ETXTBSY || attempt >= 4) return outcome;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  }
+
+ private:
+  Result<ExecOutcome> RunOnce(const ExecRequest& request, int& exec_errno) {
+    Pipe in, out, err, status;
+    if (!in.Open() || !out.Open() || !err.Open() || !status.Open()) {
+      for (Pipe* p : {&in, &out, &err, &status}) p->Close();
+      return Status(code::kIoFailure, std::string("cannot create pipes: ") + strerror(errno));
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+      for (Pipe* p : {&in, &out, &err, &status}) p->Close();
+      return Status(code::kIoFailure, std::string("fork failed: ") + strerror(errno));
+    }
+    if (pid == 0) ExecChild(request, in, out, err, status);
+    close(in.read_end);
+    close(out.write_end);
+    close(err.write_end);
+    close(status.write_end);
+    in.read_end = out.write_end = err.write_end = status.write_end = -1;
+
+    ExecOutcome outcome;
+    outcome.timed_out = !Pump(request, in, out, err, outcome);
+    if (outcome.timed_out) kill(pid, SIGKILL);
+    int wait_status = 0;
+    while (waitpid(pid, &wait_status, 0) < 0 && errno == EINTR) {
+    }
+    if (read(status.read_end, &exec_errno, sizeof(exec_errno)) != sizeof(exec_errno)) exec_errno = 0;
+    for (Pipe* p : {&in, &out, &err, &status}) p->Close();
+    if (exec_errno != 0) {
+      return Status(code::kIoFailure,
+                    "cannot execute " + request.path + ": " + strerror(exec_errno));
+    }
+    outcome.exit_code = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;
+    return outcome;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Executor> MakeProcessExecutor() { return std::make_unique<ProcessExecutor>(); }
+
+}  // namespace multus

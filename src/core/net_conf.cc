@@ -1,0 +1,223 @@
+#include "multus/net_conf.h"
+
+#include <algorithm>
+#include <cctype>
+#include <functional>
+#include <map>
+
+#include <nlohmann/json.hpp>
+
+#include "multus/cni_env.h"
+#include "multus/delegate_conf.h"
+#include "multus/json_raw.h"
+
+namespace multus {
+namespace {
+
+using nlohmann::json;
+
+std::string Lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+Status WrongType(std::string_view key, std::string_view expected) {
+  return Status(code::kInvalidConfig,
+                "invalid multus config: \"" + std::string(key) + "\" must be " +
+                    std::string(expected));
+}
+
+// Each setter checks the JSON type of one key and stores it; `raw` is the value as written.
+using Setter = std::function<Status(NetConf&, const json&, std::string_view raw)>;
+
+Setter String(std::string NetConf::*field, std::string key) {
+  return [field, key](NetConf& conf, const json& value, std::string_view) {
+    if (!value.is_string()) return WrongType(key, "a string");
+    conf.*field = value.get<std::string>();
+    return OkStatus();
+  };
+}
+
+Setter Bool(bool NetConf::*field, std::string key) {
+  return [field, key](NetConf& conf, const json& value, std::string_view) {
+    if (!value.is_boolean()) return WrongType(key, "true or false");
+    conf.*field = value.get<bool>();
+    return OkStatus();
+  };
+}
+
+Setter StringList(std::vector<std::string> NetConf::*field, std::string key) {
+  return [field, key](NetConf& conf, const json& value, std::string_view) {
+    if (!value.is_array()) return WrongType(key, "a list of strings");
+    std::vector<std::string> items;
+    for (const auto& item : value) {
+      if (!item.is_string()) return WrongType(key, "a list of strings");
+      items.push_back(item.get<std::string>());
+    }
+    conf.*field = std::move(items);
+    return OkStatus();
+  };
+}
+
+Status SetGlobalNamespaces(NetConf& conf, const json& value, std::string_view) {
+  if (!value.is_string()) return WrongType("globalNamespaces", "a comma-separated string");
+  conf.global_namespaces.clear();
+  std::string_view rest = value.get_ref<const std::string&>();
+  while (true) {
+    size_t comma = rest.find(',');
+    std::string_view item = rest.substr(0, comma);
+    while (!item.empty() && std::isspace(static_cast<unsigned char>(item.front()))) item.remove_prefix(1);
+    while (!item.empty() && std::isspace(static_cast<unsigned char>(item.back()))) item.remove_suffix(1);
+    if (!item.empty()) conf.global_namespaces.emplace_back(item);
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  return OkStatus();
+}
+
+Status SetLogLevel(NetConf& conf, const json& value, std::string_view) {
+  if (!value.is_string()) return WrongType("logLevel", "a string");
+  if (value.get_ref<const std::string&>().empty()) return OkStatus();
+  Result<log::Level> level = log::ParseLevel(value.get<std::string>());
+  if (!level.ok()) return level.status();
+  conf.log.level = *level;
+  return OkStatus();
+}
+
+Status SetLogOptions(NetConf& conf, const json& value, std::string_view) {
+  if (!value.is_object()) return WrongType("logOptions", "an object");
+  for (const auto& [key, option] : value.items()) {
+    std::string lower = Lower(key);
+    int* number = lower == "maxage"       ? &conf.log.file_options.max_age_days
+                  : lower == "maxsize"    ? &conf.log.file_options.max_size_mb
+                  : lower == "maxbackups" ? &conf.log.file_options.max_backups
+                                          : nullptr;
+    if (number != nullptr) {
+      if (!option.is_number_integer()) return WrongType("logOptions." + key, "an integer");
+      *number = option.get<int>();
+    } else if (lower == "compress") {
+      if (!option.is_boolean()) return WrongType("logOptions.compress", "true or false");
+      conf.log.file_options.compress = option.get<bool>();
+    }
+  }
+  return OkStatus();
+}
+
+Status SetRuntimeConfig(NetConf& conf, const json& value, std::string_view raw) {
+  if (!value.is_object()) return WrongType("runtimeConfig", "an object");
+  conf.runtime_config = std::string(raw);
+  return OkStatus();
+}
+
+Status SetDelegates(NetConf& conf, const json& value, std::string_view raw) {
+  if (!value.is_array()) return WrongType("delegates", "a list of CNI configs");
+  ASSIGN_OR_RETURN(std::vector<std::string_view> items, RawArrayElements(raw));
+  conf.delegates.assign(items.begin(), items.end());
+  return OkStatus();
+}
+
+Status SetLogToStderr(NetConf& conf, const json& value, std::string_view) {
+  if (!value.is_boolean()) return WrongType("logToStderr", "true or false");
+  conf.log.to_stderr = value.get<bool>();
+  return OkStatus();
+}
+
+Status SetLogFile(NetConf& conf, const json& value, std::string_view) {
+  if (!value.is_string()) return WrongType("logFile", "a string");
+  conf.log.file = value.get<std::string>();
+  return OkStatus();
+}
+
+Status KeepRaw(NetConf& conf, const json&, std::string_view raw) {
+  conf.valid_attachments = std::string(raw);
+  return OkStatus();
+}
+
+// Lower-cased key -> setter. Go's encoding/json matches keys case-insensitively.
+const std::map<std::string, Setter>& Setters() {
+  static const std::map<std::string, Setter> setters = {
+      {"cniversion", String(&NetConf::cni_version, "cniVersion")},
+      {"name", String(&NetConf::name, "name")},
+      {"type", String(&NetConf::type, "type")},
+      {"confdir", String(&NetConf::conf_dir, "confDir")},
+      {"cnidir", String(&NetConf::cni_dir, "cniDir")},
+      {"bindir", String(&NetConf::bin_dir, "binDir")},
+      {"kubeconfig", String(&NetConf::kubeconfig, "kubeconfig")},
+      {"logtostderr", SetLogToStderr},
+      {"logfile", SetLogFile},
+      {"loglevel", SetLogLevel},
+      {"logoptions", SetLogOptions},
+      {"namespaceisolation", Bool(&NetConf::namespace_isolation, "namespaceIsolation")},
+      {"globalnamespaces", SetGlobalNamespaces},
+      {"runtimeconfig", SetRuntimeConfig},
+      {"readinessindicatorfile",
+       String(&NetConf::readiness_indicator_file, "readinessindicatorfile")},
+      {"systemnamespaces", StringList(&NetConf::system_namespaces, "systemNamespaces")},
+      {"multusnamespace", String(&NetConf::multus_namespace, "multusNamespace")},
+      {"retrydeleteonerror", Bool(&NetConf::retry_delete_on_error, "retryDeleteOnError")},
+      {"clusternetwork", String(&NetConf::cluster_network, "clusterNetwork")},
+      {"defaultnetworks", StringList(&NetConf::default_networks, "defaultNetworks")},
+      {"delegates", SetDelegates},
+      {"cni.dev/valid-attachments", KeepRaw},
+  };
+  return setters;
+}
+
+Status Validate(const NetConf& conf) {
+  if (conf.name.empty()) {
+    return Status(code::kInvalidConfig, "missing network name",
+                  "the multus config needs a \"name\"");
+  }
+  if (!IsValidCniIdentifier(conf.name)) {
+    return Status(code::kInvalidConfig, "invalid characters found in network name",
+                  "name \"" + conf.name + "\" must match ^[a-zA-Z0-9][a-zA-Z0-9_.\\-]*$");
+  }
+  if (conf.delegates.empty() && conf.cluster_network.empty()) {
+    return Status(code::kInvalidConfig, "at least one delegate/clusterNetwork must be specified",
+                  "set \"clusterNetwork\" or a non-empty \"delegates\" list");
+  }
+  // With clusterNetwork set, delegates are ignored (never validated), as upstream.
+  if (!conf.cluster_network.empty()) return OkStatus();
+  for (size_t i = 0; i < conf.delegates.size(); ++i) {
+    Result<DelegateConf> delegate = LoadDelegateConf(conf.delegates[i]);
+    if (!delegate.ok()) {
+      return delegate.status().Prefixed("failed to load delegate " + std::to_string(i) +
+                                        " config");
+    }
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+Result<NetConf> ParseNetConf(std::string_view bytes) {
+  json parsed;
+  try {
+    parsed = json::parse(bytes);
+  } catch (const json::exception& e) {
+    return Status(code::kDecode, std::string("error unmarshall network config: ") + e.what(),
+                  "stdin must be the multus JSON config");
+  }
+  if (!parsed.is_object()) {
+    return Status(code::kDecode, "error unmarshall network config: not a JSON object");
+  }
+  ASSIGN_OR_RETURN(std::vector<RawMember> members, RawObjectMembers(bytes));
+  NetConf conf;
+  for (const RawMember& member : members) {
+    auto setter = Setters().find(Lower(member.key));
+    if (setter == Setters().end()) continue;
+    json value;
+    try {
+      value = json::parse(member.value);
+    } catch (const json::exception& e) {
+      return Status(code::kDecode, "error decoding \"" + member.key + "\": " + e.what());
+    }
+    RETURN_IF_ERROR(setter->second(conf, value, member.value));
+  }
+  RETURN_IF_ERROR(Validate(conf));
+  return conf;
+}
+
+}  // namespace multus

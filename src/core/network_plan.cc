@@ -1,0 +1,52 @@
+#include "multus/network_plan.h"
+
+#include <set>
+
+#include "multus/cni_env.h"
+#include "multus/delegate_conf.h"
+#include "multus/delegate_runner.h"
+#include "multus/net_conf.h"
+#include "multus/network_source.h"
+
+namespace multus {
+
+NetworkPlan BuildPlan(const std::vector<ResolvedNetwork>& networks, const NetConf& conf,
+                      const CniEnv& env, const K8sArgs& k8s) {
+  NetworkPlan plan{env.container_id, env.netns, k8s.pod_namespace, k8s.pod_name, k8s.pod_uid, {}};
+  for (size_t i = 0; i < networks.size(); ++i) {
+    const ResolvedNetwork& network = networks[i];
+    PlannedDelegate delegate;
+    delegate.display_name = network.display_name;
+    delegate.config = network.config;
+    delegate.master = i == 0;
+    delegate.ifname = !network.ifname_request.empty() ? network.ifname_request
+                      : i == 0                        ? env.ifname
+                                                      : "net" + std::to_string(i);
+    delegate.capability_args = conf.runtime_config;
+    plan.delegates.push_back(std::move(delegate));
+  }
+  return plan;
+}
+
+Status ValidatePlan(const NetworkPlan& plan, const std::vector<std::string>& search_path) {
+  std::set<std::string> ifnames;
+  for (const PlannedDelegate& delegate : plan.delegates) {
+    std::string where = "network \"" + delegate.display_name + "\"";
+    Status ifname_ok = ValidateIfName(delegate.ifname);
+    if (!ifname_ok.ok()) return ifname_ok.Prefixed(where + " interface \"" + delegate.ifname + "\"");
+    if (!ifnames.insert(delegate.ifname).second) {
+      return Status(code::kInvalidConfig,
+                    where + ": interface name \"" + delegate.ifname + "\" is used twice",
+                    "give each network its own interface name");
+    }
+    Result<DelegateConf> conf = LoadDelegateConf(delegate.config);
+    if (!conf.ok()) return conf.status().Prefixed(where);
+    for (const PluginConf& plugin : conf->plugins) {
+      Result<std::string> path = FindPlugin(plugin.type, search_path);
+      if (!path.ok()) return path.status().Prefixed(where);
+    }
+  }
+  return OkStatus();
+}
+
+}  // namespace multus

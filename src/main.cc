@@ -1,0 +1,34 @@
+#include <signal.h>
+#include <unistd.h>
+
+#include <iostream>
+#include <iterator>
+
+#include "multus/app.h"
+#include "multus/executor.h"
+#include "multus/log.h"
+
+extern char** environ;
+
+int main(int argc, char** argv) {
+  signal(SIGPIPE, SIG_IGN);  // a plugin exiting early must not kill us while we write its stdin
+  multus::EnvMap env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string entry(*e);
+    size_t eq = entry.find('=');
+    if (eq != std::string::npos) env[entry.substr(0, eq)] = entry.substr(eq + 1);
+  }
+  std::string input;
+  if (env.count("CNI_COMMAND") && env["CNI_COMMAND"] != "VERSION" && !isatty(STDIN_FILENO)) {
+    input.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  }
+  auto executor = multus::MakeProcessExecutor();
+  multus::Deps deps;
+  deps.executor = executor.get();
+  std::string out, err;
+  int exit_code = multus::Run(std::vector<std::string>(argv, argv + argc), env, input, out, err, deps);
+  std::cout << out << std::flush;
+  std::cerr << err << std::flush;
+  multus::log::Flush();
+  return exit_code;
+}
