@@ -1,0 +1,31 @@
+// The k8s.v1.cni.cncf.io/network-status annotation: one entry per pod interface.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "multus/status.h"
+
+namespace multus {
+
+// What ADD knows about one attached network.
+struct AttachedNetwork {
+  std::string name;         // CNI name, or <namespace>/<nad> for NAD-derived networks
+  std::string ifname;       // the interface name multus asked for
+  bool master = false;      // the cluster network (gets "default": true)
+  std::string result;       // the delegate's result, JSON text of any CNI version
+  std::string device_info;  // device-info JSON object text, or ""
+};
+
+// Builds the annotation value: a JSON list of {name, interface, ips, mac, mtu, default, dns,
+// device-info, gateway} entries, fields in that order, empty ones omitted except name and
+// dns (always present, {} when empty). Results are read as CNI 1.1.0 (converted first).
+// Entries per sandbox interface of each result; the IPs with an interface index go to that
+// entry, those without to the entry of `ifname`. A result with no sandbox interface (e.g.
+// a 0.2.0 result) still gets one entry named by `ifname` (upstream dropped it, W29).
+// `gateway` lists the gateways of default routes (0.0.0.0/0, ::/0, or no dst); `default` is
+// set on the master's interface. Code 6 when a result cannot be read.
+Result<std::string> BuildNetworkStatus(const std::vector<AttachedNetwork>& networks);
+
+}  // namespace multus
