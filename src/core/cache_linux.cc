@@ -1,0 +1,206 @@
+// The Linux side of the cache: atomic writes, reads, removal and the per-container flock.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <string>
+#include <utility>
+
+#include "multus/cache.h"
+
+namespace multus {
+namespace {
+
+constexpr mode_t kDirMode = 0700;
+constexpr mode_t kFileMode = 0600;
+
+Status IoError(std::string_view what, const std::string& path, int err) {
+  return Status(code::kIoFailure, std::string(what) + " " + path + ": " + std::strerror(err));
+}
+
+// Closes a descriptor on scope exit unless released.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int get() const { return fd_; }
+  // Closes now and reports close's own error (it can carry a deferred write error).
+  int Close() {
+    int rc = ::close(fd_);
+    fd_ = -1;
+    return rc;
+  }
+
+ private:
+  int fd_;
+};
+
+std::string Parent(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+// mkdir -p with mode 0700 for what it creates; existing directories are left as they are
+// (cniDir's parents such as /var/lib/cni belong to the node, not to us).
+Status MakeDirs(const std::string& dir) {
+  struct stat st;
+  if (::stat(dir.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) return OkStatus();
+    return IoError("cannot create directory", dir, ENOTDIR);
+  }
+  for (size_t pos = 1; pos <= dir.size(); ++pos) {
+    if (pos != dir.size() && dir[pos] != '/') continue;
+    const std::string prefix = dir.substr(0, pos);
+    if (::mkdir(prefix.c_str(), kDirMode) != 0 && errno != EEXIST) {
+      return IoError("cannot create directory", prefix, errno);
+    }
+  }
+  return OkStatus();
+}
+
+Status WriteAll(int fd, std::string_view bytes, const std::string& path) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return IoError("cannot write", path, errno);
+    }
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+  return OkStatus();
+}
+
+// A dot name in the target's directory: the rename stays within one filesystem, and
+// directory listings (ListResultCaches, GC) skip it.
+std::string TempName(const std::string& path, unsigned attempt) {
+  static std::atomic<unsigned> counter{0};
+  const size_t slash = path.find_last_of('/');
+  const std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
+  const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  timespec now{};
+  ::clock_gettime(CLOCK_MONOTONIC, &now);
+  return dir + "." + base + ".tmp-" + std::to_string(::getpid()) + "-" +
+         std::to_string(counter.fetch_add(1)) + "-" + std::to_string(now.tv_nsec ^ attempt);
+}
+
+Result<std::pair<int, std::string>> CreateTemp(const std::string& path) {
+  for (unsigned attempt = 0; attempt < 100; ++attempt) {
+    std::string temp = TempName(path, attempt);
+    const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, kFileMode);
+    if (fd >= 0) return std::make_pair(fd, std::move(temp));
+    if (errno != EEXIST && errno != EINTR) {
+      return IoError("cannot create temporary file", temp, errno);
+    }
+  }
+  return IoError("cannot create temporary file for", path, EEXIST);
+}
+
+// Makes the rename itself durable. Some filesystems cannot fsync a directory (EINVAL);
+// there the rename is as durable as that filesystem allows.
+Status SyncDir(const std::string& dir) {
+  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0) return IoError("cannot open directory", dir, errno);
+  if (::fsync(fd.get()) != 0 && errno != EINVAL)
+    return IoError("cannot sync directory", dir, errno);
+  return OkStatus();
+}
+
+Status WriteTemp(int raw_fd, const std::string& temp, std::string_view bytes) {
+  Fd fd(raw_fd);
+  RETURN_IF_ERROR(WriteAll(fd.get(), bytes, temp));
+  // The umask may have narrowed the mode given to open; 0600 is what we promise.
+  if (::fchmod(fd.get(), kFileMode) != 0) return IoError("cannot chmod", temp, errno);
+  if (::fsync(fd.get()) != 0) return IoError("cannot sync", temp, errno);
+  if (fd.Close() != 0) return IoError("cannot close", temp, errno);
+  return OkStatus();
+}
+
+}  // namespace
+
+Status WriteFileAtomic(const std::string& path, std::string_view bytes) {
+  const std::string dir = Parent(path);
+  RETURN_IF_ERROR(MakeDirs(dir));
+  ASSIGN_OR_RETURN(auto created, CreateTemp(path));
+  const std::string& temp = created.second;
+  Status status = WriteTemp(created.first, temp, bytes);
+  if (status.ok() && ::rename(temp.c_str(), path.c_str()) != 0) {
+    status = IoError("cannot rename " + temp + " to", path, errno);
+  }
+  if (!status.ok()) {
+    ::unlink(temp.c_str());
+    return status;
+  }
+  return SyncDir(dir);
+}
+
+Result<std::optional<std::string>> ReadFileIfExists(const std::string& path) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) {
+    if (errno == ENOENT) return std::optional<std::string>();
+    return IoError("cannot open", path, errno);
+  }
+  std::string out;
+  char buf[16384];
+  for (;;) {
+    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return IoError("cannot read", path, errno);
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return std::optional<std::string>(std::move(out));
+}
+
+Status RemoveFileIfExists(const std::string& path) {
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+    return IoError("cannot remove", path, errno);
+  }
+  return OkStatus();
+}
+
+Result<ContainerLock> ContainerLock::Acquire(std::string_view cni_dir,
+                                             std::string_view container_id) {
+  const std::string path = LockPath(cni_dir, container_id);
+  RETURN_IF_ERROR(MakeDirs(Parent(path)));
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, kFileMode);
+  if (fd < 0) return IoError("cannot open lock file", path, errno);
+  // The lock belongs to this open file description, so separate Acquire calls conflict
+  // even within one process. Lock files are never unlinked: removing one while it is
+  // held would let a newcomer lock a fresh inode alongside the holder.
+  while (::flock(fd, LOCK_EX) != 0) {
+    if (errno == EINTR) continue;
+    const int err = errno;
+    ::close(fd);
+    return IoError("cannot lock", path, err);
+  }
+  return ContainerLock(fd);
+}
+
+ContainerLock::ContainerLock(ContainerLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+
+ContainerLock& ContainerLock::operator=(ContainerLock&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = std::exchange(other.fd_, -1);
+  }
+  return *this;
+}
+
+ContainerLock::~ContainerLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing the last descriptor releases the flock
+}
+
+}  // namespace multus

@@ -1,0 +1,682 @@
+#include "multus/cache.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace multus {
+namespace {
+
+using nlohmann::json;
+
+// A fresh directory under the test temp dir, removed with everything in it.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = testing::TempDir() + "/cache_test.XXXXXX";
+    char* made = ::mkdtemp(tmpl.data());
+    EXPECT_NE(made, nullptr);
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+mode_t ModeOf(const std::string& path) {
+  struct stat st;
+  EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
+  return st.st_mode & 07777;
+}
+
+std::vector<std::string> ListDir(const std::string& dir) {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    names.push_back(entry.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// True when a non-blocking exclusive flock on `path` (a new open file description)
+// would have to wait, i.e. someone holds the lock.
+bool IsLocked(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+  EXPECT_GE(fd, 0) << path;
+  const bool locked = ::flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  ::close(fd);
+  return locked;
+}
+
+// ---- paths ----
+
+TEST(CachePathTest, BuildsEveryPathUnderCniDir) {
+  EXPECT_EQ(ScratchCachePath("/var/lib/cni/multus", "abc123"), "/var/lib/cni/multus/abc123");
+  EXPECT_EQ(ResultsDir("/var/lib/cni/multus"), "/var/lib/cni/multus/results");
+  EXPECT_EQ(ResultCachePath("/var/lib/cni/multus", "macvlan-conf", "abc123", "net1"),
+            "/var/lib/cni/multus/results/macvlan-conf-abc123-net1");
+  EXPECT_EQ(LockPath("/var/lib/cni/multus", "abc123"), "/var/lib/cni/multus/locks/abc123.lock");
+}
+
+TEST(CachePathTest, ToleratesTrailingSlashOnCniDir) {
+  EXPECT_EQ(ScratchCachePath("/var/lib/cni/multus/", "abc"), "/var/lib/cni/multus/abc");
+  EXPECT_EQ(ResultCachePath("/d/", "n", "c", "eth0"), "/d/results/n-c-eth0");
+  EXPECT_EQ(LockPath("/d/", "c"), "/d/locks/c.lock");
+}
+
+// ---- file I/O ----
+
+TEST(CacheFileTest, AtomicWriteCreatesDirsAndFileWithPrivateModes) {
+  TempDir tmp;
+  const std::string dir = tmp.path() + "/multus/results";
+  const std::string path = dir + "/net-cid-eth0";
+  ASSERT_TRUE(WriteFileAtomic(path, "hello\n").ok());
+
+  auto read = ReadFileIfExists(path);
+  ASSERT_TRUE(read.ok());
+  ASSERT_TRUE(read->has_value());
+  EXPECT_EQ(**read, "hello\n");
+  EXPECT_EQ(ModeOf(path), 0600u);
+  EXPECT_EQ(ModeOf(dir), 0700u);
+  EXPECT_EQ(ModeOf(tmp.path() + "/multus"), 0700u);
+  EXPECT_EQ(ListDir(dir), std::vector<std::string>{"net-cid-eth0"});
+}
+
+TEST(CacheFileTest, AtomicWriteModeIgnoresUmask) {
+  TempDir tmp;
+  const mode_t old = ::umask(0277);
+  Status status = WriteFileAtomic(tmp.path() + "/f", "x");
+  ::umask(old);
+  ASSERT_TRUE(status.ok()) << status.msg();
+  EXPECT_EQ(ModeOf(tmp.path() + "/f"), 0600u);
+}
+
+TEST(CacheFileTest, AtomicWriteOverwritesAndLeavesNoTempFiles) {
+  TempDir tmp;
+  const std::string path = tmp.path() + "/cid";
+  ASSERT_TRUE(WriteFileAtomic(path, std::string(100000, 'a')).ok());
+  ASSERT_TRUE(WriteFileAtomic(path, "short").ok());
+  auto read = ReadFileIfExists(path);
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read->value(), "short");
+  EXPECT_EQ(ListDir(tmp.path()), std::vector<std::string>{"cid"});
+}
+
+TEST(CacheFileTest, AtomicWriteWritesEmptyAndBinaryContent) {
+  TempDir tmp;
+  const std::string bytes("a\0b\xff", 4);
+  ASSERT_TRUE(WriteFileAtomic(tmp.path() + "/bin", bytes).ok());
+  ASSERT_TRUE(WriteFileAtomic(tmp.path() + "/empty", "").ok());
+  EXPECT_EQ(ReadFileIfExists(tmp.path() + "/bin")->value(), bytes);
+  EXPECT_EQ(ReadFileIfExists(tmp.path() + "/empty")->value(), "");
+}
+
+TEST(CacheFileTest, AtomicWriteFailureIsIoErrorAndLeavesNothing) {
+  TempDir tmp;
+  // The target is an existing directory: rename fails after the temp file was written.
+  const std::string target = tmp.path() + "/taken";
+  ASSERT_EQ(::mkdir(target.c_str(), 0700), 0);
+  ASSERT_EQ(::mkdir((target + "/child").c_str(), 0700), 0);
+  Status status = WriteFileAtomic(target, "data");
+  EXPECT_EQ(status.code(), code::kIoFailure);
+  EXPECT_NE(status.msg().find(target), std::string::npos) << status.msg();
+  EXPECT_EQ(ListDir(tmp.path()), std::vector<std::string>{"taken"});
+}
+
+TEST(CacheFileTest, AtomicWriteUnderAFileIsIoError) {
+  TempDir tmp;
+  ASSERT_TRUE(WriteFileAtomic(tmp.path() + "/plain", "x").ok());
+  Status status = WriteFileAtomic(tmp.path() + "/plain/sub/file", "x");
+  EXPECT_EQ(status.code(), code::kIoFailure);
+}
+
+TEST(CacheFileTest, ReadMissingIsNullopt) {
+  TempDir tmp;
+  auto read = ReadFileIfExists(tmp.path() + "/nope");
+  ASSERT_TRUE(read.ok());
+  EXPECT_FALSE(read->has_value());
+}
+
+TEST(CacheFileTest, ReadDirectoryIsIoError) {
+  TempDir tmp;
+  auto read = ReadFileIfExists(tmp.path());
+  // open(O_RDONLY) on a directory succeeds; read() then fails with EISDIR.
+  ASSERT_FALSE(read.ok());
+  EXPECT_EQ(read.status().code(), code::kIoFailure);
+}
+
+TEST(CacheFileTest, RemoveMissingIsOkAndRemoveExistingRemoves) {
+  TempDir tmp;
+  const std::string path = tmp.path() + "/cid";
+  EXPECT_TRUE(RemoveFileIfExists(path).ok());
+  EXPECT_TRUE(RemoveFileIfExists(tmp.path() + "/no/such/dir/cid").ok());
+  ASSERT_TRUE(WriteFileAtomic(path, "x").ok());
+  EXPECT_TRUE(RemoveFileIfExists(path).ok());
+  EXPECT_FALSE(ReadFileIfExists(path)->has_value());
+}
+
+// ---- lock ----
+
+TEST(CacheLockTest, AcquireCreatesLockFileAndHoldsItUntilDestroyed) {
+  TempDir tmp;
+  const std::string cni_dir = tmp.path() + "/multus";
+  const std::string path = LockPath(cni_dir, "cid1");
+  {
+    auto lock = ContainerLock::Acquire(cni_dir, "cid1");
+    ASSERT_TRUE(lock.ok()) << lock.status().msg();
+    EXPECT_EQ(ModeOf(cni_dir + "/locks"), 0700u);
+    EXPECT_EQ(ModeOf(path), 0600u);
+    EXPECT_TRUE(IsLocked(path));
+
+    // Moving keeps one holder; the moved-from object releases nothing.
+    ContainerLock moved = std::move(lock).value();
+    EXPECT_TRUE(IsLocked(path));
+  }
+  EXPECT_FALSE(IsLocked(path));
+}
+
+TEST(CacheLockTest, DifferentContainersDoNotConflict) {
+  TempDir tmp;
+  auto a = ContainerLock::Acquire(tmp.path(), "a");
+  ASSERT_TRUE(a.ok());
+  auto b = ContainerLock::Acquire(tmp.path(), "b");  // would deadlock if they conflicted
+  ASSERT_TRUE(b.ok());
+  EXPECT_TRUE(IsLocked(LockPath(tmp.path(), "a")));
+  EXPECT_TRUE(IsLocked(LockPath(tmp.path(), "b")));
+}
+
+TEST(CacheLockTest, SecondAcquireInAnotherThreadWaitsForRelease) {
+  TempDir tmp;
+  std::atomic<bool> released{false};
+  std::atomic<bool> second_saw_release{false};
+  auto first = ContainerLock::Acquire(tmp.path(), "cid");
+  ASSERT_TRUE(first.ok());
+  std::thread second([&] {
+    auto lock = ContainerLock::Acquire(tmp.path(), "cid");
+    second_saw_release = lock.ok() && released.load();
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  released = true;
+  { ContainerLock drop = std::move(first).value(); }
+  second.join();
+  EXPECT_TRUE(second_saw_release);
+}
+
+TEST(CacheLockTest, LockHeldByAnotherProcessBlocksUs) {
+  TempDir tmp;
+  int to_parent[2], to_child[2];
+  ASSERT_EQ(::pipe(to_parent), 0);
+  ASSERT_EQ(::pipe(to_child), 0);
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::close(to_parent[0]);
+    ::close(to_child[1]);
+    auto lock = ContainerLock::Acquire(tmp.path(), "cid");
+    const char ok = lock.ok() ? 'L' : 'E';
+    if (::write(to_parent[1], &ok, 1) != 1) ::_exit(2);
+    char c;
+    while (::read(to_child[0], &c, 1) > 0) {
+    }  // hold the lock until the parent closes its end
+    ::_exit(0);
+  }
+  ::close(to_parent[1]);
+  ::close(to_child[0]);
+  char got = 0;
+  ASSERT_EQ(::read(to_parent[0], &got, 1), 1);
+  EXPECT_EQ(got, 'L');
+  EXPECT_TRUE(IsLocked(LockPath(tmp.path(), "cid")));
+  ::close(to_child[1]);
+  int wstatus = 0;
+  ASSERT_EQ(::waitpid(pid, &wstatus, 0), pid);
+  EXPECT_TRUE(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0);
+  ::close(to_parent[0]);
+  EXPECT_FALSE(IsLocked(LockPath(tmp.path(), "cid")));
+  auto ours = ContainerLock::Acquire(tmp.path(), "cid");
+  EXPECT_TRUE(ours.ok());
+}
+
+// ---- our scratch format ----
+
+NetworkPlan SamplePlan() {
+  NetworkPlan plan;
+  plan.container_id = "3f2a9c";
+  plan.netns = "/var/run/netns/cni-1234";
+  plan.pod_namespace = "default";
+  plan.pod_name = "web-0";
+  plan.pod_uid = "9a3e-77";
+  PlannedDelegate master;
+  master.display_name = "cbr0";
+  // Key order, whitespace and a number beyond double precision must survive verbatim.
+  master.config =
+      "{ \"type\": \"bridge\", \"name\": \"cbr0\",\n  \"cniVersion\": \"0.3.1\", "
+      "\"big\": 12345678901234567890, \"f\": 1.10 }";
+  master.ifname = "eth0";
+  master.master = true;
+  plan.delegates.push_back(master);
+  PlannedDelegate second;
+  second.display_name = "default/macvlan-conf";
+  second.config = R"({"cniVersion":"1.0.0","name":"mv","plugins":[{"type":"macvlan"}]})";
+  second.ifname = "net1";
+  second.capability_args = R"({"mac":"c2:11:22:33:44:55","ips":["10.1.1.5/24"]})";
+  second.add_cni_args = {{"MAC", "c2:11:22:33:44:55"}, {"IP", "10.1.1.5/24"}};
+  second.default_route = {"10.1.1.1"};
+  second.device_id = "0000:03:00.1";
+  second.resource_name = "intel.com/sriov";
+  plan.delegates.push_back(second);
+  return plan;
+}
+
+void ExpectSamePlan(const NetworkPlan& got, const NetworkPlan& want) {
+  EXPECT_EQ(got.container_id, want.container_id);
+  EXPECT_EQ(got.netns, want.netns);
+  EXPECT_EQ(got.pod_namespace, want.pod_namespace);
+  EXPECT_EQ(got.pod_name, want.pod_name);
+  EXPECT_EQ(got.pod_uid, want.pod_uid);
+  ASSERT_EQ(got.delegates.size(), want.delegates.size());
+  for (size_t i = 0; i < got.delegates.size(); ++i) {
+    SCOPED_TRACE("delegate " + std::to_string(i));
+    const auto& g = got.delegates[i];
+    const auto& w = want.delegates[i];
+    EXPECT_EQ(g.display_name, w.display_name);
+    EXPECT_EQ(g.config, w.config);
+    EXPECT_EQ(g.ifname, w.ifname);
+    EXPECT_EQ(g.master, w.master);
+    EXPECT_EQ(json::parse(g.capability_args), json::parse(w.capability_args));
+    EXPECT_EQ(g.add_cni_args, w.add_cni_args);
+    EXPECT_EQ(g.default_route, w.default_route);
+    EXPECT_EQ(g.device_id, w.device_id);
+    EXPECT_EQ(g.resource_name, w.resource_name);
+  }
+}
+
+TEST(CachePlanTest, RoundTripKeepsEverythingAndConfigBytesExactly) {
+  const NetworkPlan plan = SamplePlan();
+  const std::string text = SerializePlan(plan);
+  auto parsed = ParsePlanCache(text, "other", "/other", "eth9");
+  ASSERT_TRUE(parsed.ok()) << parsed.status().msg();
+  ExpectSamePlan(*parsed, plan);
+  EXPECT_NE(parsed->delegates[0].config.find("12345678901234567890"), std::string::npos);
+}
+
+TEST(CachePlanTest, SerializedFormIsTheDocumentedOne) {
+  const json doc = json::parse(SerializePlan(SamplePlan()));
+  EXPECT_EQ(doc["kind"], "multusPlanV1");
+  EXPECT_EQ(doc["containerId"], "3f2a9c");
+  EXPECT_EQ(doc["netns"], "/var/run/netns/cni-1234");
+  EXPECT_EQ(doc["pod"], json::parse(R"({"namespace":"default","name":"web-0","uid":"9a3e-77"})"));
+  const json& d0 = doc["delegates"][0];
+  EXPECT_EQ(d0["name"], "cbr0");
+  EXPECT_EQ(d0["ifname"], "eth0");
+  EXPECT_EQ(d0["master"], true);
+  EXPECT_TRUE(d0["config"].is_string());
+  EXPECT_EQ(d0["capabilityArgs"], json::object());
+  EXPECT_EQ(d0["addCniArgs"], json::array());
+  EXPECT_FALSE(d0.contains("defaultRoute"));
+  EXPECT_FALSE(d0.contains("deviceID"));
+  EXPECT_FALSE(d0.contains("resourceName"));
+  const json& d1 = doc["delegates"][1];
+  EXPECT_EQ(d1["capabilityArgs"]["mac"], "c2:11:22:33:44:55");
+  EXPECT_EQ(d1["addCniArgs"], json::parse(R"([["MAC","c2:11:22:33:44:55"],["IP","10.1.1.5/24"]])"));
+  EXPECT_EQ(d1["defaultRoute"], json::parse(R"(["10.1.1.1"])"));
+  EXPECT_EQ(d1["deviceID"], "0000:03:00.1");
+  EXPECT_EQ(d1["resourceName"], "intel.com/sriov");
+}
+
+TEST(CachePlanTest, ConfigBytesThatAreNotUtf8SurviveViaBase64) {
+  NetworkPlan plan = SamplePlan();
+  plan.delegates[1].config = std::string("{\"name\":\"x\xff\"}");
+  auto parsed = ParsePlanCache(SerializePlan(plan), "", "", "eth0");
+  ASSERT_TRUE(parsed.ok()) << parsed.status().msg();
+  EXPECT_EQ(parsed->delegates[1].config, plan.delegates[1].config);
+}
+
+TEST(CachePlanTest, MissingContainerIdAndNetnsAreFilledFromArguments) {
+  auto parsed = ParsePlanCache(
+      R"({"kind":"multusPlanV1","delegates":[{"ifname":"eth0","config":"{}","master":true}]})",
+      "cid7", "/proc/7/ns/net", "eth0");
+  ASSERT_TRUE(parsed.ok()) << parsed.status().msg();
+  EXPECT_EQ(parsed->container_id, "cid7");
+  EXPECT_EQ(parsed->netns, "/proc/7/ns/net");
+  EXPECT_EQ(parsed->delegates[0].capability_args, "{}");
+  EXPECT_TRUE(parsed->delegates[0].master);
+}
+
+// ---- upstream multus v4 scratch cache ----
+
+std::string UpstreamSample() {
+  const std::string master_conf =
+      R"({"cniVersion":"0.3.1","name":"k8s-pod-network","plugins":[{"type":"calico","mtu":1440,"ipam":{"type":"calico-ipam"}}]})";
+  const std::string macvlan_conf =
+      R"({"cniVersion":"0.3.1","name":"macvlan-conf","type":"macvlan","master":"eth1","ipam":{"type":"static"},"capabilities":{"ips":true,"mac":true}})";
+  const std::string sriov_conf =
+      R"({"cniVersion":"0.3.1","name":"sriov-net","type":"sriov","big":12345678901234567890})";
+  json doc = json::array();
+  doc.push_back({{"Conf", {{"cniVersion", ""}}},
+                 {"ConfList", json::parse(master_conf)},
+                 {"Name", "k8s-pod-network"},
+                 {"IsFilterV4Gateway", false},
+                 {"IsFilterV6Gateway", false},
+                 {"Bytes", Base64Encode(master_conf)}});
+  doc.push_back({{"Conf", json::parse(macvlan_conf)},
+                 {"ConfList", {{"cniVersion", ""}}},
+                 {"Name", "default/macvlan-conf"},
+                 {"ifnameRequest", "macvlan1"},
+                 {"macRequest", "c2:b0:57:49:47:f1"},
+                 {"ipRequest", {"10.1.1.101/24", "fd00::101/64"}},
+                 {"default-route", {"10.1.1.1"}},
+                 {"IsFilterV4Gateway", true},
+                 {"IsFilterV6Gateway", false},
+                 {"Bytes", Base64Encode(macvlan_conf)}});
+  doc.push_back({{"Conf", {{"cniVersion", "0.3.1"}, {"name", "sriov-net"}, {"type", "sriov"}}},
+                 {"ConfList", {{"cniVersion", ""}}},
+                 {"Name", "kube-system/sriov-net"},
+                 {"deviceID", "0000:03:02.3"},
+                 {"resourceName", "intel.com/intel_sriov_netdevice"},
+                 {"IsFilterV4Gateway", false},
+                 {"IsFilterV6Gateway", false},
+                 {"Bytes", Base64Encode(sriov_conf)}});
+  return doc.dump();
+}
+
+TEST(CacheUpstreamTest, ReadsV4ScratchCacheAndRecomputesIfnames) {
+  auto parsed = ParsePlanCache(UpstreamSample(), "cid-up", "/var/run/netns/x", "eth0");
+  ASSERT_TRUE(parsed.ok()) << parsed.status().msg();
+  const NetworkPlan& plan = *parsed;
+  EXPECT_EQ(plan.container_id, "cid-up");
+  EXPECT_EQ(plan.netns, "/var/run/netns/x");
+  EXPECT_EQ(plan.pod_namespace, "");
+  EXPECT_EQ(plan.pod_name, "");
+  EXPECT_EQ(plan.pod_uid, "");
+  ASSERT_EQ(plan.delegates.size(), 3u);
+
+  const auto& m = plan.delegates[0];
+  EXPECT_TRUE(m.master);
+  EXPECT_EQ(m.ifname, "eth0");
+  EXPECT_EQ(m.display_name, "k8s-pod-network");
+  EXPECT_EQ(
+      m.config,
+      R"({"cniVersion":"0.3.1","name":"k8s-pod-network","plugins":[{"type":"calico","mtu":1440,"ipam":{"type":"calico-ipam"}}]})");
+  EXPECT_EQ(json::parse(m.capability_args), json::object());
+  EXPECT_TRUE(m.add_cni_args.empty());
+
+  const auto& mv = plan.delegates[1];
+  EXPECT_FALSE(mv.master);
+  EXPECT_EQ(mv.ifname, "macvlan1");  // explicit request still uses up index 1
+  EXPECT_EQ(mv.display_name, "default/macvlan-conf");
+  EXPECT_EQ(json::parse(mv.capability_args),
+            json::parse(R"({"mac":"c2:b0:57:49:47:f1","ips":["10.1.1.101/24","fd00::101/64"]})"));
+  EXPECT_EQ(mv.default_route, std::vector<std::string>{"10.1.1.1"});
+  EXPECT_EQ(mv.add_cni_args,
+            (KeyValues{{"MAC", "c2:b0:57:49:47:f1"}, {"IP", "10.1.1.101/24,fd00::101/64"}}));
+
+  const auto& sr = plan.delegates[2];
+  EXPECT_EQ(sr.ifname, "net2");
+  EXPECT_EQ(sr.display_name, "kube-system/sriov-net");
+  EXPECT_EQ(
+      sr.config,
+      R"({"cniVersion":"0.3.1","name":"sriov-net","type":"sriov","big":12345678901234567890})");
+  EXPECT_EQ(sr.device_id, "0000:03:02.3");
+  EXPECT_EQ(sr.resource_name, "intel.com/intel_sriov_netdevice");
+  EXPECT_EQ(json::parse(sr.capability_args), json::parse(R"({"deviceID":"0000:03:02.3"})"));
+}
+
+TEST(CacheUpstreamTest, ExplicitIfnameRequestAppliesToTheMasterToo) {
+  const std::string conf = R"({"cniVersion":"0.4.0","name":"c","type":"bridge"})";
+  json doc = json::array({{{"Name", "c"}, {"ifnameRequest", "pod0"}, {"Bytes", Base64Encode(conf)}},
+                          {{"Bytes", Base64Encode(conf)}}});
+  auto parsed = ParsePlanCache(doc.dump(), "cid", "", "eth0");
+  ASSERT_TRUE(parsed.ok()) << parsed.status().msg();
+  EXPECT_EQ(parsed->delegates[0].ifname, "pod0");
+  EXPECT_EQ(parsed->delegates[1].ifname, "net1");
+  // No `Name`: the CNI name from the config structs is not there either, so it stays empty.
+  EXPECT_EQ(parsed->delegates[1].display_name, "");
+}
+
+TEST(CacheUpstreamTest, NameFallsBackToTheCniName) {
+  const std::string conf = R"({"name":"x","type":"bridge"})";
+  json doc = json::array({{{"Conf", {{"name", "x"}}}, {"Bytes", Base64Encode(conf)}}});
+  auto parsed = ParsePlanCache(doc.dump(), "cid", "", "eth0");
+  ASSERT_TRUE(parsed.ok()) << parsed.status().msg();
+  EXPECT_EQ(parsed->delegates[0].display_name, "x");
+}
+
+// ---- corrupt scratch caches ----
+
+TEST(CacheCorruptTest, BadScratchCachesAreCode101) {
+  const std::string good = Base64Encode("{}");
+  struct Case {
+    std::string bytes;
+    std::string msg_part;
+  } errors[] = {
+      {"", "not valid JSON"},
+      {"{\"kind\":", "not valid JSON"},
+      {"[]", "delegate list is empty"},
+      {"null", "got null"},
+      {"42", "got number"},
+      {"\"text\"", "got string"},
+      {"[42]", "delegates[0]: is not an object"},
+      {R"([{"Name":"a"}])", "\"Bytes\" is missing"},
+      {R"([{"Name":"a","Bytes":null}])", "\"Bytes\" is missing"},
+      {R"([{"Name":"a","Bytes":7}])", "\"Bytes\" must be a base64 string"},
+      {R"([{"Name":"a","Bytes":"e30"}])", "invalid base64"},
+      {R"([{"Name":"a","Bytes":"e3!="}])", "invalid base64"},
+      {R"([{"Bytes":")" + good + R"("},{"Bytes":"%%%%"}])", "delegates[1]"},
+      {R"([{"Bytes":")" + good + R"(","ipRequest":"10.0.0.1"}])", "\"ipRequest\""},
+      {R"([{"Bytes":")" + good + R"(","ifnameRequest":5}])", "\"ifnameRequest\" must be a string"},
+      {"{}", "\"kind\" is missing"},
+      {R"({"kind":"multusPlanV9","delegates":[]})", "unknown kind \"multusPlanV9\""},
+      {R"({"kind":"cniCacheV1"})", "unknown kind \"cniCacheV1\""},
+      {R"({"kind":"multusPlanV1"})", "\"delegates\" is missing"},
+      {R"({"kind":"multusPlanV1","delegates":{}})", "\"delegates\" must be an array"},
+      {R"({"kind":"multusPlanV1","delegates":[]})", "\"delegates\" is empty"},
+      {R"({"kind":"multusPlanV1","delegates":[{"config":"{}"}]})", "\"ifname\" is missing"},
+      {R"({"kind":"multusPlanV1","delegates":[{"ifname":"","config":"{}"}]})",
+       "\"ifname\" is empty"},
+      {R"({"kind":"multusPlanV1","delegates":[{"ifname":"eth0"}]})", "\"config\" is missing"},
+      {R"({"kind":"multusPlanV1","delegates":[{"ifname":"eth0","config":{}}]})",
+       "\"config\" must be a string"},
+      {R"({"kind":"multusPlanV1","delegates":[{"ifname":"eth0","config":"{}","master":"yes"}]})",
+       "\"master\" must be a boolean"},
+      {R"({"kind":"multusPlanV1","delegates":[{"ifname":"eth0","config":"{}","capabilityArgs":[]}]})",
+       "\"capabilityArgs\" must be an object"},
+      {R"({"kind":"multusPlanV1","delegates":[{"ifname":"eth0","config":"{}","addCniArgs":[["a"]]}]})",
+       "\"addCniArgs\" must be an array of [key, value] pairs"},
+      {R"({"kind":"multusPlanV1","pod":"x","delegates":[{"ifname":"eth0","config":"{}"}]})",
+       "\"pod\" must be an object"},
+  };
+  for (const Case& c : errors) {
+    SCOPED_TRACE(c.bytes);
+    auto parsed = ParsePlanCache(c.bytes, "cid", "", "eth0");
+    ASSERT_FALSE(parsed.ok());
+    EXPECT_EQ(parsed.status().code(), code::kCorruptCache);
+    EXPECT_NE(parsed.status().msg().find(c.msg_part), std::string::npos) << parsed.status().msg();
+  }
+}
+
+// ---- cniCacheV1 result cache ----
+
+CachedResult SampleResult() {
+  CachedResult cached;
+  cached.container_id = "3f2a9c";
+  cached.ifname = "net1";
+  cached.network_name = "macvlan-conf";
+  cached.netns = "/var/run/netns/cni-1234";
+  cached.config =
+      R"({"cniVersion":"1.0.0","name":"macvlan-conf","type":"macvlan","n":12345678901234567890})";
+  cached.cni_args = {{"IgnoreUnknown", "true"}, {"K8S_POD_NAMESPACE", "default"}};
+  cached.capability_args = R"({"mac":"c2:11:22:33:44:55"})";
+  cached.result =
+      R"({"cniVersion":"1.0.0","interfaces":[{"name":"net1","mac":"c2:11:22:33:44:55","sandbox":"/var/run/netns/cni-1234"}],"ips":[{"address":"10.1.1.5/24","interface":0}]})";
+  return cached;
+}
+
+TEST(CacheResultTest, RoundTripsCniCacheV1) {
+  const CachedResult want = SampleResult();
+  const std::string text = SerializeCachedResult(want);
+  const json doc = json::parse(text);
+  EXPECT_EQ(doc["kind"], "cniCacheV1");
+  EXPECT_EQ(doc["config"], Base64Encode(want.config));
+  EXPECT_EQ(doc["ifName"], "net1");
+  EXPECT_EQ(doc["networkName"], "macvlan-conf");
+  EXPECT_EQ(doc["cniArgs"],
+            json::parse(R"([["IgnoreUnknown","true"],["K8S_POD_NAMESPACE","default"]])"));
+  EXPECT_TRUE(doc["capabilityArgs"].is_object());
+  EXPECT_TRUE(doc["result"].is_object());
+
+  auto got = ParseCachedResult(text);
+  ASSERT_TRUE(got.ok()) << got.status().msg();
+  EXPECT_EQ(got->container_id, want.container_id);
+  EXPECT_EQ(got->ifname, want.ifname);
+  EXPECT_EQ(got->network_name, want.network_name);
+  EXPECT_EQ(got->netns, want.netns);
+  EXPECT_EQ(got->config, want.config);
+  EXPECT_EQ(got->cni_args, want.cni_args);
+  EXPECT_EQ(got->capability_args, want.capability_args);  // compact input stays identical
+  EXPECT_EQ(got->result, want.result);                    // member order kept
+}
+
+TEST(CacheResultTest, ReadsLibcniFileWithOmittedMembers) {
+  const std::string text = R"({"kind":"cniCacheV1","containerId":"c","config":")" +
+                           Base64Encode(R"({"name":"n"})") +
+                           R"(","ifName":"eth0","networkName":"n"})";
+  auto got = ParseCachedResult(text);
+  ASSERT_TRUE(got.ok()) << got.status().msg();
+  EXPECT_EQ(got->config, R"({"name":"n"})");
+  EXPECT_EQ(got->netns, "");
+  EXPECT_TRUE(got->cni_args.empty());
+  EXPECT_EQ(got->capability_args, "{}");
+  EXPECT_EQ(got->result, "");
+}
+
+TEST(CacheResultTest, BadResultCachesAreCode101) {
+  const std::string cfg = Base64Encode("{}");
+  const std::string errors[] = {
+      "",
+      "[]",
+      R"({"containerId":"c"})",
+      R"({"kind":"multusPlanV1","containerId":"c","config":")" + cfg +
+          R"(","ifName":"e","networkName":"n"})",
+      R"({"kind":"cniCacheV1","config":")" + cfg + R"(","ifName":"e","networkName":"n"})",
+      R"({"kind":"cniCacheV1","containerId":"c","ifName":"e","networkName":"n"})",
+      R"({"kind":"cniCacheV1","containerId":"c","config":"!!!!","ifName":"e","networkName":"n"})",
+      R"({"kind":"cniCacheV1","containerId":"c","config":")" + cfg +
+          R"(","ifName":"e","networkName":"n","result":[1]})",
+  };
+  for (const std::string& bytes : errors) {
+    SCOPED_TRACE(bytes);
+    auto got = ParseCachedResult(bytes);
+    ASSERT_FALSE(got.ok());
+    EXPECT_EQ(got.status().code(), code::kCorruptCache);
+  }
+}
+
+TEST(CacheResultTest, ListSkipsInvalidUnreadableAndTempFiles) {
+  TempDir tmp;
+  EXPECT_TRUE(ListResultCaches(tmp.path() + "/missing").empty());
+
+  CachedResult a = SampleResult();
+  CachedResult b = SampleResult();
+  b.ifname = "eth0";
+  b.network_name = "cbr0";
+  const std::string pa = ResultCachePath(tmp.path(), a.network_name, a.container_id, a.ifname);
+  const std::string pb = ResultCachePath(tmp.path(), b.network_name, b.container_id, b.ifname);
+  ASSERT_TRUE(WriteFileAtomic(pa, SerializeCachedResult(a)).ok());
+  ASSERT_TRUE(WriteFileAtomic(pb, SerializeCachedResult(b)).ok());
+  const std::string results = ResultsDir(tmp.path());
+  ASSERT_TRUE(WriteFileAtomic(results + "/garbage", "not json").ok());
+  ASSERT_TRUE(WriteFileAtomic(results + "/.x.tmp-1-2-3", SerializeCachedResult(a)).ok());
+  ASSERT_EQ(::mkdir((results + "/subdir").c_str(), 0700), 0);
+  ASSERT_TRUE(WriteFileAtomic(results + "/unreadable", SerializeCachedResult(a)).ok());
+  ASSERT_EQ(::chmod((results + "/unreadable").c_str(), 0), 0);
+
+  const auto entries = ListResultCaches(tmp.path());
+  std::vector<std::string> paths;
+  for (const auto& e : entries) paths.push_back(e.path);
+  if (::geteuid() == 0) {
+    // root reads mode-0 files; that one is then a valid cache.
+    EXPECT_EQ(paths, (std::vector<std::string>{pb, pa, results + "/unreadable"}));
+  } else {
+    EXPECT_EQ(paths, (std::vector<std::string>{pb, pa}));
+  }
+  ASSERT_GE(entries.size(), 2u);
+  EXPECT_EQ(entries[0].cached.network_name, "cbr0");
+  EXPECT_EQ(entries[1].cached.ifname, "net1");
+}
+
+// ---- base64 ----
+
+TEST(CacheBase64Test, EncodesStandardAlphabetWithPadding) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"", ""},
+      {"f", "Zg=="},
+      {"fo", "Zm8="},
+      {"foo", "Zm9v"},
+      {"foob", "Zm9vYg=="},
+      {"fooba", "Zm9vYmE="},
+      {"foobar", "Zm9vYmFy"},
+      {std::string("\xfb\xff\xbf", 3), "+/+/"},
+      {std::string("\0\0", 2), "AAA="},
+  };
+  for (const auto& [plain, encoded] : cases) {
+    EXPECT_EQ(Base64Encode(plain), encoded);
+    auto decoded = Base64Decode(encoded);
+    ASSERT_TRUE(decoded.ok()) << encoded;
+    EXPECT_EQ(*decoded, plain);
+  }
+}
+
+TEST(CacheBase64Test, RoundTripsEveryByteValue) {
+  std::string all;
+  for (int i = 0; i < 256; ++i) all += static_cast<char>(i);
+  for (size_t len = 0; len <= all.size(); len += 37) {
+    const std::string part = all.substr(0, len);
+    auto decoded = Base64Decode(Base64Encode(part));
+    ASSERT_TRUE(decoded.ok());
+    EXPECT_EQ(*decoded, part);
+  }
+}
+
+TEST(CacheBase64Test, RejectsBadInput) {
+  const struct {
+    const char* text;
+    const char* msg;
+  } errors[] = {
+      {"Zg=", "invalid base64: length 3 is not a multiple of 4"},
+      {"Zg", "invalid base64: length 2 is not a multiple of 4"},
+      {"Zm9v\n", "invalid base64: length 5 is not a multiple of 4"},
+      {"Zm9-", "invalid base64: unexpected character at offset 3"},
+      {"Zm 9", "invalid base64: unexpected character at offset 2"},
+      {"Z=9v", "invalid base64: misplaced padding at offset 1"},
+      {"====", "invalid base64: misplaced padding at offset 0"},
+      {"Zg==Zm9v", "invalid base64: misplaced padding at offset 2"},
+  };
+  for (const auto& e : errors) {
+    auto decoded = Base64Decode(e.text);
+    ASSERT_FALSE(decoded.ok()) << e.text;
+    EXPECT_EQ(decoded.status().code(), code::kDecode);
+    EXPECT_EQ(decoded.status().msg(), e.msg);
+  }
+}
+
+}  // namespace
+}  // namespace multus
