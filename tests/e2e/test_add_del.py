@@ -1,5 +1,7 @@
 """ADD / CHECK / DEL with `delegates`: what really exists in the pod and on disk."""
 
+import base64
+import json
 import os
 import stat
 import unittest
@@ -54,6 +56,37 @@ class AddCheckDelTest(MultusTestCase):
 
         self.delete(pod, conf)
         self.assert_nothing_left(pod, "after DEL")
+
+    def test_result_caches_have_the_libcni_shape(self):
+        pod = self.env.new_pod()
+        a, b, c = self.three_delegates()
+        conf = self.env.multus_conf(delegates=[a, b, c])
+        self.add(pod, conf)
+        for net, ifname in ((a, "eth0"), (b, "net1"), (c, "net2")):
+            with open(self.env.result_cache_path(net["name"], pod, ifname)) as f:
+                cached = json.load(f)
+            self.assertEqual(cached["kind"], "cniCacheV1")
+            self.assertEqual(cached["containerId"], pod.container_id)
+            self.assertEqual(cached["ifName"], ifname)
+            self.assertEqual(cached["networkName"], net["name"])
+            self.assertEqual(cached["netns"], pod.path)
+            self.assertEqual(json.loads(base64.b64decode(cached["config"]))["name"], net["name"])
+            self.assertIn(["K8S_POD_NAME", pod.name], cached["cniArgs"])
+            addr = self.env.addrs(pod.netns)[ifname][0]
+            self.assertEqual([ip["address"] for ip in cached["result"]["ips"]], [addr])
+        self.delete(pod, conf)
+        self.assert_nothing_left(pod)
+
+    def test_add_del_without_any_cni_args(self):
+        """A runtime other than kubelet may send no CNI_ARGS at all: no pod, no problem."""
+        pod = self.env.new_pod()
+        a, b, c = self.three_delegates()
+        conf = self.env.multus_conf(delegates=[a, b, c])
+        self.add(pod, conf, extra_env={"CNI_ARGS": None})
+        self.assert_pod_links(pod, {"lo", "eth0", "net1", "net2"})
+        self.check(pod, conf, extra_env={"CNI_ARGS": None})
+        self.delete(pod, conf, extra_env={"CNI_ARGS": None})
+        self.assert_nothing_left(pod)
 
     def test_cache_files_are_private(self):
         pod = self.env.new_pod()

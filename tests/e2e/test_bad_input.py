@@ -66,6 +66,20 @@ class BadInputTest(MultusTestCase):
                 run = self.call("ADD", ifname=ifname)
                 self.expect_rejected(run, 4)
 
+    def test_malformed_cni_args(self):
+        for args in ("garbage", "K8S_POD_NAME", "=value"):
+            with self.subTest(cni_args=args):
+                self.expect_rejected(self.call("ADD", cni_args=args), None)
+
+    def test_netns_that_does_not_exist(self):
+        run = self.call("ADD", netns="/var/run/netns/me2e-no-such-netns")
+        self.assert_cni_error(run)
+        self.assert_no_allocations()
+        self.assertEqual(self.env.result_caches(self.pod), [])
+        self.assertEqual(self.env.calls(self.trace), [])
+        self.assert_ok(self.call("DEL", netns="/var/run/netns/me2e-no-such-netns"))
+        self.assert_nothing_left(self.pod)
+
     def test_unknown_command(self):
         run = self.call("FROBNICATE")
         self.expect_rejected(run, 4, anywhere=["FROBNICATE"])
