@@ -11,7 +11,6 @@
    also given as multus' own VmHWM, read from /proc/<multus>/status by a probe delegate
    that runs last.
 3. Size of the multus binary, as built and stripped.
-
 4. The same comparison with three no-op shell delegates: the plugins' own (noisy) work
    drops out and what remains is multus' start, planning, caches, fork/exec and waits.
 5. CPU time of the multus process alone (children excluded), when `perf` is installed
