@@ -47,7 +47,8 @@ Status CollectAttachment(const Command& cmd, const CachedResult& cached) {
 }
 
 // A container the runtime no longer knows: DEL its whole plan (an ADD killed half-way may
-// have left delegates without result caches), then drop the plan and lock files.
+// have left delegates without result caches), then drop the plan. Lock files stay: removing
+// one while another call waits on it would let two calls hold "the" lock at once.
 Status CollectPlan(const Command& cmd, const std::string& container_id) {
   std::string path = ScratchCachePath(cmd.conf.cni_dir, container_id);
   ASSIGN_OR_RETURN(ContainerLock lock, ContainerLock::Acquire(cmd.conf.cni_dir, container_id));
@@ -56,8 +57,7 @@ Status CollectPlan(const Command& cmd, const std::string& container_id) {
   ASSIGN_OR_RETURN(NetworkPlan plan, ParsePlanCache(*bytes, container_id, "", "eth0"));
   log::Verbose("GC: deleting stale container {}", container_id);
   RETURN_IF_ERROR(DeletePlanDelegates(cmd, plan, UsableNetns(plan.netns)));
-  RETURN_IF_ERROR(RemoveFileIfExists(path));
-  return RemoveFileIfExists(LockPath(cmd.conf.cni_dir, container_id));
+  return RemoveFileIfExists(path);
 }
 
 std::vector<std::string> StaleContainers(const Command& cmd, const std::set<Attachment>& valid) {

@@ -1,0 +1,83 @@
+// The Kubernetes API calls multus makes: read the pod, read NADs, write network-status,
+// post events. Builds requests and decodes responses; retries transient failures.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "multus/http_transport.h"
+#include "multus/kubeconfig.h"
+#include "multus/status.h"
+
+namespace multus {
+
+struct Pod {
+  std::string namespace_name;
+  std::string name;
+  std::string uid;
+  std::map<std::string, std::string> annotations;
+  // Static pods (annotation kubernetes.io/config.source not "api") may have another UID.
+  bool is_static = false;
+};
+
+struct Nad {
+  std::string namespace_name;
+  std::string name;
+  std::string config;  // spec.config, exact text ("" when absent)
+  std::map<std::string, std::string> annotations;
+};
+
+struct RetryPolicy {
+  std::chrono::milliseconds request_timeout{5000};
+  std::chrono::milliseconds total_budget{10000};  // per logical call, retries included
+  std::chrono::milliseconds first_backoff{100};
+  std::chrono::milliseconds max_backoff{1000};
+};
+
+class KubeClient {
+ public:
+  using Sleep = std::function<void(std::chrono::milliseconds)>;
+  KubeClient(HttpTransport& transport, KubeConfig config, RetryPolicy policy, Sleep sleep);
+
+  // GET the pod. nullopt on 404. 401/403 are code 7 saying what to fix; transient failures
+  // beyond the retry budget are code 11.
+  Result<std::optional<Pod>> GetPod(std::string_view ns, std::string_view name);
+  // GET a NetworkAttachmentDefinition. nullopt on 404.
+  Result<std::optional<Nad>> GetNad(std::string_view ns, std::string_view name);
+  // Sets the pod annotation `key` to `value` with one merge PATCH of pods/{name}/status;
+  // on 403 falls back to GET + PUT of the status with conflict retries. A pod that is gone
+  // (404) is success.
+  Status SetPodAnnotation(std::string_view ns, std::string_view name, std::string_view key,
+                          std::string_view value);
+  // POSTs a core/v1 Event about the pod (best effort: callers log failures).
+  Status PostEvent(const Pod& pod, std::string_view type, std::string_view reason,
+                   std::string_view message);
+
+  // Every request this client sent (method and path), for logs and tests.
+  int request_count() const { return request_count_; }
+
+ private:
+  Result<HttpResponse> Call(HttpRequest request);
+  Result<std::string> Token() const;
+  Status PutAnnotation(std::string_view ns, std::string_view name, std::string_view key,
+                       std::string_view value);
+
+  HttpTransport& transport_;
+  KubeConfig config_;
+  RetryPolicy policy_;
+  Sleep sleep_;
+  int request_count_ = 0;
+};
+
+// Builds the client the multus config asks for: `kubeconfig`, else in-cluster. Loads libcurl.
+struct KubeAccess {
+  std::unique_ptr<HttpTransport> transport;
+  std::unique_ptr<KubeClient> client;
+};
+Result<KubeAccess> ConnectKubernetes(std::string_view kubeconfig, const EnvMap& env);
+
+}  // namespace multus

@@ -1,0 +1,227 @@
+#include "multus/kube_client.h"
+
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "multus/json_raw.h"
+#include "multus/log.h"
+
+namespace multus {
+namespace {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+constexpr char kServiceAccountDir[] = "/var/run/secrets/kubernetes.io/serviceaccount";
+
+bool Retryable(long status) { return status == 429 || status == 500 || status == 502 || status == 503 || status == 504; }
+
+// The Status message of an error response, or the body.
+std::string ApiMessage(const HttpResponse& response) {
+  try {
+    json body = json::parse(response.body);
+    if (body.is_object() && body.contains("message")) return body["message"].get<std::string>();
+  } catch (const json::exception&) {
+  }
+  return response.body.substr(0, 200);
+}
+
+Status ApiError(const HttpRequest& request, const HttpResponse& response) {
+  std::string what = request.method + " " + request.path + ": HTTP " +
+                     std::to_string(response.status) + ": " + ApiMessage(response);
+  switch (response.status) {
+    case 401:
+      return Status(code::kInvalidConfig, what,
+                    "the apiserver refused the credentials: check the token or client "
+                    "certificate in the multus kubeconfig");
+    case 403:
+      return Status(code::kInvalidConfig, what,
+                    "the multus service account lacks RBAC permission for this request: "
+                    "apply deployments/multus-daemonset.yml's ClusterRole");
+    default:
+      return Status(Retryable(response.status) ? code::kTryAgainLater : code::kInternal, what,
+                    "the apiserver returned an error");
+  }
+}
+
+std::chrono::milliseconds RetryAfter(const HttpResponse& response,
+                                     std::chrono::milliseconds fallback) {
+  try {
+    if (!response.retry_after.empty()) {
+      return std::chrono::seconds(std::stoi(response.retry_after));
+    }
+  } catch (const std::exception&) {
+  }
+  return fallback;
+}
+
+std::string PodPath(std::string_view ns, std::string_view name) {
+  return "/api/v1/namespaces/" + std::string(ns) + "/pods/" + std::string(name);
+}
+
+std::map<std::string, std::string> Annotations(const json& object) {
+  std::map<std::string, std::string> out;
+  const json& metadata = object.value("metadata", json::object());
+  for (const auto& [key, value] : metadata.value("annotations", json::object()).items()) {
+    if (value.is_string()) out[key] = value.get<std::string>();
+  }
+  return out;
+}
+
+}  // namespace
+
+KubeClient::KubeClient(HttpTransport& transport, KubeConfig config, RetryPolicy policy, Sleep sleep)
+    : transport_(transport), config_(std::move(config)), policy_(policy), sleep_(std::move(sleep)) {
+  if (!sleep_) sleep_ = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
+}
+
+Result<std::string> KubeClient::Token() const {
+  if (config_.token_file.empty()) return config_.token;
+  // Re-read every time: projected service-account tokens are rotated on disk.
+  ASSIGN_OR_RETURN(std::string token, ReadCredentialFile(config_.token_file));
+  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
+  return token;
+}
+
+Result<HttpResponse> KubeClient::Call(HttpRequest request) {
+  ASSIGN_OR_RETURN(request.bearer_token, Token());
+  Clock::time_point deadline = Clock::now() + policy_.total_budget;
+  std::chrono::milliseconds backoff = policy_.first_backoff;
+  while (true) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    request.timeout = std::min(policy_.request_timeout, std::max(left, std::chrono::milliseconds(1)));
+    ++request_count_;
+    Result<HttpResponse> response = transport_.Send(request);
+    bool transient = !response.ok() ? response.status().code() == code::kTryAgainLater
+                                    : Retryable(response->status);
+    if (!transient) return response;
+    std::chrono::milliseconds wait = response.ok() ? RetryAfter(*response, backoff) : backoff;
+    if (Clock::now() + wait >= deadline) {
+      if (!response.ok()) return response.status();
+      return Status(code::kTryAgainLater, ApiError(request, *response).msg(),
+                    "the apiserver kept failing for " +
+                        std::to_string(policy_.total_budget.count() / 1000) + "s; kubelet will retry");
+    }
+    log::Verbose("{} {}: transient failure, retrying in {} ms", request.method, request.path,
+                 wait.count());
+    sleep_(wait);
+    backoff = std::min(backoff * 2, policy_.max_backoff);
+  }
+}
+
+Result<std::optional<Pod>> KubeClient::GetPod(std::string_view ns, std::string_view name) {
+  HttpRequest request{"GET", PodPath(ns, name), "", "", "", {}};
+  ASSIGN_OR_RETURN(HttpResponse response, Call(request));
+  if (response.status == 404) return std::optional<Pod>();
+  if (response.status != 200) return ApiError(request, response);
+  try {
+    json object = json::parse(response.body);
+    Pod pod{std::string(ns), std::string(name), object["metadata"].value("uid", ""),
+            Annotations(object), false};
+    auto source = pod.annotations.find("kubernetes.io/config.source");
+    pod.is_static = source != pod.annotations.end() && source->second != "api";
+    return std::optional<Pod>(std::move(pod));
+  } catch (const json::exception& e) {
+    return Status(code::kDecode, "GET pod " + std::string(ns) + "/" + std::string(name) +
+                                     ": cannot decode the answer: " + e.what());
+  }
+}
+
+Result<std::optional<Nad>> KubeClient::GetNad(std::string_view ns, std::string_view name) {
+  HttpRequest request{"GET",
+                      "/apis/k8s.cni.cncf.io/v1/namespaces/" + std::string(ns) +
+                          "/network-attachment-definitions/" + std::string(name),
+                      "", "", "", {}};
+  ASSIGN_OR_RETURN(HttpResponse response, Call(request));
+  if (response.status == 404) return std::optional<Nad>();
+  if (response.status != 200) return ApiError(request, response);
+  try {
+    json object = json::parse(response.body);
+    Nad nad{std::string(ns), std::string(name), "", Annotations(object)};
+    const json& spec = object.value("spec", json::object());
+    if (spec.contains("config") && spec["config"].is_string()) nad.config = spec["config"].get<std::string>();
+    return std::optional<Nad>(std::move(nad));
+  } catch (const json::exception& e) {
+    return Status(code::kDecode, "GET network-attachment-definition " + std::string(ns) + "/" +
+                                     std::string(name) + ": cannot decode the answer: " + e.what());
+  }
+}
+
+Status KubeClient::SetPodAnnotation(std::string_view ns, std::string_view name,
+                                    std::string_view key, std::string_view value) {
+  json patch = {{"metadata", {{"annotations", {{std::string(key), std::string(value)}}}}}};
+  HttpRequest request{"PATCH", PodPath(ns, name) + "/status", "application/merge-patch+json",
+                      patch.dump(), "", {}};
+  ASSIGN_OR_RETURN(HttpResponse response, Call(request));
+  if (response.status == 200 || response.status == 404) return OkStatus();
+  // RBAC written for upstream grants only "update" on pods/status.
+  if (response.status == 403) return PutAnnotation(ns, name, key, value);
+  return ApiError(request, response);
+}
+
+Status KubeClient::PutAnnotation(std::string_view ns, std::string_view name, std::string_view key,
+                                 std::string_view value) {
+  constexpr int kAttempts = 5;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    HttpRequest get{"GET", PodPath(ns, name), "", "", "", {}};
+    ASSIGN_OR_RETURN(HttpResponse current, Call(get));
+    if (current.status == 404) return OkStatus();
+    if (current.status != 200) return ApiError(get, current);
+    json pod;
+    try {
+      pod = json::parse(current.body);
+    } catch (const json::exception& e) {
+      return Status(code::kDecode, std::string("GET pod: cannot decode the answer: ") + e.what());
+    }
+    pod["metadata"]["annotations"][std::string(key)] = std::string(value);
+    HttpRequest put{"PUT", PodPath(ns, name) + "/status", "application/json", pod.dump(), "", {}};
+    ASSIGN_OR_RETURN(HttpResponse response, Call(put));
+    if (response.status == 200 || response.status == 404) return OkStatus();
+    if (response.status != 409) return ApiError(put, response);
+    sleep_(std::chrono::milliseconds(10));
+  }
+  return Status(code::kTryAgainLater, "status update for pod " + std::string(ns) + "/" +
+                                          std::string(name) + " kept conflicting");
+}
+
+Status KubeClient::PostEvent(const Pod& pod, std::string_view type, std::string_view reason,
+                             std::string_view message) {
+  auto now = std::chrono::system_clock::now();
+  std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+  char stamp[32];
+  std::strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&seconds));
+  json event = {
+      {"apiVersion", "v1"},
+      {"kind", "Event"},
+      {"metadata", {{"generateName", pod.name + "."}, {"namespace", pod.namespace_name}}},
+      {"involvedObject",
+       {{"kind", "Pod"}, {"namespace", pod.namespace_name}, {"name", pod.name}, {"uid", pod.uid},
+        {"apiVersion", "v1"}}},
+      {"type", type},
+      {"reason", reason},
+      {"message", message},
+      {"source", {{"component", "multus"}}},
+      {"firstTimestamp", stamp},
+      {"lastTimestamp", stamp},
+      {"count", 1},
+  };
+  HttpRequest request{"POST", "/api/v1/namespaces/" + pod.namespace_name + "/events",
+                      "application/json", event.dump(), "", {}};
+  ASSIGN_OR_RETURN(HttpResponse response, Call(request));
+  if (response.status == 200 || response.status == 201) return OkStatus();
+  return ApiError(request, response);
+}
+
+Result<KubeAccess> ConnectKubernetes(std::string_view kubeconfig, const EnvMap& env) {
+  Result<KubeConfig> config = kubeconfig.empty() ? InClusterConfig(env, kServiceAccountDir)
+                                                 : LoadKubeconfig(std::string(kubeconfig));
+  if (!config.ok()) return config.status();
+  ASSIGN_OR_RETURN(std::unique_ptr<HttpTransport> transport, MakeCurlTransport(*config));
+  KubeAccess access;
+  access.client = std::make_unique<KubeClient>(*transport, *config, RetryPolicy{}, nullptr);
+  access.transport = std::move(transport);
+  return access;
+}
+
+}  // namespace multus
