@@ -14,6 +14,7 @@ namespace multus {
 
 class Executor;
 class NadLookup;
+struct KubeAccess;
 
 struct Deps {
   Executor* executor = nullptr;
@@ -22,6 +23,9 @@ struct Deps {
   std::chrono::milliseconds readiness_timeout{45000};
   std::chrono::milliseconds readiness_poll{1000};
   std::chrono::milliseconds plugin_timeout{60000};
+  // Connects to the Kubernetes API (kubeconfig path, or in-cluster when empty). Defaults to
+  // the real libcurl client; tests substitute a fake transport.
+  std::function<Result<KubeAccess>(std::string_view kubeconfig, const EnvMap& env)> connect;
 };
 
 // Runs one CNI invocation. stdout gets the CNI result or exactly one CNI error object;

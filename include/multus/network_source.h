@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "multus/net_conf.h"
@@ -17,6 +18,12 @@ struct ResolvedNetwork {
   std::string display_name;  // CNI name, or <namespace>/<nad> for NAD-derived networks
   std::string config;        // exact conf/conflist bytes
   std::string ifname_request;  // explicit interface name, or empty
+  // From the pod's selection element (Kubernetes networks annotation):
+  std::vector<std::pair<std::string, std::string>> capability_overrides;  // key, raw JSON
+  std::vector<std::pair<std::string, std::string>> add_cni_args;          // MAC=, IP=
+  std::vector<std::string> default_route;
+  std::string device_id;
+  std::string resource_name;
 };
 
 // The seam for the Kubernetes client: a NetworkAttachmentDefinition by namespace and name.
@@ -45,9 +52,11 @@ Result<ResolvedNetwork> ResolveNetworkReference(const std::string& reference,
 
 // The networks every pod gets from the static config, cluster network first:
 // delegates[0..], or clusterNetwork followed by defaultNetworks (skipped for pods whose
-// namespace is in systemNamespaces).
+// namespace is in systemNamespaces). With `skip_cluster_network` the first entry is an
+// empty placeholder for a cluster network chosen elsewhere (the default-network annotation).
 Result<std::vector<ResolvedNetwork>> ResolveStaticNetworks(const NetConf& conf,
                                                            std::string_view pod_namespace,
-                                                           NadLookup* nads);
+                                                           NadLookup* nads,
+                                                           bool skip_cluster_network = false);
 
 }  // namespace multus

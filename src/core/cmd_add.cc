@@ -9,6 +9,8 @@
 #include "multus/cni_version.h"
 #include "multus/delegate_conf.h"
 #include "multus/log.h"
+#include "multus/network_status.h"
+#include "multus/annotations.h"
 
 namespace multus {
 namespace {
@@ -39,25 +41,77 @@ Status CheckNetnsExists(const std::string& netns) {
                 "the pod sandbox's network namespace must exist on ADD");
 }
 
+std::vector<AttachedNetwork> Attachments(const NetworkPlan& plan,
+                                         const std::vector<std::string>& results) {
+  std::vector<AttachedNetwork> attached;
+  for (size_t i = 0; i < plan.delegates.size(); ++i) {
+    const PlannedDelegate& delegate = plan.delegates[i];
+    attached.push_back({delegate.display_name, delegate.ifname, delegate.master, results[i], ""});
+  }
+  return attached;
+}
+
+// "Add net1 [10.1.1.2/24] from default/macvlan-conf", as upstream's AddedInterface event.
+std::string AddedInterfaceMessage(const PlannedDelegate& delegate, const std::string& result) {
+  std::string ips;
+  Result<nlohmann::json> parsed = ParseResult(result, "");
+  if (parsed.ok()) {
+    Result<nlohmann::json> current = ConvertResult(*parsed, "1.1.0");
+    if (current.ok()) {
+      for (const auto& ip : current->value("ips", nlohmann::json::array())) {
+        ips += (ips.empty() ? "" : " ") + ip.value("address", "");
+      }
+    }
+  }
+  return "Add " + delegate.ifname + " [" + ips + "] from " + delegate.display_name;
+}
+
+// Writes network-status (one PATCH), then posts the events (best effort, never fatal).
+Status PublishNetworkStatus(const Command& cmd, const NetworkPlan& plan,
+                            const std::vector<std::string>& results, const Pod& pod) {
+  ASSIGN_OR_RETURN(KubeClient * client, cmd.Kube());
+  ASSIGN_OR_RETURN(std::string status, BuildNetworkStatus(Attachments(plan, results)));
+  RETURN_IF_ERROR(client->SetPodAnnotation(pod.namespace_name, pod.name, kNetworkStatusAnnotation, status));
+  for (size_t i = 0; i < plan.delegates.size(); ++i) {
+    Status posted = client->PostEvent(pod, "Normal", "AddedInterface",
+                                      AddedInterfaceMessage(plan.delegates[i], results[i]));
+    if (!posted.ok()) log::Verbose("event not posted: {}", posted.msg());
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
 Result<std::string> CmdAdd(const Command& cmd) {
   ASSIGN_OR_RETURN(ContainerLock lock, ContainerLock::Acquire(cmd.conf.cni_dir, cmd.env.container_id));
   RETURN_IF_ERROR(CheckNetnsExists(cmd.env.netns));
   RETURN_IF_ERROR(WaitForReadiness(cmd));
-  Result<NetworkPlan> planned = cmd.StaticPlan();
-  if (!planned.ok()) return planned.status().Prefixed(cmd.Pod());
+  std::optional<Pod> pod;
+  if (cmd.UsesKubernetes()) {
+    Result<std::optional<Pod>> fetched = cmd.FetchPod();
+    if (!fetched.ok()) return fetched.status().Prefixed(cmd.PodLabel());
+    if (!*fetched) {
+      // Attaching only some networks silently would be worse than kubelet retrying (W5).
+      return Status(code::kTryAgainLater,
+                    cmd.PodLabel() + ": pod " + cmd.k8s.pod_namespace + "/" + cmd.k8s.pod_name +
+                        " not found in the Kubernetes API",
+                    "nothing was attached; the runtime retries the ADD");
+    }
+    pod = std::move(fetched).value();
+  }
+  Result<NetworkPlan> planned = cmd.PodPlan(pod);
+  if (!planned.ok()) return planned.status().Prefixed(cmd.PodLabel());
   NetworkPlan plan = std::move(planned).value();
   std::vector<std::string> search_path = cmd.SearchPath();
   Status valid = ValidatePlan(plan, search_path);
-  if (!valid.ok()) return valid.Prefixed(cmd.Pod());
+  if (!valid.ok()) return valid.Prefixed(cmd.PodLabel());
 
   std::string scratch = ScratchCachePath(cmd.conf.cni_dir, plan.container_id);
   Status saved = WriteFileAtomic(scratch, SerializePlan(plan));
-  if (!saved.ok()) return saved.Prefixed(cmd.Pod() + ": error saving the delegates");
+  if (!saved.ok()) return saved.Prefixed(cmd.PodLabel() + ": error saving the delegates");
 
   DelegateRunner runner(*cmd.deps.executor, cmd.MakeInvocation(plan.container_id, plan.netns));
-  std::string master_result;
+  std::vector<std::string> results;
   for (size_t i = 0; i < plan.delegates.size(); ++i) {
     const PlannedDelegate& delegate = plan.delegates[i];
     Result<std::string> result = runner.Add(delegate);
@@ -72,9 +126,14 @@ Result<std::string> CmdAdd(const Command& cmd) {
     }
     log::Verbose("Add: {}:{}:{}:{}:{} {}", plan.pod_namespace, plan.pod_name, plan.pod_uid,
                  delegate.display_name, delegate.ifname, *result);
-    if (delegate.master) master_result = std::move(result).value();
+    results.push_back(std::move(result).value());
   }
-  Result<nlohmann::json> parsed = ParseResult(master_result, "");
+  Status published = pod ? PublishNetworkStatus(cmd, plan, results, *pod) : OkStatus();
+  if (!published.ok()) {
+    if (RollBack(runner, plan, plan.delegates.size() - 1)) (void)RemoveFileIfExists(scratch);
+    return published.Prefixed(cmd.PodLabel() + ": error setting the networks status");
+  }
+  Result<nlohmann::json> parsed = ParseResult(results.front(), "");
   if (!parsed.ok()) return parsed.status();
   ASSIGN_OR_RETURN(nlohmann::json converted,
                    ConvertResult(*parsed, EffectiveVersion(cmd.conf.cni_version)));

@@ -10,17 +10,17 @@ Status CmdCheck(const Command& cmd) {
   ASSIGN_OR_RETURN(std::optional<std::string> bytes, ReadFileIfExists(scratch));
   if (!bytes) {
     return Status(code::kUnknownContainer,
-                  cmd.Pod() + ": no multus cache for container " + cmd.env.container_id,
+                  cmd.PodLabel() + ": no multus cache for container " + cmd.env.container_id,
                   "CHECK is only valid after a successful ADD");
   }
   Result<NetworkPlan> plan =
       ParsePlanCache(*bytes, cmd.env.container_id, cmd.env.netns, cmd.env.ifname);
-  if (!plan.ok()) return Status(code::kCorruptCache, plan.status().msg()).Prefixed(cmd.Pod());
+  if (!plan.ok()) return Status(code::kCorruptCache, plan.status().msg()).Prefixed(cmd.PodLabel());
   DelegateRunner runner(*cmd.deps.executor, cmd.MakeInvocation(cmd.env.container_id, cmd.env.netns));
   for (const PlannedDelegate& delegate : plan->delegates) {
     Status checked = runner.Check(delegate);
     if (!checked.ok()) {
-      return checked.Prefixed(cmd.Pod() + ": network \"" + delegate.display_name + "\" interface " +
+      return checked.Prefixed(cmd.PodLabel() + ": network \"" + delegate.display_name + "\" interface " +
                               delegate.ifname);
     }
   }

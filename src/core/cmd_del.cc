@@ -43,6 +43,25 @@ Result<std::optional<NetworkPlan>> LoadCachedPlan(const Command& cmd, const std:
   return std::optional<NetworkPlan>(std::move(plan).value());
 }
 
+// Without a cache: the pod's networks from the API when it still exists, else the static
+// config, so that at least the cluster network's IP is released.
+Result<NetworkPlan> RebuildPlan(const Command& cmd) {
+  std::optional<Pod> pod;
+  if (cmd.UsesKubernetes()) {
+    Result<std::optional<Pod>> fetched = cmd.FetchPod();
+    if (fetched.ok()) {
+      pod = std::move(fetched).value();
+    } else {
+      log::Error("{}: GetPod failed: {}, but continue to delete", cmd.PodLabel(), fetched.status().msg());
+    }
+  }
+  Result<NetworkPlan> plan = cmd.PodPlan(pod);
+  if (plan.ok() || !pod) return plan;
+  log::Error("{}: cannot rebuild the pod's networks ({}), deleting the static ones",
+             cmd.PodLabel(), plan.status().msg());
+  return cmd.StaticPlan();
+}
+
 }  // namespace
 
 Status CmdDel(const Command& cmd) {
@@ -50,16 +69,16 @@ Status CmdDel(const Command& cmd) {
   WarnIfNotReady(cmd.conf);
   std::string scratch = ScratchCachePath(cmd.conf.cni_dir, cmd.env.container_id);
   Result<std::optional<NetworkPlan>> cached = LoadCachedPlan(cmd, scratch);
-  if (!cached.ok()) return cached.status().Prefixed(cmd.Pod());
+  if (!cached.ok()) return cached.status().Prefixed(cmd.PodLabel());
   NetworkPlan plan;
   if (cached->has_value()) {
     plan = std::move(**cached);
   } else {
-    Result<NetworkPlan> rebuilt = cmd.StaticPlan();
+    Result<NetworkPlan> rebuilt = RebuildPlan(cmd);
     if (!rebuilt.ok()) {
       // Nothing we know of was added; failing would only block the pod's deletion.
       log::Error("{}: no cache and the static config cannot be resolved, nothing to delete: {}",
-                 cmd.Pod(), rebuilt.status().msg());
+                 cmd.PodLabel(), rebuilt.status().msg());
       return OkStatus();
     }
     plan = std::move(rebuilt).value();
@@ -68,7 +87,7 @@ Status CmdDel(const Command& cmd) {
 
   Status deleted = DeletePlanDelegates(cmd, plan, UsableNetns(cmd.env.netns));
   if (deleted.ok() || !cmd.conf.retry_delete_on_error) RETURN_IF_ERROR(RemoveFileIfExists(scratch));
-  return deleted.Prefixed(cmd.Pod());
+  return deleted.Prefixed(cmd.PodLabel());
 }
 
 Status DeletePlanDelegates(const Command& cmd, const NetworkPlan& plan, const std::string& netns) {

@@ -5,7 +5,9 @@
 
 #include "commands.h"
 #include "multus/log.h"
+#include "multus/kubeconfig.h"
 #include "multus/network_source.h"
+#include "multus/pod_networks.h"
 
 namespace multus {
 
@@ -41,6 +43,45 @@ Result<NetworkPlan> Command::StaticPlan() const {
   return BuildPlan(networks, conf, env, k8s);
 }
 
+bool Command::UsesKubernetes() const {
+  return HasKubernetesAccess(conf.kubeconfig, process_env) && !k8s.pod_name.empty() &&
+         !k8s.pod_namespace.empty();
+}
+
+Result<KubeClient*> Command::Kube() const {
+  if (!kube_) {
+    auto connect = deps.connect ? deps.connect : ConnectKubernetes;
+    Result<KubeAccess> access = connect(conf.kubeconfig, process_env);
+    if (!access.ok()) return access.status().Prefixed("error getting k8s client");
+    kube_ = std::make_shared<KubeAccess>(std::move(access).value());
+  }
+  return kube_->client.get();
+}
+
+Result<std::optional<Pod>> Command::FetchPod() const {
+  ASSIGN_OR_RETURN(KubeClient * client, Kube());
+  ASSIGN_OR_RETURN(std::optional<Pod> pod, client->GetPod(k8s.pod_namespace, k8s.pod_name));
+  if (pod && !k8s.pod_uid.empty() && pod->uid != k8s.pod_uid && !pod->is_static) {
+    return Status(code::kTryAgainLater,
+                  "expected pod UID \"" + k8s.pod_uid + "\" but got \"" + pod->uid +
+                      "\" from Kube API",
+                  "the pod was deleted and re-created; the runtime will retry with the new pod");
+  }
+  return pod;
+}
+
+Result<NetworkPlan> Command::PodPlan(const std::optional<Pod>& pod) const {
+  if (!pod) return StaticPlan();
+  ASSIGN_OR_RETURN(KubeClient * client, Kube());
+  KubeNadLookup nads(*client, conf);
+  // A pod that picks its own cluster network does not make us resolve the configured one.
+  bool overrides_cluster = pod->annotations.count(std::string(kDefaultNetworkAnnotation)) > 0;
+  ASSIGN_OR_RETURN(std::vector<ResolvedNetwork> networks,
+                   ResolveStaticNetworks(conf, pod->namespace_name, &nads, overrides_cluster));
+  ASSIGN_OR_RETURN(networks, ApplyPodAnnotations(std::move(networks), conf, *pod, nads));
+  return BuildPlan(networks, conf, env, k8s);
+}
+
 Status WaitForReadiness(const Command& cmd) {
   const std::string& path = cmd.conf.readiness_indicator_file;
   if (path.empty()) return OkStatus();
@@ -51,7 +92,7 @@ Status WaitForReadiness(const Command& cmd) {
   while (stat(path.c_str(), &info) != 0) {
     if (waited >= cmd.deps.readiness_timeout) {
       return Status(code::kTryAgainLater,
-                    cmd.Pod() + ": have you checked that your default network is ready? still "
+                    cmd.PodLabel() + ": have you checked that your default network is ready? still "
                                 "waiting for readinessindicatorfile @ " + path,
                     "the cluster network's plugin creates this file when it is ready");
     }

@@ -1,12 +1,14 @@
 // The CNI verbs, one file each; app.cc parses the invocation and dispatches here.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "multus/app.h"
 #include "multus/cni_env.h"
 #include "multus/delegate_runner.h"
+#include "multus/kube_client.h"
 #include "multus/net_conf.h"
 #include "multus/network_plan.h"
 #include "multus/status.h"
@@ -14,6 +16,10 @@
 namespace multus {
 
 struct Command {
+  Command(const CniEnv& env, const NetConf& conf, const K8sArgs& k8s, const EnvMap& process_env,
+          Deps& deps)
+      : env(env), conf(conf), k8s(k8s), process_env(process_env), deps(deps) {}
+
   const CniEnv& env;
   const NetConf& conf;
   const K8sArgs& k8s;
@@ -27,7 +33,19 @@ struct Command {
   // The plan from the static config (delegates / clusterNetwork / defaultNetworks).
   Result<NetworkPlan> StaticPlan() const;
   // "[ns/name/uid]" for messages.
-  std::string Pod() const { return PodRef(k8s); }
+  std::string PodLabel() const { return PodRef(k8s); }
+
+  // True when the config or the environment gives API access and the runtime named a pod.
+  bool UsesKubernetes() const;
+  // The API client, connected on first use (libcurl is loaded only then).
+  Result<KubeClient*> Kube() const;
+  // The pod from the API (ADD: must exist; UID checked unless static).
+  Result<std::optional<Pod>> FetchPod() const;
+  // The plan for this pod: static networks, plus the pod's annotations when the API is used.
+  Result<NetworkPlan> PodPlan(const std::optional<Pod>& pod) const;
+
+ private:
+  mutable std::shared_ptr<KubeAccess> kube_;
 };
 
 // Returns the result to print.

@@ -5,6 +5,7 @@
 #include "multus/cni_env.h"
 #include "multus/delegate_conf.h"
 #include "multus/delegate_runner.h"
+#include "multus/json_raw.h"
 #include "multus/net_conf.h"
 #include "multus/network_source.h"
 
@@ -23,6 +24,16 @@ NetworkPlan BuildPlan(const std::vector<ResolvedNetwork>& networks, const NetCon
                       : i == 0                        ? env.ifname
                                                       : "net" + std::to_string(i);
     delegate.capability_args = conf.runtime_config;
+    // Per-selection capability args (ips, mac, portMappings, ...) apply to secondary networks
+    // only; the cluster network keeps what the runtime sent.
+    if (!delegate.master && !network.capability_overrides.empty()) {
+      Result<std::string> merged = SetRawMembers(conf.runtime_config, network.capability_overrides);
+      if (merged.ok()) delegate.capability_args = std::move(merged).value();
+    }
+    delegate.add_cni_args = network.add_cni_args;
+    delegate.default_route = network.default_route;
+    delegate.device_id = network.device_id;
+    delegate.resource_name = network.resource_name;
     plan.delegates.push_back(std::move(delegate));
   }
   return plan;

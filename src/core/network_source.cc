@@ -62,7 +62,12 @@ bool IsMultusConfig(const DelegateConf& conf) {
                      [](const PluginConf& p) { return p.type == "multus" || p.type == "multus-shim"; });
 }
 
-ResolvedNetwork FromConf(const DelegateConf& conf) { return {conf.name, conf.bytes, ""}; }
+ResolvedNetwork FromConf(const DelegateConf& conf) {
+  ResolvedNetwork network;
+  network.display_name = conf.name;
+  network.config = conf.bytes;
+  return network;
+}
 
 }  // namespace
 
@@ -121,18 +126,27 @@ Result<ResolvedNetwork> ResolveNetworkReference(const std::string& reference, co
 
 Result<std::vector<ResolvedNetwork>> ResolveStaticNetworks(const NetConf& conf,
                                                            std::string_view pod_namespace,
-                                                           NadLookup* nads) {
+                                                           NadLookup* nads,
+                                                           bool skip_cluster_network) {
   std::vector<ResolvedNetwork> networks;
   if (conf.cluster_network.empty()) {
-    for (const std::string& bytes : conf.delegates) {
-      ASSIGN_OR_RETURN(DelegateConf delegate, LoadDelegateConf(bytes));
+    for (size_t i = 0; i < conf.delegates.size(); ++i) {
+      if (i == 0 && skip_cluster_network) {
+        networks.emplace_back();
+        continue;
+      }
+      ASSIGN_OR_RETURN(DelegateConf delegate, LoadDelegateConf(conf.delegates[i]));
       networks.push_back(FromConf(delegate));
     }
     return networks;
   }
-  Result<ResolvedNetwork> cluster = ResolveNetworkReference(conf.cluster_network, conf, nads);
-  if (!cluster.ok()) return cluster.status().Prefixed("failed to get clusterNetwork");
-  networks.push_back(std::move(cluster).value());
+  if (skip_cluster_network) {
+    networks.emplace_back();
+  } else {
+    Result<ResolvedNetwork> cluster = ResolveNetworkReference(conf.cluster_network, conf, nads);
+    if (!cluster.ok()) return cluster.status().Prefixed("failed to get clusterNetwork");
+    networks.push_back(std::move(cluster).value());
+  }
   const auto& system = conf.system_namespaces;
   if (std::find(system.begin(), system.end(), pod_namespace) != system.end()) return networks;
   for (const std::string& reference : conf.default_networks) {

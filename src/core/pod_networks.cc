@@ -1,0 +1,215 @@
+#include "multus/pod_networks.h"
+
+#include <algorithm>
+
+#include <arpa/inet.h>
+
+#include <nlohmann/json.hpp>
+
+#include "multus/delegate_conf.h"
+#include "multus/json_raw.h"
+
+namespace multus {
+namespace {
+
+using nlohmann::json;
+
+Status Invalid(std::string msg, std::string details = "") {
+  return Status(code::kInvalidConfig, std::move(msg), std::move(details));
+}
+
+bool InList(const std::vector<std::string>& list, const std::string& value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
+// namespaceIsolation: a pod may use NADs of its own namespace and of globalNamespaces only.
+Status CheckIsolation(const NetConf& conf, const Pod& pod, const NetworkSelection& selection,
+                      std::string_view annotation) {
+  if (!conf.namespace_isolation || selection.namespace_name == pod.namespace_name ||
+      InList(conf.global_namespaces, selection.namespace_name)) {
+    return OkStatus();
+  }
+  return Invalid("namespace isolation enabled, " + std::string(annotation) +
+                     " annotation violates permission, pod is in namespace " + pod.namespace_name +
+                     " but refers to target namespace " + selection.namespace_name,
+                 "use a NetworkAttachmentDefinition of the pod's namespace or of a global "
+                 "namespace (globalNamespaces)");
+}
+
+bool IsIPv4(const std::string& ip) {
+  in_addr addr;
+  return inet_pton(AF_INET, ip.c_str(), &addr) == 1;
+}
+
+// More than one default gateway per family cannot be honoured (no ECMP).
+Status CheckEcmp(const std::vector<ResolvedNetwork>& networks) {
+  int v4 = 0;
+  int v6 = 0;
+  for (const ResolvedNetwork& network : networks) {
+    for (const std::string& gateway : network.default_route) (IsIPv4(gateway) ? v4 : v6)++;
+  }
+  if (v4 > 1 || v6 > 1) {
+    return Invalid("multus does not support ECMP for default-route",
+                   "request default-route on one network per IP family");
+  }
+  return OkStatus();
+}
+
+std::string JsonStringList(const std::vector<std::string>& items) { return json(items).dump(); }
+
+// What a selection element adds to its delegate (upstream §1.c table).
+Result<ResolvedNetwork> ApplySelection(ResolvedNetwork network, const NetworkSelection& selection) {
+  network.ifname_request = selection.interface_request;
+  auto& caps = network.capability_overrides;
+  if (!selection.ips.empty()) {
+    caps.emplace_back("ips", JsonStringList(selection.ips));
+    std::string joined;
+    for (const auto& ip : selection.ips) joined += (joined.empty() ? "" : ",") + ip;
+    network.add_cni_args.emplace_back("IP", joined);
+  }
+  if (!selection.mac.empty()) {
+    caps.emplace_back("mac", json(selection.mac).dump());
+    network.add_cni_args.insert(network.add_cni_args.begin(), {"MAC", selection.mac});
+  }
+  if (!selection.port_mappings.empty()) caps.emplace_back("portMappings", selection.port_mappings);
+  if (!selection.bandwidth.empty()) caps.emplace_back("bandwidth", selection.bandwidth);
+  if (!selection.infiniband_guid.empty()) {
+    caps.emplace_back("infinibandGUID", json(selection.infiniband_guid).dump());
+  }
+  if (!selection.device_id.empty() && network.device_id.empty()) network.device_id = selection.device_id;
+  if (!network.device_id.empty()) caps.emplace_back("deviceID", json(network.device_id).dump());
+  network.default_route = selection.default_route;
+  if (!selection.cni_args.empty()) {
+    ASSIGN_OR_RETURN(network.config, InjectCniArgs(network.config, selection.cni_args));
+  }
+  return network;
+}
+
+Result<ResolvedNetwork> RequireNad(NadLookup& nads, const NetworkSelection& selection) {
+  ASSIGN_OR_RETURN(std::optional<ResolvedNetwork> found,
+                   nads.Find(selection.namespace_name, selection.name));
+  if (!found) {
+    return Invalid("cannot find a network-attachment-definition (" + selection.name +
+                       ") in namespace (" + selection.namespace_name + ")",
+                   "create it, or fix the pod's annotation");
+  }
+  return *found;
+}
+
+Result<std::string> MergeArgsObject(std::string_view object, std::string_view cni_args) {
+  ASSIGN_OR_RETURN(std::vector<RawMember> members, RawObjectMembers(object));
+  std::string_view args = FindRawMember(members, "args");
+  if (args.empty() || args.front() != '{') args = "{}";
+  ASSIGN_OR_RETURN(std::vector<RawMember> args_members, RawObjectMembers(args));
+  std::string_view cni = FindRawMember(args_members, "cni");
+  if (cni.empty() || cni.front() != '{') cni = "{}";
+  ASSIGN_OR_RETURN(std::vector<RawMember> overrides, RawObjectMembers(cni_args));
+  std::vector<std::pair<std::string, std::string>> updates;
+  for (const RawMember& member : overrides) updates.emplace_back(member.key, std::string(member.value));
+  ASSIGN_OR_RETURN(std::string merged_cni, SetRawMembers(cni, updates));
+  ASSIGN_OR_RETURN(std::string merged_args, SetRawMembers(args, {{"cni", merged_cni}}));
+  return SetRawMembers(object, {{"args", merged_args}});
+}
+
+}  // namespace
+
+Result<std::string> InjectCniArgs(std::string_view config, std::string_view cni_args) {
+  ASSIGN_OR_RETURN(DelegateConf conf, LoadDelegateConf(config));
+  if (!conf.is_list) return MergeArgsObject(config, cni_args);
+  std::string plugins;
+  for (const PluginConf& plugin : conf.plugins) {
+    ASSIGN_OR_RETURN(std::string merged, MergeArgsObject(plugin.bytes, cni_args));
+    plugins += (plugins.empty() ? "" : ",") + merged;
+  }
+  return SetRawMembers(config, {{"plugins", "[" + plugins + "]"}});
+}
+
+Result<ResolvedNetwork> NetworkFromNad(const Nad& nad, const NetConf& conf) {
+  ResolvedNetwork network;
+  network.display_name = nad.namespace_name + "/" + nad.name;
+  if (nad.config.empty()) {
+    // The NAD name is a validated DNS name, and FindConfigByName only reads confDir's files.
+    Result<ResolvedNetwork> file = FindConfigByName(conf.conf_dir, nad.name);
+    if (!file.ok()) return file.status().Prefixed("NAD " + network.display_name + " has no spec.config");
+    network.config = file->config;
+    return network;
+  }
+  json parsed;
+  try {
+    parsed = json::parse(nad.config);
+  } catch (const json::exception& e) {
+    return Invalid("NAD " + network.display_name + ": spec.config is not valid JSON: " + e.what());
+  }
+  if (!parsed.is_object()) return Invalid("NAD " + network.display_name + ": spec.config is not an object");
+  network.config = nad.config;
+  if (!parsed.contains("name") || parsed["name"] == "") {
+    ASSIGN_OR_RETURN(network.config, SetRawMembers(nad.config, {{"name", json(nad.name).dump()}}));
+  }
+  Result<DelegateConf> delegate = LoadDelegateConf(network.config);
+  if (!delegate.ok()) return delegate.status().Prefixed("NAD " + network.display_name);
+  return network;
+}
+
+Result<std::optional<ResolvedNetwork>> KubeNadLookup::Find(std::string_view namespace_name,
+                                                           std::string_view name) {
+  auto key = std::make_pair(std::string(namespace_name), std::string(name));
+  auto cached = fetched_.find(key);
+  if (cached != fetched_.end()) return cached->second;
+  ASSIGN_OR_RETURN(std::optional<Nad> nad, client_.GetNad(namespace_name, name));
+  std::optional<ResolvedNetwork> network;
+  if (nad) {
+    ASSIGN_OR_RETURN(ResolvedNetwork resolved, NetworkFromNad(*nad, conf_));
+    network = std::move(resolved);
+  }
+  fetched_[key] = network;
+  return network;
+}
+
+Result<std::vector<ResolvedNetwork>> ApplyPodAnnotations(std::vector<ResolvedNetwork> networks,
+                                                         const NetConf& conf, const Pod& pod,
+                                                         NadLookup& nads) {
+  // Parse and check every selection before any NAD is fetched.
+  std::vector<NetworkSelection> default_network;
+  std::vector<NetworkSelection> requested;
+  auto annotation = pod.annotations.find(std::string(kDefaultNetworkAnnotation));
+  if (annotation != pod.annotations.end() && !annotation->second.empty()) {
+    ASSIGN_OR_RETURN(default_network,
+                     ParseNetworkSelections(kDefaultNetworkAnnotation, annotation->second,
+                                            conf.multus_namespace));
+    if (default_network.size() != 1) {
+      return Invalid("invalid " + std::string(kDefaultNetworkAnnotation) +
+                     " annotation: it must name exactly one network");
+    }
+    // Isolation (upstream W25) for the default network, except the admin's multusNamespace.
+    if (default_network[0].namespace_name != conf.multus_namespace) {
+      RETURN_IF_ERROR(CheckIsolation(conf, pod, default_network[0], kDefaultNetworkAnnotation));
+    }
+  }
+  annotation = pod.annotations.find(std::string(kNetworksAnnotation));
+  if (annotation != pod.annotations.end()) {
+    ASSIGN_OR_RETURN(requested, ParseNetworkSelections(kNetworksAnnotation, annotation->second,
+                                                       pod.namespace_name));
+    for (const NetworkSelection& selection : requested) {
+      RETURN_IF_ERROR(CheckIsolation(conf, pod, selection, kNetworksAnnotation));
+    }
+  }
+
+  if (!default_network.empty()) {
+    ASSIGN_OR_RETURN(ResolvedNetwork master, RequireNad(nads, default_network[0]));
+    ASSIGN_OR_RETURN(master, ApplySelection(std::move(master), default_network[0]));
+    if (networks.empty()) {
+      networks.push_back(std::move(master));
+    } else {
+      networks[0] = std::move(master);
+    }
+  }
+  for (const NetworkSelection& selection : requested) {
+    ASSIGN_OR_RETURN(ResolvedNetwork network, RequireNad(nads, selection));
+    ASSIGN_OR_RETURN(network, ApplySelection(std::move(network), selection));
+    networks.push_back(std::move(network));
+  }
+  RETURN_IF_ERROR(CheckEcmp(networks));
+  return networks;
+}
+
+}  // namespace multus
