@@ -1,0 +1,188 @@
+// The only file that configures spdlog: one logger, a stderr sink and/or a rotating file.
+#include "multus/log.h"
+
+#include <spdlog/logger.h>
+#include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "rotating_file_sink.h"
+
+namespace multus::log {
+namespace {
+
+constexpr std::int64_t kMegabyte = 1024 * 1024;
+
+spdlog::level::level_enum ToSpdlog(Level level) {
+  switch (level) {
+    case Level::kPanic:
+      return spdlog::level::critical;
+    case Level::kError:
+      return spdlog::level::err;
+    case Level::kVerbose:
+      return spdlog::level::info;
+    case Level::kDebug:
+      break;
+  }
+  return spdlog::level::debug;
+}
+
+// Upstream's names; spdlog's own ("info", "critical", ...) must never show. Stray
+// spdlog::warn/trace calls elsewhere map to the nearest of ours.
+std::string_view LevelName(spdlog::level::level_enum level) {
+  switch (level) {
+    case spdlog::level::critical:
+      return "panic";
+    case spdlog::level::err:
+    case spdlog::level::warn:
+      return "error";
+    case spdlog::level::info:
+      return "verbose";
+    default:
+      return "debug";
+  }
+}
+
+class LevelFlag final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm& /*time*/,
+              spdlog::memory_buf_t& dest) override {
+    const std::string_view name = LevelName(msg.level);
+    dest.append(name.data(), name.data() + name.size());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<LevelFlag>();
+  }
+};
+
+// "2026-11-22T20:41:32+00:00 [error] message": RFC 3339 in local time.
+std::unique_ptr<spdlog::formatter> MakeFormatter() {
+  auto formatter = std::make_unique<spdlog::pattern_formatter>();
+  formatter->add_flag<LevelFlag>('*').set_pattern("%Y-%m-%dT%H:%M:%S%z [%*] %v");
+  return formatter;
+}
+
+// A log that cannot be written must never fail the CNI call; say so once, on stderr.
+void ReportOnce(const Status& status) {
+  static std::atomic<bool> reported{false};
+  if (reported.exchange(true)) return;
+  std::fprintf(stderr, "multus logging: %s\n", status.msg().c_str());
+  std::fflush(stderr);
+}
+
+class FileSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  FileSink(std::string path, RotationOptions options) : file_(std::move(path), options) {}
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    spdlog::memory_buf_t line;
+    formatter_->format(msg, line);
+    Status status = file_.Write(std::string_view(line.data(), line.size()));
+    if (!status.ok()) ReportOnce(status);
+  }
+  void flush_() override {}  // every line is already in the kernel
+
+ private:
+  RotatingFileSink file_;
+};
+
+RotationOptions ToRotationOptions(const FileOptions& options) {
+  RotationOptions rotation;
+  // Like lumberjack, a size of 0 (or less) means the default.
+  if (options.max_size_mb > 0) rotation.max_bytes = options.max_size_mb * kMegabyte;
+  rotation.max_backups = options.max_backups;
+  rotation.max_age_days = options.max_age_days;
+  rotation.compress = options.compress;
+  return rotation;
+}
+
+std::shared_ptr<spdlog::logger> MakeLogger(const Settings& settings) {
+  std::vector<spdlog::sink_ptr> sinks;
+  if (settings.to_stderr) sinks.push_back(std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  if (!settings.file.empty()) {
+    sinks.push_back(
+        std::make_shared<FileSink>(settings.file, ToRotationOptions(settings.file_options)));
+  }
+  auto logger = std::make_shared<spdlog::logger>("multus", sinks.begin(), sinks.end());
+  logger->set_formatter(MakeFormatter());
+  logger->set_level(ToSpdlog(settings.level));
+  logger->flush_on(spdlog::level::trace);
+  logger->set_error_handler([](const std::string& /*message*/) {});  // write errors are ignored
+  return logger;
+}
+
+struct State {
+  std::atomic<int> level{static_cast<int>(Level::kError)};
+  std::mutex mutex;
+  std::shared_ptr<spdlog::logger> logger;
+};
+
+State& GetState() {
+  // Leaked on purpose: logging must keep working during static destruction.
+  static State* state = [] {
+    auto* created = new State;
+    created->logger = MakeLogger(Settings{});
+    // spdlog's own default logger writes to stdout, which carries the CNI result.
+    spdlog::set_default_logger(created->logger);
+    return created;
+  }();
+  return *state;
+}
+
+// Replaces spdlog's stdout default logger before main() runs.
+[[maybe_unused]] const bool kInstalled = (GetState(), true);
+
+std::shared_ptr<spdlog::logger> CurrentLogger() {
+  State& state = GetState();
+  std::lock_guard<std::mutex> lock(state.mutex);
+  return state.logger;
+}
+
+}  // namespace
+
+Result<Level> ParseLevel(std::string_view text) {
+  std::string lower(text);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (lower == "debug") return Level::kDebug;
+  if (lower == "verbose") return Level::kVerbose;
+  if (lower == "error") return Level::kError;
+  if (lower == "panic") return Level::kPanic;
+  return Status(code::kInvalidConfig, "cannot set logging level to " + std::string(text));
+}
+
+void Configure(const Settings& settings) {
+  State& state = GetState();
+  auto logger = MakeLogger(settings);
+  std::shared_ptr<spdlog::logger> old;
+  {
+    std::lock_guard<std::mutex> lock(state.mutex);
+    old = std::exchange(state.logger, logger);
+    state.level.store(static_cast<int>(settings.level), std::memory_order_relaxed);
+  }
+  old->flush();
+  spdlog::set_default_logger(logger);
+}
+
+bool Enabled(Level level) {
+  return static_cast<int>(level) <= GetState().level.load(std::memory_order_relaxed);
+}
+
+void Write(Level level, std::string_view message) {
+  if (!Enabled(level)) return;
+  CurrentLogger()->log(ToSpdlog(level), spdlog::string_view_t(message.data(), message.size()));
+}
+
+void Flush() { CurrentLogger()->flush(); }
+
+}  // namespace multus::log
