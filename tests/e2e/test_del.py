@@ -124,6 +124,38 @@ class DelTest(MultusTestCase):
         self.delete(pod, conf)
         self.assert_nothing_left(pod)
 
+    def failing_del_setup(self, **multus_extra):
+        pod = self.env.new_pod()
+        fail = self.env.fail_plugin(code=117, msg="fake del failure", on=("DEL",))
+        conf = self.env.multus_conf(delegates=[
+            self.env.bridge_conf(name="e2e-cluster"),
+            self.env.fake_conf(fail, name="e2e-failing-del"),
+            self.env.bridge_conf(name="e2e-second"),
+        ], **multus_extra)
+        self.add(pod, conf)
+        return pod, conf, fail
+
+    def test_a_failing_delegate_del_does_not_stop_the_others(self):
+        pod, conf, fail = self.failing_del_setup()
+        run = self.run_multus("DEL", conf, pod=pod)
+        self.assert_cni_error(run, msg_contains="fake del failure")
+        self.assertIn("DEL net1", self.env.calls(fail))
+        # The bridges before and after the failing one were still deleted.
+        self.assert_pod_empty(pod, "after DEL")
+        self.assert_no_allocations("after DEL")
+
+    def test_retry_delete_on_error_keeps_the_cache_until_del_succeeds(self):
+        pod, conf, fail = self.failing_del_setup(retryDeleteOnError=True)
+        run = self.run_multus("DEL", conf, pod=pod)
+        self.assert_cni_error(run, msg_contains="fake del failure")
+        self.assertTrue(os.path.isfile(self.env.scratch_cache_path(pod)),
+                        "retryDeleteOnError: the cache must survive a failed DEL")
+        # The plugin recovers; kubelet retries the DEL.
+        self.env.fail_plugin(name=fail, on=())
+        self.delete(pod, conf)
+        self.assertEqual(self.env.calls(fail)[-1], "DEL net1")
+        self.assert_nothing_left(pod, "after the retried DEL")
+
     def test_concurrent_dels_of_one_container_both_succeed(self):
         pod, conf = self.added_pod()
         with concurrent.futures.ThreadPoolExecutor(2) as ex:
