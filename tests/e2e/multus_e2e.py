@@ -163,6 +163,8 @@ def sweep_stale_runs():
         m = _PREFIX_RE.match(name)
         if m and not _pid_alive(int(m.group(1))):
             del_netns(name)
+    if os.environ.get("MULTUS_E2E_KEEP") == "1":
+        return  # keep temp dirs of earlier failed runs for inspection
     tmp = tempfile.gettempdir()
     try:
         entries = os.listdir(tmp)
