@@ -31,11 +31,17 @@ struct NetworkSelection {
 };
 
 // Parses an annotation value. JSON form when the value contains '[', '{' or '"'; else the
-// text form. An empty value is an empty list. Every name and namespace must be a DNS-1123
-// label-like name (lowercase alphanumerics and '-', max 253 chars, '.' allowed inside),
-// every interface name valid (<= 15 bytes, no '/', ':' or whitespace, not "." or ".."),
-// every IP, MAC and gateway parseable, and no item may be empty. Errors: code 7, the message
-// starting with "invalid <annotation name> annotation: " and naming the offending item.
+// text form `[<namespace>/]<name>[@<ifname>]`, comma-separated, items trimmed. An empty or
+// blank value is an empty list. JSON form: a list of objects whose keys match
+// case-insensitively (as Go's encoding/json), unknown keys ignored, a later duplicate key
+// winning; null leaves a string member unset and resets a list or object member.
+// Every name and namespace must be lowercase RFC 1123 (alphanumerics and '-', '.' allowed
+// inside names; names <= 253 chars, namespaces <= 63 and without '.'), every interface name
+// valid (<= 15 bytes, no '/', ':' or whitespace, not "." or ".."), every IP/CIDR, gateway,
+// MAC and InfiniBand GUID (any net.ParseMAC form) parseable, portMappings/bandwidth members
+// of the right type, and no item may be empty. Errors: code 7, the message starting with
+// "invalid <annotation name> annotation: " and naming the offending item, the details saying
+// what to write instead.
 Result<std::vector<NetworkSelection>> ParseNetworkSelections(std::string_view annotation_name,
                                                              std::string_view value,
                                                              std::string_view default_namespace);

@@ -20,12 +20,18 @@ struct AttachedNetwork {
 
 // Builds the annotation value: a JSON list of {name, interface, ips, mac, mtu, default, dns,
 // device-info, gateway} entries, fields in that order, empty ones omitted except name and
-// dns (always present, {} when empty). Results are read as CNI 1.1.0 (converted first).
+// dns (always present, {} when empty). Results are read as CNI 1.1.0 (converted first; one
+// without cniVersion is read as 0.2.0 if it has ip4/ip6, else as 1.1.0).
 // Entries per sandbox interface of each result; the IPs with an interface index go to that
-// entry, those without to the entry of `ifname`. A result with no sandbox interface (e.g.
-// a 0.2.0 result) still gets one entry named by `ifname` (upstream dropped it, W29).
-// `gateway` lists the gateways of default routes (0.0.0.0/0, ::/0, or no dst); `default` is
-// set on the master's interface. Code 6 when a result cannot be read.
+// entry, those without (or with an index out of range) to the entry of `ifname` (else the
+// first entry), those on a host-side interface nowhere. A result with no sandbox interface
+// (e.g. a 0.2.0 result) still gets one entry named by `ifname` (upstream dropped it, W29).
+// `ips` are addresses without prefix, printed as Go prints them. `gateway` lists the gateways
+// of default routes (prefix length 0, or no dst); a default route without gw is skipped
+// (upstream printed "<nil>"). `default` is set on the master's `ifname` entry (else its first).
+// Serialized as upstream: "[" + entries each indented by 4 spaces, joined by "," + "]", with
+// Go's escaping of <, >, &, U+2028 and U+2029. An empty list gives "[]".
+// Code 6 when a result cannot be read or device_info is not a JSON object.
 Result<std::string> BuildNetworkStatus(const std::vector<AttachedNetwork>& networks);
 
 }  // namespace multus
