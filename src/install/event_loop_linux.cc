@@ -1,5 +1,3 @@
-#include "event_loop.h"
-
 #include <poll.h>
 #include <signal.h>
 #include <sys/inotify.h>
@@ -10,12 +8,14 @@
 #include <chrono>
 #include <cstring>
 
+#include "event_loop.h"
+
 namespace multus::install {
 namespace {
 
-constexpr uint32_t kWatchMask = IN_CREATE | IN_CLOSE_WRITE | IN_MODIFY | IN_DELETE |
-                                IN_MOVED_FROM | IN_MOVED_TO | IN_ATTRIB | IN_DELETE_SELF |
-                                IN_MOVE_SELF | IN_ONLYDIR;
+constexpr uint32_t kWatchMask = IN_CREATE | IN_CLOSE_WRITE | IN_MODIFY | IN_DELETE | IN_MOVED_FROM |
+                                IN_MOVED_TO | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF |
+                                IN_ONLYDIR;
 constexpr int kSettleMs = 100;
 
 }  // namespace

@@ -1,5 +1,3 @@
-#include "file_ops.h"
-
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -9,6 +7,8 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+
+#include "file_ops.h"
 
 namespace multus::install {
 namespace {

@@ -48,7 +48,9 @@ std::string Installer::KubeconfigPath() const {
   return options_.cni_conf_dir + "/multus.d/multus.kubeconfig";
 }
 
-std::string Installer::TokenPath() const { return options_.cni_conf_dir + "/multus.d/multus.token"; }
+std::string Installer::TokenPath() const {
+  return options_.cni_conf_dir + "/multus.d/multus.token";
+}
 
 Status Installer::Prepare() {
   auto level = NormalizeLogLevel(options_.multus_log_level);
@@ -93,7 +95,8 @@ Status Installer::Prepare() {
   settings_.readiness_indicator_file = options_.readiness_indicator_file;
 
   RETURN_IF_ERROR(MakeDirs(options_.cni_conf_dir + "/multus.d"));
-  if (!options_.multus_cni_conf_dir.empty()) RETURN_IF_ERROR(MakeDirs(options_.multus_cni_conf_dir));
+  if (!options_.multus_cni_conf_dir.empty())
+    RETURN_IF_ERROR(MakeDirs(options_.multus_cni_conf_dir));
   return OkStatus();
 }
 
@@ -141,8 +144,8 @@ Status Installer::SyncCredentials() {
     inputs.ca_pem = std::move(ca).value();
   }
   // The token first: the kubeconfig points at it.
-  RETURN_IF_ERROR(WriteIfChanged(TokenPath(), token.value(), kPrivateFile,
-                                 "service-account token copy"));
+  RETURN_IF_ERROR(
+      WriteIfChanged(TokenPath(), token.value(), kPrivateFile, "service-account token copy"));
   return WriteIfChanged(KubeconfigPath(), RenderKubeconfig(inputs), kPrivateFile, "kubeconfig");
 }
 
@@ -155,8 +158,8 @@ Status Installer::SyncConfig() {
   }
 
   const std::string& dir = options_.multus_autoconfig_dir;
-  std::string pinned = renamed_master_name_.empty() ? options_.multus_master_cni_file_name
-                                                    : renamed_master_name_;
+  std::string pinned =
+      renamed_master_name_.empty() ? options_.multus_master_cni_file_name : renamed_master_name_;
   auto master = FindMasterConfig(dir, pinned);
   if (!master.ok() && !renamed_master_name_.empty()) {
     master = FindMasterConfig(dir, renamed_master_name_ + std::string(kOldSuffix));
@@ -179,8 +182,7 @@ Status Installer::SyncConfig() {
     return Status(error.code(), master->path + ": " + error.msg(), error.details());
   }
   if (master->path != last_master_path_) {
-    log_.Info("master CNI config: " + master->path + " (cniVersion " + rendered->cni_version +
-              ")");
+    log_.Info("master CNI config: " + master->path + " (cniVersion " + rendered->cni_version + ")");
     last_master_path_ = master->path;
   }
   if (rendered->content.empty()) {

@@ -60,8 +60,7 @@ std::string RenderKubeconfig(const KubeconfigInputs& inputs) {
   if (inputs.skip_tls_verify) {
     out << YAML::Key << "insecure-skip-tls-verify" << YAML::Value << true;
   } else {
-    out << YAML::Key << "certificate-authority-data" << YAML::Value
-        << Base64Encode(inputs.ca_pem);
+    out << YAML::Key << "certificate-authority-data" << YAML::Value << Base64Encode(inputs.ca_pem);
   }
   out << YAML::EndMap << YAML::EndMap << YAML::EndSeq;
   out << YAML::Key << "users" << YAML::Value << YAML::BeginSeq << YAML::BeginMap;

@@ -10,10 +10,10 @@
 namespace multus::install {
 
 struct KubeconfigInputs {
-  std::string server;           // https://host:port
-  std::string ca_pem;           // contents of ca.crt (ignored with skip_tls_verify)
+  std::string server;  // https://host:port
+  std::string ca_pem;  // contents of ca.crt (ignored with skip_tls_verify)
   bool skip_tls_verify = false;
-  std::string token_file;       // host path of the token copy, written as "tokenFile"
+  std::string token_file;  // host path of the token copy, written as "tokenFile"
 };
 
 // The API server URL from KUBERNETES_SERVICE_PROTOCOL (default https), _HOST and _PORT

@@ -5,9 +5,8 @@
 #include <cctype>
 #include <charconv>
 #include <map>
-#include <random>
-
 #include <nlohmann/json.hpp>
+#include <random>
 
 namespace multus::install {
 namespace {
@@ -28,8 +27,7 @@ std::string_view Trim(std::string_view text) {
 
 bool IsMultusType(const Json& conf) {
   auto it = conf.find("type");
-  return it != conf.end() && it->is_string() &&
-         (*it == "multus" || *it == "multus-shim");
+  return it != conf.end() && it->is_string() && (*it == "multus" || *it == "multus-shim");
 }
 
 // Adds the capabilities of one plugin to `caps`. A capability is on if any plugin turns it on.

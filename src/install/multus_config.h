@@ -14,7 +14,7 @@ inline constexpr std::string_view kDefaultNetworkName = "multus-cni-network";
 
 // What the multus config says besides the master (filled from InstallOptions).
 struct ConfigSettings {
-  std::string cni_version;        // --cni-version: required version of the master, or empty
+  std::string cni_version;         // --cni-version: required version of the master, or empty
   bool force_cni_version = false;  // overwrite the master's cniVersion with cni_version
   bool override_network_name = false;
   std::string kubeconfig;  // host path of the kubeconfig
@@ -39,9 +39,9 @@ struct RenderedConfig {
 // the cluster network. The master is validated with a JSON parser and embedded byte for byte
 // (surrounding whitespace trimmed), except with force_cni_version, where it is re-serialized
 // with the new version and its keys in their original order. Everything else is produced by
-// nlohmann::json. Errors: code 6 when the master is not JSON; code 7 when it is not an object, missing or non-string
-// cniVersion, version mismatch with cni_version, bad plugins/capabilities shapes, a master
-// that is itself a multus config.
+// nlohmann::json. Errors: code 6 when the master is not JSON; code 7 when it is not an object,
+// missing or non-string cniVersion, version mismatch with cni_version, bad plugins/capabilities
+// shapes, a master that is itself a multus config.
 Result<RenderedConfig> RenderMultusConfig(std::string_view master_text,
                                           const ConfigSettings& settings);
 

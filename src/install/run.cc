@@ -31,8 +31,8 @@ bool Retryable(const Status& status) {
 }
 
 // Waits until the multus config could be written; kExitOk with *stopped on a signal.
-int WaitForConfig(Installer& installer, EventLoop& loop, const InstallOptions& options,
-                  Logger& log, bool* stopped) {
+int WaitForConfig(Installer& installer, EventLoop& loop, const InstallOptions& options, Logger& log,
+                  bool* stopped) {
   const auto start = Clock::now();
   const auto deadline = start + std::chrono::seconds(options.master_wait_seconds);
   auto next_progress = start;
@@ -53,8 +53,7 @@ int WaitForConfig(Installer& installer, EventLoop& loop, const InstallOptions& o
       next_progress = now + std::chrono::seconds(10);
     }
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count();
-    if (loop.Wait(static_cast<int>(std::min<long long>(left, 1000))) ==
-        EventLoop::Wake::kSignal) {
+    if (loop.Wait(static_cast<int>(std::min<long long>(left, 1000))) == EventLoop::Wake::kSignal) {
       *stopped = true;
       return kExitOk;
     }

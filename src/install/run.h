@@ -9,9 +9,9 @@
 namespace multus::install {
 
 // Exit codes.
-inline constexpr int kExitOk = 0;       // installed (--oneshot), or stopped by a signal
-inline constexpr int kExitFatal = 1;    // a fatal error, explained on the log stream
-inline constexpr int kExitUsage = 2;    // bad flags
+inline constexpr int kExitOk = 0;     // installed (--oneshot), or stopped by a signal
+inline constexpr int kExitFatal = 1;  // a fatal error, explained on the log stream
+inline constexpr int kExitUsage = 2;  // bad flags
 
 // Runs multus-install with `args` (without the program name) and `env`. --help and --version go
 // to `out`; the log goes to `log`. Unless --oneshot, keeps watching until SIGTERM/SIGINT/SIGHUP.

@@ -38,8 +38,7 @@ std::vector<Doc> LoadAllDocs() {
 
 const YAML::Node* FindKind(const std::vector<Doc>& docs, const std::string& kind) {
   for (const Doc& doc : docs) {
-    if (doc.node["kind"].as<std::string>() == kind &&
-        doc.file.ends_with("multus-daemonset.yml")) {
+    if (doc.node["kind"].as<std::string>() == kind && doc.file.ends_with("multus-daemonset.yml")) {
       return &doc.node;
     }
   }
@@ -132,7 +131,8 @@ TEST(DeploymentsTest, BindingTiesTheRoleToTheDaemonSetsAccount) {
   const YAML::Node& account = *FindKind(docs, "ServiceAccount");
   const YAML::Node& ds = *FindKind(docs, "DaemonSet");
   EXPECT_EQ(binding["roleRef"]["kind"].as<std::string>(), "ClusterRole");
-  EXPECT_EQ(binding["roleRef"]["name"].as<std::string>(), role["metadata"]["name"].as<std::string>());
+  EXPECT_EQ(binding["roleRef"]["name"].as<std::string>(),
+            role["metadata"]["name"].as<std::string>());
   ASSERT_EQ(binding["subjects"].size(), 1u);
   EXPECT_EQ(binding["subjects"][0]["kind"].as<std::string>(), "ServiceAccount");
   EXPECT_EQ(binding["subjects"][0]["name"].as<std::string>(),
@@ -223,8 +223,8 @@ TEST(DeploymentsTest, DaemonSetFlagsMountsAndImageAreConsistent) {
   // The multus binary's defaults (DESIGN.md §1): confDir, cniDir and binDir on the host.
   std::set<std::string> host_paths;
   for (const auto& [mount, host] : m.host_path_of_mount) host_paths.insert(host);
-  for (const char* dir : {"/etc/cni/multus/net.d", "/var/lib/cni/multus", "/opt/cni/bin",
-                          "/etc/cni/net.d"}) {
+  for (const char* dir :
+       {"/etc/cni/multus/net.d", "/var/lib/cni/multus", "/opt/cni/bin", "/etc/cni/net.d"}) {
     EXPECT_TRUE(host_paths.count(dir)) << dir;
   }
 
@@ -259,9 +259,11 @@ TEST(DeploymentsTest, ExamplePodsReferToExampleNads) {
   std::vector<Doc> pods;
   for (const Doc& doc : LoadAllDocs()) {
     std::string kind = doc.node["kind"].as<std::string>();
-    std::string ns = doc.node["metadata"]["namespace"] ? doc.node["metadata"]["namespace"].as<std::string>()
-                                                       : "default";
-    if (kind == "NetworkAttachmentDefinition") nads.insert(ns + "/" + doc.node["metadata"]["name"].as<std::string>());
+    std::string ns = doc.node["metadata"]["namespace"]
+                         ? doc.node["metadata"]["namespace"].as<std::string>()
+                         : "default";
+    if (kind == "NetworkAttachmentDefinition")
+      nads.insert(ns + "/" + doc.node["metadata"]["name"].as<std::string>());
     if (kind == "Pod") pods.push_back(doc);
   }
   ASSERT_GE(pods.size(), 3u);
@@ -273,7 +275,8 @@ TEST(DeploymentsTest, ExamplePodsReferToExampleNads) {
       auto json = nlohmann::json::parse(value, nullptr, false);
       if (json.is_array()) {
         for (const auto& item : json) {
-          refs.push_back(item.value("namespace", "default") + "/" + item["name"].get<std::string>());
+          refs.push_back(item.value("namespace", "default") + "/" +
+                         item["name"].get<std::string>());
         }
       } else {
         std::regex item(R"(\s*(?:([a-z0-9-]+)/)?([a-z0-9-]+)(?:@[a-z0-9]+)?\s*)");

@@ -32,7 +32,7 @@ TEST(FileOpsTest, WriteFileAtomicReplacesContentAndMode) {
   ASSERT_TRUE(WriteFileAtomic(path, "new", 0600).ok());
   EXPECT_EQ(ReadText(path), "new");
   EXPECT_EQ(Mode(path), 0600u);
-  EXPECT_NE(Inode(path), before);  // a new file renamed in, not a rewrite in place
+  EXPECT_NE(Inode(path), before);           // a new file renamed in, not a rewrite in place
   EXPECT_EQ(CountEntries(dir.path()), 1u);  // no temp file left
 }
 

@@ -152,19 +152,25 @@ TEST_F(InstallE2eTest, FatalErrorsExitNonZeroWithAClearMessage) {
     std::vector<std::string> env;
     std::string message;
   } cases[] = {
-      {{"--cni-conf-dir=/nonexistent/net.d"}, {"KUBERNETES_SERVICE_HOST=h"},
+      {{"--cni-conf-dir=/nonexistent/net.d"},
+       {"KUBERNETES_SERVICE_HOST=h"},
        "error: --cni-conf-dir /nonexistent/net.d does not exist"},
-      {{"--cni-bin-dir=/nonexistent/bin"}, {"KUBERNETES_SERVICE_HOST=h"},
+      {{"--cni-bin-dir=/nonexistent/bin"},
+       {"KUBERNETES_SERVICE_HOST=h"},
        "error: --cni-bin-dir /nonexistent/bin does not exist"},
-      {{"--multus-bin-file=/nonexistent/multus"}, {"KUBERNETES_SERVICE_HOST=h"},
+      {{"--multus-bin-file=/nonexistent/multus"},
+       {"KUBERNETES_SERVICE_HOST=h"},
        "error: --multus-bin-file /nonexistent/multus does not exist"},
-      {{"--multus-log-level=info"}, {"KUBERNETES_SERVICE_HOST=h"},
+      {{"--multus-log-level=info"},
+       {"KUBERNETES_SERVICE_HOST=h"},
        "error: --multus-log-level should be one of debug, verbose, error, panic"},
       {{}, {}, "error: KUBERNETES_SERVICE_HOST is not set"},
-      {{"--service-account-dir=/nonexistent/sa"}, {"KUBERNETES_SERVICE_HOST=h"},
+      {{"--service-account-dir=/nonexistent/sa"},
+       {"KUBERNETES_SERVICE_HOST=h"},
        "error: service-account token: cannot open /nonexistent/sa/token: No such file or "
        "directory (the pod needs a service account token (automountServiceAccountToken))"},
-      {{"--cni-version=0.4.0"}, {"KUBERNETES_SERVICE_HOST=h"},
+      {{"--cni-version=0.4.0"},
+       {"KUBERNETES_SERVICE_HOST=h"},
        "the multus cniVersion is \"0.4.0\" but the master CNI config's is \"1.0.0\""},
   };
   for (const Case& c : cases) {
@@ -203,8 +209,7 @@ TEST_F(InstallE2eTest, WaitTimeoutIsFatal) {
   std::filesystem::remove(NetD("10-flannel.conflist"));
   Process p(Args({"--master-wait-seconds=1"}), Log());
   EXPECT_EQ(p.Wait(), 1);
-  EXPECT_NE(p.Log().find("error: no master CNI config (*.conf, *.conflist) in"),
-            std::string::npos)
+  EXPECT_NE(p.Log().find("error: no master CNI config (*.conf, *.conflist) in"), std::string::npos)
       << p.Log();
 }
 
@@ -232,8 +237,7 @@ TEST_F(InstallE2eTest, WatchRegeneratesWhatChangedAndCleansUpOnSigterm) {
   // Master changed to a 0.4.0 conf: 00-multus.conf replaces 00-multus.conflist.
   WriteText(NetD("10-flannel.conflist"),
             R"({"cniVersion":"0.4.0","name":"cbr0","plugins":[{"type":"flannel"}]})");
-  ASSERT_TRUE(WaitFor([&] { return Exists(NetD("00-multus.conf")) && !Exists(conf); }))
-      << p.Log();
+  ASSERT_TRUE(WaitFor([&] { return Exists(NetD("00-multus.conf")) && !Exists(conf); })) << p.Log();
 
   // Someone removes our config: it comes back.
   std::filesystem::rename(NetD("00-multus.conf"), NetD("00-multus.conf.cilium_bak"));

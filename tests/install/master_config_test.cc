@@ -14,10 +14,9 @@ TEST(MasterConfigTest, CandidateNames) {
   for (const char* yes : {"10-calico.conflist", "05-cilium.conf", "99-loopback.conf"}) {
     EXPECT_TRUE(IsMasterCandidateName(yes)) << yes;
   }
-  for (const char* no :
-       {"00-multus.conf", "00-multus.conflist", "00-multus.conf.new", "10-a.json", "10-a.conf.old",
-        "00-multus.conf.cilium_bak", ".10-a.conf", "10-a.conflist.multus-install.x1Y2z3", "",
-        "multus.d"}) {
+  for (const char* no : {"00-multus.conf", "00-multus.conflist", "00-multus.conf.new", "10-a.json",
+                         "10-a.conf.old", "00-multus.conf.cilium_bak", ".10-a.conf",
+                         "10-a.conflist.multus-install.x1Y2z3", "", "multus.d"}) {
     EXPECT_FALSE(IsMasterCandidateName(no)) << no;
   }
 }
@@ -58,8 +57,8 @@ TEST(MasterConfigTest, PinnedNameWinsOverOrder) {
   auto missing = FindMasterConfig(dir.path(), "30-none.conf");
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().code(), 11);
-  EXPECT_EQ(missing.status().msg(), "master CNI config " + (dir / "30-none.conf") +
-                                        " does not exist (yet)");
+  EXPECT_EQ(missing.status().msg(),
+            "master CNI config " + (dir / "30-none.conf") + " does not exist (yet)");
 }
 
 TEST(MasterConfigTest, NothingYetIsTryAgainLater) {

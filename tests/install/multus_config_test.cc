@@ -59,19 +59,22 @@ TEST(MultusConfigTest, ConflistForVersion1AndLater) {
     EXPECT_EQ(out->stale_file_name, "00-multus.conf");
     EXPECT_EQ(out->content,
               "{\n"
-              "    \"cniVersion\": \"" + version + "\",\n"
-              "    \"name\": \"multus-cni-network\",\n"
-              "    \"plugins\": [\n"
-              "        {\n"
-              "            \"type\": \"multus\",\n"
-              "            \"kubeconfig\": \"/etc/cni/net.d/multus.d/multus.kubeconfig\",\n"
-              "            \"delegates\": [\n"
-              "                {\"cniVersion\":\"" + version +
+              "    \"cniVersion\": \"" +
+                  version +
+                  "\",\n"
+                  "    \"name\": \"multus-cni-network\",\n"
+                  "    \"plugins\": [\n"
+                  "        {\n"
+                  "            \"type\": \"multus\",\n"
+                  "            \"kubeconfig\": \"/etc/cni/net.d/multus.d/multus.kubeconfig\",\n"
+                  "            \"delegates\": [\n"
+                  "                {\"cniVersion\":\"" +
+                  version +
                   "\",\"name\":\"test1\",\"type\":\"cnitesttype\"}\n"
-              "            ]\n"
-              "        }\n"
-              "    ]\n"
-              "}\n");
+                  "            ]\n"
+                  "        }\n"
+                  "    ]\n"
+                  "}\n");
   }
 }
 

@@ -16,7 +16,8 @@ namespace multus::install::testing {
 class TempDir {
  public:
   TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "multus-install-XXXXXX").string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "multus-install-XXXXXX").string();
     path_ = mkdtemp(pattern.data());
   }
   ~TempDir() {
