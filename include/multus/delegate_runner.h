@@ -39,6 +39,8 @@ class DelegateRunner {
   // ADD: runs every plugin in order with prevResult chaining, caches the final result under
   // <cniDir>/results and returns it (JSON text). The plugin's own CNI error code is kept.
   Result<std::string> Add(const PlannedDelegate& delegate);
+  // Replaces the cached ADD result (after multus itself changed the pod, e.g. default-route).
+  Status RewriteCachedResult(const PlannedDelegate& delegate, const std::string& result);
   // DEL: plugins in reverse order with the cached result as prevResult (>= 0.4.0); removes
   // the result cache on success. A missing cache is fine.
   Status Del(const PlannedDelegate& delegate);

@@ -1,6 +1,8 @@
 // ADD: plan, validate everything, save the plan, run the delegates, roll back on failure.
 #include <sys/stat.h>
 
+#include <set>
+
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
@@ -8,7 +10,9 @@
 #include "multus/cni_result.h"
 #include "multus/cni_version.h"
 #include "multus/delegate_conf.h"
+#include "multus/default_route.h"
 #include "multus/log.h"
+#include "multus/netns.h"
 #include "multus/network_status.h"
 #include "multus/annotations.h"
 
@@ -39,6 +43,35 @@ Status CheckNetnsExists(const std::string& netns) {
   if (stat(netns.c_str(), &info) == 0) return OkStatus();
   return Status(code::kInvalidEnv, "CNI_NETNS " + netns + " does not exist",
                 "the pod sandbox's network namespace must exist on ADD");
+}
+
+// A planned interface that already exists in the pod would make its plugin fail, and the
+// rollback's DEL would then remove a link multus never created.
+Status CheckInterfacesFree(const NetworkPlan& plan) {
+  ASSIGN_OR_RETURN(std::set<std::string> existing, LinkNames(plan.netns));
+  for (const PlannedDelegate& delegate : plan.delegates) {
+    if (existing.count(delegate.ifname)) {
+      return Status(code::kInvalidConfig,
+                    "network \"" + delegate.display_name + "\": interface name " +
+                        delegate.ifname + " already exists in " + plan.netns,
+                    "choose another interface name for this network");
+    }
+  }
+  return OkStatus();
+}
+
+// default-route: netlink in the pod netns, then the results (returned, cached, reported)
+// rewritten to match what is really there.
+Status MoveDefaultRoutes(DelegateRunner& runner, const NetworkPlan& plan,
+                         std::vector<std::string>& results) {
+  std::vector<GatewayRequest> requests = GatewayRequests(plan);
+  if (requests.empty()) return OkStatus();
+  RETURN_IF_ERROR(ApplyDefaultRoutes(plan.netns, requests));
+  for (size_t i = 0; i < plan.delegates.size(); ++i) {
+    ASSIGN_OR_RETURN(results[i], RewriteResultRoutes(results[i], plan.delegates[i].ifname, requests));
+    RETURN_IF_ERROR(runner.RewriteCachedResult(plan.delegates[i], results[i]));
+  }
+  return OkStatus();
 }
 
 std::vector<AttachedNetwork> Attachments(const NetworkPlan& plan,
@@ -104,6 +137,7 @@ Result<std::string> CmdAdd(const Command& cmd) {
   NetworkPlan plan = std::move(planned).value();
   std::vector<std::string> search_path = cmd.SearchPath();
   Status valid = ValidatePlan(plan, search_path);
+  if (valid.ok()) valid = CheckInterfacesFree(plan);
   if (!valid.ok()) return valid.Prefixed(cmd.PodLabel());
 
   std::string scratch = ScratchCachePath(cmd.conf.cni_dir, plan.container_id);
@@ -127,6 +161,11 @@ Result<std::string> CmdAdd(const Command& cmd) {
     log::Verbose("Add: {}:{}:{}:{}:{} {}", plan.pod_namespace, plan.pod_name, plan.pod_uid,
                  delegate.display_name, delegate.ifname, *result);
     results.push_back(std::move(result).value());
+  }
+  Status routed = MoveDefaultRoutes(runner, plan, results);
+  if (!routed.ok()) {
+    if (RollBack(runner, plan, plan.delegates.size() - 1)) (void)RemoveFileIfExists(scratch);
+    return routed.Prefixed(cmd.PodLabel() + ": error setting default gateway");
   }
   Status published = pod ? PublishNetworkStatus(cmd, plan, results, *pod) : OkStatus();
   if (!published.ok()) {

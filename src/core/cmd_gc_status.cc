@@ -12,13 +12,14 @@
 namespace multus {
 namespace {
 
-using Attachment = std::pair<std::string, std::string>;  // containerID, ifname
-
-Result<std::set<Attachment>> ParseValidAttachments(const std::string& raw) {
-  std::set<Attachment> valid;
+// The containers of cni.dev/valid-attachments. The runtime lists multus's own attachment
+// (containerID, CNI_IFNAME); every network multus attached for a listed container is valid.
+Result<std::set<std::string>> ParseLiveContainers(const std::string& raw) {
+  std::set<std::string> valid;
   try {
     for (const auto& item : nlohmann::json::parse(raw)) {
-      valid.emplace(item.at("containerID").get<std::string>(), item.at("ifname").get<std::string>());
+      item.at("ifname").get<std::string>();  // required by the spec, checked for shape only
+      valid.insert(item.at("containerID").get<std::string>());
     }
   } catch (const nlohmann::json::exception& e) {
     return Status(code::kInvalidConfig,
@@ -60,9 +61,7 @@ Status CollectPlan(const Command& cmd, const std::string& container_id) {
   return RemoveFileIfExists(path);
 }
 
-std::vector<std::string> StaleContainers(const Command& cmd, const std::set<Attachment>& valid) {
-  std::set<std::string> live;
-  for (const auto& [container, ifname] : valid) live.insert(container);
+std::vector<std::string> StaleContainers(const Command& cmd, const std::set<std::string>& live) {
   std::vector<std::string> stale;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(cmd.conf.cni_dir, ec)) {
@@ -90,15 +89,15 @@ Status CmdGc(const Command& cmd) {
     log::Error("GC without cni.dev/valid-attachments: nothing removed");
     return OkStatus();
   }
-  ASSIGN_OR_RETURN(std::set<Attachment> valid, ParseValidAttachments(cmd.conf.valid_attachments));
+  ASSIGN_OR_RETURN(std::set<std::string> live, ParseLiveContainers(cmd.conf.valid_attachments));
   Status first_error;
-  for (const std::string& container : StaleContainers(cmd, valid)) {
+  for (const std::string& container : StaleContainers(cmd, live)) {
     Status collected = CollectPlan(cmd, container);
     if (!collected.ok() && first_error.ok()) first_error = collected;
   }
   for (const ResultCacheEntry& entry : ListResultCaches(cmd.conf.cni_dir)) {
     const CachedResult& cached = entry.cached;
-    if (valid.count({cached.container_id, cached.ifname})) continue;
+    if (live.count(cached.container_id)) continue;
     log::Verbose("GC: deleting stale attachment [container={}, ifname={}, network={}]",
                  cached.container_id, cached.ifname, cached.network_name);
     Status collected = CollectAttachment(cmd, cached);

@@ -162,6 +162,17 @@ Result<std::string> DelegateRunner::Add(const PlannedDelegate& delegate) {
   return prev;
 }
 
+Status DelegateRunner::RewriteCachedResult(const PlannedDelegate& delegate, const std::string& result) {
+  ASSIGN_OR_RETURN(DelegateConf conf, LoadDelegateConf(delegate.config));
+  std::string path = ResultCachePath(invocation_.cni_dir, conf.name, invocation_.container_id,
+                                     delegate.ifname);
+  ASSIGN_OR_RETURN(std::optional<std::string> bytes, ReadFileIfExists(path));
+  if (!bytes) return Status(code::kIoFailure, "result cache " + path + " is missing");
+  ASSIGN_OR_RETURN(CachedResult cached, ParseCachedResult(*bytes));
+  cached.result = result;
+  return WriteFileAtomic(path, SerializeCachedResult(cached));
+}
+
 std::string DelegateRunner::CachedPrevResult(const PlannedDelegate& delegate,
                                              const DelegateConf& conf) {
   if (!VersionAtLeast(conf.cni_version, "0.4.0")) return "";

@@ -62,8 +62,10 @@ std::string PodPath(std::string_view ns, std::string_view name) {
 
 std::map<std::string, std::string> Annotations(const json& object) {
   std::map<std::string, std::string> out;
-  const json& metadata = object.value("metadata", json::object());
-  for (const auto& [key, value] : metadata.value("annotations", json::object()).items()) {
+  // json::value returns by value: keep the temporaries alive for the loop.
+  const json metadata = object.value("metadata", json::object());
+  const json annotations = metadata.value("annotations", json::object());
+  for (const auto& [key, value] : annotations.items()) {
     if (value.is_string()) out[key] = value.get<std::string>();
   }
   return out;
@@ -139,7 +141,7 @@ Result<std::optional<Nad>> KubeClient::GetNad(std::string_view ns, std::string_v
   try {
     json object = json::parse(response.body);
     Nad nad{std::string(ns), std::string(name), "", Annotations(object)};
-    const json& spec = object.value("spec", json::object());
+    const json spec = object.value("spec", json::object());
     if (spec.contains("config") && spec["config"].is_string()) nad.config = spec["config"].get<std::string>();
     return std::optional<Nad>(std::move(nad));
   } catch (const json::exception& e) {
