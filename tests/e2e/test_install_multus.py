@@ -9,8 +9,9 @@ in a private mount namespace where /var/lib/cni/multus is the test's own directo
 is written to the machine's real /var/lib.
 
 The generated kubeconfig (tokenFile + CA data) points at a small stand-in API server (HTTPS
-with a throwaway CA, in the node namespace); every request that reaches it must carry the
-service-account token multus-install copied.
+with a throwaway CA, in the node namespace): ADD must read the pod and write its
+network-status through it, every request carrying the service-account token multus-install
+copied, and the current one after a rotation.
 """
 
 import json
@@ -187,7 +188,13 @@ class InstallThenMultusTest(MultusTestCase):
         return proc.returncode, parsed, err
 
     def assert_requests_carry_the_token(self):
-        for req in self.api_requests():
+        requests = self.api_requests()
+        # The pod is read and its network-status written through the generated kubeconfig.
+        self.assertIn("GET", [r["method"] for r in requests], requests)
+        self.assertTrue(any(r["method"] in ("PATCH", "PUT") and r["path"].endswith("/status")
+                            and "k8s.v1.cni.cncf.io/network-status" in r["body"]
+                            for r in requests), requests)
+        for req in requests:
             self.assertEqual(req["auth"], f"Bearer {self.token}", req)
 
     def test_generated_conf_drives_add_check_del(self):
@@ -214,6 +221,29 @@ class InstallThenMultusTest(MultusTestCase):
         self.assertEqual(rc, 0, f"DEL failed: {out}\n{err}")
         self.assert_nothing_left(pod)
         self.assert_requests_carry_the_token()
+
+    def test_rotated_token_is_used_without_touching_the_config(self):
+        master = self.env.bridge_conf(name="e2e-primary", cni_version="1.0.0")
+        pod = self.env.new_pod()
+        self.start_apiserver(pod)
+        self.install(master, "10-primary.conf")
+        conf_path = os.path.join(self.net_d, "00-multus.conflist")
+        kubeconfig = os.path.join(self.net_d, "multus.d", "multus.kubeconfig")
+        before = (os.stat(conf_path).st_ino, os.stat(kubeconfig).st_ino)
+        # The kubelet rotates the token; multus-install runs again (as its watch would).
+        self.token = "e2e-rotated-" + os.path.basename(self.env.tmp)
+        with open(os.path.join(self.sa_d, "token"), "w") as f:
+            f.write(self.token)
+        self.install(master, "10-primary.conf")
+        self.assertEqual((os.stat(conf_path).st_ino, os.stat(kubeconfig).st_ino), before)
+        doc = json.loads(self.generated("00-multus.conflist"))
+        stdin = json.dumps(dict(doc["plugins"][0], name=doc["name"], cniVersion="1.0.0"))
+        rc, out, err = self._run("ADD", pod, stdin)
+        self.assertEqual(rc, 0, f"ADD failed: {out}\n{err}")
+        self.assert_requests_carry_the_token()
+        rc, out, err = self._run("DEL", pod, stdin)
+        self.assertEqual(rc, 0, f"DEL failed: {out}\n{err}")
+        self.assert_nothing_left(pod)
 
     def test_generated_conflist_for_a_1_0_0_master(self):
         master = self.env.chain_conflist(name="e2e-primary-list", mtu=1380)
