@@ -26,8 +26,9 @@ struct DelegateConf {
 };
 
 // Loads a conf (has a non-empty "type") or a conflist (has "plugins"). Code 7 (invalid
-// config) when it is neither, a plugin lacks "type", a type is not a plain file name, or the
-// name has characters libcni refuses; code 6 when it is not a JSON object.
+// config) when it is not an object or neither of the two, a plugin lacks "type", a type is
+// not a plain file name, or the name is missing or has characters libcni refuses; code 6
+// when it is not JSON at all.
 Result<DelegateConf> LoadDelegateConf(std::string_view bytes);
 
 // A plugin `type` must be a plain, non-empty file name (never a path). Code 7 otherwise.

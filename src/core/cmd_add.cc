@@ -113,6 +113,23 @@ Status PublishNetworkStatus(const Command& cmd, const NetworkPlan& plan,
   return OkStatus();
 }
 
+// After every delegate succeeded: default routes, network-status, the result for the
+// runtime. Any failure here is rolled back like a delegate failure.
+Result<std::string> Finish(const Command& cmd, DelegateRunner& runner, const NetworkPlan& plan,
+                           std::vector<std::string>& results, const std::optional<Pod>& pod) {
+  Status routed = MoveDefaultRoutes(runner, plan, results);
+  if (!routed.ok()) return routed.Prefixed(cmd.PodLabel() + ": error setting default gateway");
+  Result<nlohmann::json> parsed = ParseResult(results.front(), "");
+  if (!parsed.ok()) return parsed.status().Prefixed(cmd.PodLabel() + ": cluster network result");
+  Result<nlohmann::json> converted = ConvertResult(*parsed, EffectiveVersion(cmd.conf.cni_version));
+  if (!converted.ok()) return converted.status().Prefixed(cmd.PodLabel() + ": cluster network result");
+  if (pod) {
+    Status published = PublishNetworkStatus(cmd, plan, results, *pod);
+    if (!published.ok()) return published.Prefixed(cmd.PodLabel() + ": error setting the networks status");
+  }
+  return PrintResult(*converted);
+}
+
 }  // namespace
 
 Result<std::string> CmdAdd(const Command& cmd) {
@@ -162,21 +179,11 @@ Result<std::string> CmdAdd(const Command& cmd) {
                  delegate.display_name, delegate.ifname, *result);
     results.push_back(std::move(result).value());
   }
-  Status routed = MoveDefaultRoutes(runner, plan, results);
-  if (!routed.ok()) {
-    if (RollBack(runner, plan, plan.delegates.size() - 1)) (void)RemoveFileIfExists(scratch);
-    return routed.Prefixed(cmd.PodLabel() + ": error setting default gateway");
+  Result<std::string> finished = Finish(cmd, runner, plan, results, pod);
+  if (!finished.ok() && RollBack(runner, plan, plan.delegates.size() - 1)) {
+    (void)RemoveFileIfExists(scratch);
   }
-  Status published = pod ? PublishNetworkStatus(cmd, plan, results, *pod) : OkStatus();
-  if (!published.ok()) {
-    if (RollBack(runner, plan, plan.delegates.size() - 1)) (void)RemoveFileIfExists(scratch);
-    return published.Prefixed(cmd.PodLabel() + ": error setting the networks status");
-  }
-  Result<nlohmann::json> parsed = ParseResult(results.front(), "");
-  if (!parsed.ok()) return parsed.status();
-  ASSIGN_OR_RETURN(nlohmann::json converted,
-                   ConvertResult(*parsed, EffectiveVersion(cmd.conf.cni_version)));
-  return PrintResult(converted);
+  return finished;
 }
 
 }  // namespace multus

@@ -96,7 +96,7 @@ Result<DelegateConf> LoadDelegateConf(std::string_view bytes) {
   } catch (const json::exception& e) {
     return Status(code::kDecode, std::string("error parsing delegate config: ") + e.what());
   }
-  if (!parsed.is_object()) return Status(code::kDecode, "delegate config is not a JSON object");
+  if (!parsed.is_object()) return Invalid("delegate config is not a JSON object");
   auto name = parsed.find("name");
   if (name != parsed.end() && !name->is_string()) return Invalid("delegate \"name\" is not a string");
   std::string type = StringMember(parsed, "type");

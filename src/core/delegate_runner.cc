@@ -40,7 +40,9 @@ Status PluginFailure(const PluginConf& plugin, const ExecOutcome& outcome,
   }
   try {
     json error = json::parse(outcome.stdout_data);
-    if (error.is_object() && error.contains("code") && error["code"].is_number_integer()) {
+    // A failing plugin that claims code 0 still failed.
+    if (error.is_object() && error.contains("code") && error["code"].is_number_integer() &&
+        error["code"].get<int>() != code::kOk) {
       return Status(error["code"].get<int>(), error.value("msg", ""), error.value("details", ""));
     }
   } catch (const json::exception&) {
