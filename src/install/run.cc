@@ -84,13 +84,18 @@ int RunInstaller(const InstallOptions& options, const std::map<std::string, std:
   while (!stopped) {
     auto wake = (*loop)->Wait(options.resync_seconds * 1000);
     if (wake == EventLoop::Wake::kSignal) break;
-    // Both steps compare before writing, so only what really changed is rewritten.
-    Status status = installer.SyncCredentials();
-    if (status.ok() && !options.skip_config_watch) status = installer.SyncConfig();
-    if (!status.ok() && status.msg() != last_error) {
-      log.Error(status.msg() + "; will retry");
+    // Both steps compare before writing, so only what really changed is rewritten. They are
+    // independent: a credential problem must not hold back a master change, nor the reverse.
+    std::string errors;
+    if (Status status = installer.SyncCredentials(); !status.ok()) errors = status.msg();
+    if (!options.skip_config_watch) {
+      if (Status status = installer.SyncConfig(); !status.ok()) {
+        errors += (errors.empty() ? "" : "; ") + status.msg();
+      }
     }
-    last_error = status.ok() ? "" : status.msg();
+    // A lasting problem is reported once, not at every resync.
+    if (!errors.empty() && errors != last_error) log.Error(errors + "; will retry");
+    last_error = errors;
   }
   log.Info("stopping on signal " + std::to_string((*loop)->last_signal()));
   if (options.cleanup_config_on_exit) installer.Cleanup();
