@@ -5,10 +5,12 @@
 #include <chrono>
 #include <functional>
 #include <string>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "multus/cni_env.h"
+#include "multus/device_info.h"
 
 namespace multus {
 
@@ -23,6 +25,7 @@ struct Deps {
   std::chrono::milliseconds readiness_timeout{45000};
   std::chrono::milliseconds readiness_poll{1000};
   std::chrono::milliseconds plugin_timeout{60000};
+  std::string kubelet_checkpoint = kKubeletCheckpoint;
   // Connects to the Kubernetes API (kubeconfig path, or in-cluster when empty). Defaults to
   // the real libcurl client; tests substitute a fake transport.
   std::function<Result<KubeAccess>(std::string_view kubeconfig, const EnvMap& env)> connect;

@@ -2,6 +2,7 @@
 //   <cniDir>/<containerID>                          scratch cache: the NetworkPlan
 //   <cniDir>/results/<net>-<containerID>-<ifname>   libcni cniCacheV1 result of one delegate
 //   <cniDir>/locks/<containerID>.lock               per-container flock
+//   <cniDir>/failed/<containerID>                   marker of an ADD that failed cleanly
 // Writes are atomic (temp file + fsync + rename); directories 0700, files 0600.
 #pragma once
 
@@ -23,6 +24,9 @@ std::string ResultsDir(std::string_view cni_dir);
 std::string ResultCachePath(std::string_view cni_dir, std::string_view network_name,
                             std::string_view container_id, std::string_view ifname);
 std::string LockPath(std::string_view cni_dir, std::string_view container_id);
+// <cniDir>/failed/<containerID>: an ADD failed and left nothing behind; the DEL that must
+// follow (spec) then deletes nothing, so it cannot remove a link multus never created.
+std::string FailedAddPath(std::string_view cni_dir, std::string_view container_id);
 
 // Writes `bytes` to `path` atomically: temp file in the same directory, fsync, rename,
 // fsync of the directory. Creates missing parent directories with mode 0700.

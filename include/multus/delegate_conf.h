@@ -1,6 +1,7 @@
 // A delegate's CNI configuration: a single plugin conf or a conflist, kept as exact bytes.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +34,11 @@ Result<DelegateConf> LoadDelegateConf(std::string_view bytes);
 
 // A plugin `type` must be a plain, non-empty file name (never a path). Code 7 otherwise.
 Status ValidatePluginType(std::string_view type);
+
+// Applies `edit` to the conf's own object, or to every plugin object of a conflist (the
+// plugins list is rebuilt; every other byte is kept).
+Result<std::string> EditPluginObjects(
+    std::string_view config, const std::function<Result<std::string>(std::string_view)>& edit);
 
 // The stdin for one plugin call, libcni style: the plugin's bytes with `name` and
 // `cniVersion` of the delegate, `runtimeConfig` holding the members of `capability_args`

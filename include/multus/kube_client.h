@@ -36,6 +36,10 @@ struct RetryPolicy {
   std::chrono::milliseconds total_budget{10000};  // per logical call, retries included
   std::chrono::milliseconds first_backoff{100};
   std::chrono::milliseconds max_backoff{1000};
+  // All calls of one CNI invocation together, well under kubelet's own timeout.
+  std::chrono::milliseconds invocation_budget{20000};
+  // Events are best effort: one short try each.
+  std::chrono::milliseconds event_timeout{1000};
 };
 
 class KubeClient {
@@ -53,7 +57,8 @@ class KubeClient {
   // (404) is success.
   Status SetPodAnnotation(std::string_view ns, std::string_view name, std::string_view key,
                           std::string_view value);
-  // POSTs a core/v1 Event about the pod (best effort: callers log failures).
+  // POSTs a core/v1 Event about the pod: one try of at most event_timeout (best effort:
+  // callers log failures and stop posting).
   Status PostEvent(const Pod& pod, std::string_view type, std::string_view reason,
                    std::string_view message);
 
@@ -61,7 +66,8 @@ class KubeClient {
   int request_count() const { return request_count_; }
 
  private:
-  Result<HttpResponse> Call(HttpRequest request);
+  // Sends with retries of transient failures until the call's or the invocation's deadline.
+  Result<HttpResponse> Call(HttpRequest request, bool retry = true);
   Result<std::string> Token() const;
   Status PutAnnotation(std::string_view ns, std::string_view name, std::string_view key,
                        std::string_view value);
@@ -71,6 +77,7 @@ class KubeClient {
   RetryPolicy policy_;
   Sleep sleep_;
   int request_count_ = 0;
+  std::chrono::steady_clock::time_point invocation_deadline_;
 };
 
 // Builds the client the multus config asks for: `kubeconfig`, else in-cluster. Loads libcurl.

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "multus/annotations.h"
+#include "multus/device_info.h"
 #include "multus/kube_client.h"
 #include "multus/net_conf.h"
 #include "multus/network_source.h"
@@ -38,10 +39,12 @@ Result<ResolvedNetwork> NetworkFromNad(const Nad& nad, const NetConf& conf);
 Result<std::string> InjectCniArgs(std::string_view config, std::string_view cni_args);
 
 // Applies the pod's annotations to `static_networks` (cluster network first). Validates
-// every selection, namespace isolation and ECMP before returning; resolves each NAD.
-// Errors: code 7 naming the annotation, network or namespace.
+// every selection and namespace isolation before fetching any NAD, and ECMP after. A NAD
+// with a k8s.v1.cni.cncf.io/resourceName gets the pod's next device of that resource
+// ("deviceID" and "pciBusID" injected). Errors: code 7 naming the annotation, network,
+// namespace or resource.
 Result<std::vector<ResolvedNetwork>> ApplyPodAnnotations(std::vector<ResolvedNetwork> static_networks,
                                                          const NetConf& conf, const Pod& pod,
-                                                         NadLookup& nads);
+                                                         NadLookup& nads, DeviceAllocator& devices);
 
 }  // namespace multus

@@ -326,6 +326,10 @@ std::string ResultCachePath(std::string_view cni_dir, std::string_view network_n
   return Join(ResultsDir(cni_dir), name);
 }
 
+std::string FailedAddPath(std::string_view cni_dir, std::string_view container_id) {
+  return Join(Join(cni_dir, "failed"), container_id);
+}
+
 std::string LockPath(std::string_view cni_dir, std::string_view container_id) {
   std::string name(container_id);
   name += ".lock";

@@ -11,6 +11,7 @@
 #include "multus/cni_version.h"
 #include "multus/delegate_conf.h"
 #include "multus/default_route.h"
+#include "multus/device_info.h"
 #include "multus/log.h"
 #include "multus/netns.h"
 #include "multus/network_status.h"
@@ -79,7 +80,8 @@ std::vector<AttachedNetwork> Attachments(const NetworkPlan& plan,
   std::vector<AttachedNetwork> attached;
   for (size_t i = 0; i < plan.delegates.size(); ++i) {
     const PlannedDelegate& delegate = plan.delegates[i];
-    attached.push_back({delegate.display_name, delegate.ifname, delegate.master, results[i], ""});
+    attached.push_back({delegate.display_name, delegate.ifname, delegate.master, results[i],
+                        ReadDeviceInfo(delegate, plan.container_id)});
   }
   return attached;
 }
@@ -108,7 +110,10 @@ Status PublishNetworkStatus(const Command& cmd, const NetworkPlan& plan,
   for (size_t i = 0; i < plan.delegates.size(); ++i) {
     Status posted = client->PostEvent(pod, "Normal", "AddedInterface",
                                       AddedInterfaceMessage(plan.delegates[i], results[i]));
-    if (!posted.ok()) log::Verbose("event not posted: {}", posted.msg());
+    if (!posted.ok()) {
+      log::Verbose("events not posted: {}", posted.msg());
+      break;  // the apiserver is struggling; the pod must not wait for events
+    }
   }
   return OkStatus();
 }
@@ -130,10 +135,7 @@ Result<std::string> Finish(const Command& cmd, DelegateRunner& runner, const Net
   return PrintResult(*converted);
 }
 
-}  // namespace
-
-Result<std::string> CmdAdd(const Command& cmd) {
-  ASSIGN_OR_RETURN(ContainerLock lock, ContainerLock::Acquire(cmd.conf.cni_dir, cmd.env.container_id));
+Result<std::string> AddLocked(const Command& cmd) {
   RETURN_IF_ERROR(CheckNetnsExists(cmd.env.netns));
   RETURN_IF_ERROR(WaitForReadiness(cmd));
   std::optional<Pod> pod;
@@ -165,6 +167,7 @@ Result<std::string> CmdAdd(const Command& cmd) {
   std::vector<std::string> results;
   for (size_t i = 0; i < plan.delegates.size(); ++i) {
     const PlannedDelegate& delegate = plan.delegates[i];
+    StageDeviceInfo(delegate, plan.container_id);
     Result<std::string> result = runner.Add(delegate);
     if (!result.ok()) {
       // Nothing is left behind: undo what was added; keep the plan only if undoing failed,
@@ -184,6 +187,23 @@ Result<std::string> CmdAdd(const Command& cmd) {
     (void)RemoveFileIfExists(scratch);
   }
   return finished;
+}
+
+}  // namespace
+
+Result<std::string> CmdAdd(const Command& cmd) {
+  ASSIGN_OR_RETURN(ContainerLock lock, ContainerLock::Acquire(cmd.conf.cni_dir, cmd.env.container_id));
+  Result<std::string> result = AddLocked(cmd);
+  std::string marker = FailedAddPath(cmd.conf.cni_dir, cmd.env.container_id);
+  struct stat info;
+  bool plan_kept = stat(ScratchCachePath(cmd.conf.cni_dir, cmd.env.container_id).c_str(), &info) == 0;
+  if (result.ok()) {
+    (void)RemoveFileIfExists(marker);
+  } else if (!plan_kept) {
+    // Nothing is attached: the runtime's DEL must not act on the static config.
+    (void)WriteFileAtomic(marker, result.status().msg() + "\n");
+  }
+  return result;
 }
 
 }  // namespace multus

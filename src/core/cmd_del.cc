@@ -4,6 +4,7 @@
 
 #include "commands.h"
 #include "multus/cache.h"
+#include "multus/device_info.h"
 #include "multus/log.h"
 
 namespace multus {
@@ -70,7 +71,15 @@ Status CmdDel(const Command& cmd) {
   std::string scratch = ScratchCachePath(cmd.conf.cni_dir, cmd.env.container_id);
   Result<std::optional<NetworkPlan>> cached = LoadCachedPlan(cmd, scratch);
   if (!cached.ok()) return cached.status().Prefixed(cmd.PodLabel());
+  std::string failed_add = FailedAddPath(cmd.conf.cni_dir, cmd.env.container_id);
   NetworkPlan plan;
+  if (!cached->has_value()) {
+    Result<std::optional<std::string>> marker = ReadFileIfExists(failed_add);
+    if (marker.ok() && marker->has_value()) {
+      log::Verbose("{}: the ADD failed and left nothing behind; nothing to delete", cmd.PodLabel());
+      return RemoveFileIfExists(failed_add);
+    }
+  }
   if (cached->has_value()) {
     plan = std::move(**cached);
   } else {
@@ -86,7 +95,10 @@ Status CmdDel(const Command& cmd) {
   plan.container_id = cmd.env.container_id;
 
   Status deleted = DeletePlanDelegates(cmd, plan, UsableNetns(cmd.env.netns));
-  if (deleted.ok() || !cmd.conf.retry_delete_on_error) RETURN_IF_ERROR(RemoveFileIfExists(scratch));
+  if (deleted.ok() || !cmd.conf.retry_delete_on_error) {
+    RETURN_IF_ERROR(RemoveFileIfExists(scratch));
+    (void)RemoveFileIfExists(failed_add);
+  }
   return deleted.Prefixed(cmd.PodLabel());
 }
 
@@ -99,6 +111,7 @@ Status DeletePlanDelegates(const Command& cmd, const NetworkPlan& plan, const st
     log::Verbose("Del: {}:{}:{}:{}:{}", plan.pod_namespace, plan.pod_name, plan.pod_uid,
                  delegate.display_name, delegate.ifname);
     Status deleted = runner.Del(delegate);
+    RemoveDeviceInfo(delegate, plan.container_id);
     if (deleted.ok()) continue;
     messages += (messages.empty() ? "" : " / ") + deleted.msg();
     if (first.ok()) first = deleted;

@@ -61,6 +61,18 @@ Status CollectPlan(const Command& cmd, const std::string& container_id) {
   return RemoveFileIfExists(path);
 }
 
+// Markers of failed ADDs whose DEL never came.
+void RemoveStaleMarkers(const Command& cmd, const std::set<std::string>& live) {
+  std::error_code ec;
+  std::filesystem::path dir = std::filesystem::path(FailedAddPath(cmd.conf.cni_dir, "x")).parent_path();
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    std::string name = entry.path().filename().string();
+    if (IsValidCniIdentifier(name) && !live.count(name)) {
+      (void)RemoveFileIfExists(FailedAddPath(cmd.conf.cni_dir, name));
+    }
+  }
+}
+
 std::vector<std::string> StaleContainers(const Command& cmd, const std::set<std::string>& live) {
   std::vector<std::string> stale;
   std::error_code ec;
@@ -103,6 +115,7 @@ Status CmdGc(const Command& cmd) {
     Status collected = CollectAttachment(cmd, cached);
     if (!collected.ok() && first_error.ok()) first_error = collected;
   }
+  RemoveStaleMarkers(cmd, live);
   Result<PlannedDelegate> master = MasterDelegate(cmd);
   if (!master.ok()) return master.status();
   DelegateRunner runner(*cmd.deps.executor, cmd.MakeInvocation("", ""));

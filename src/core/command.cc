@@ -38,8 +38,16 @@ Invocation Command::MakeInvocation(std::string container_id, std::string netns) 
 }
 
 Result<NetworkPlan> Command::StaticPlan() const {
+  NadLookup* nads = deps.nads;
+  std::optional<KubeNadLookup> api_nads;
+  // Bare clusterNetwork/defaultNetworks names are NADs first when the API is reachable.
+  if (nads == nullptr && !conf.cluster_network.empty() &&
+      HasKubernetesAccess(conf.kubeconfig, process_env)) {
+    ASSIGN_OR_RETURN(KubeClient * client, Kube());
+    nads = &api_nads.emplace(*client, conf);
+  }
   ASSIGN_OR_RETURN(std::vector<ResolvedNetwork> networks,
-                   ResolveStaticNetworks(conf, k8s.pod_namespace, deps.nads));
+                   ResolveStaticNetworks(conf, k8s.pod_namespace, nads));
   return BuildPlan(networks, conf, env, k8s);
 }
 
@@ -78,7 +86,8 @@ Result<NetworkPlan> Command::PodPlan(const std::optional<Pod>& pod) const {
   bool overrides_cluster = pod->annotations.count(std::string(kDefaultNetworkAnnotation)) > 0;
   ASSIGN_OR_RETURN(std::vector<ResolvedNetwork> networks,
                    ResolveStaticNetworks(conf, pod->namespace_name, &nads, overrides_cluster));
-  ASSIGN_OR_RETURN(networks, ApplyPodAnnotations(std::move(networks), conf, *pod, nads));
+  DeviceAllocator devices(deps.kubelet_checkpoint, pod->uid);
+  ASSIGN_OR_RETURN(networks, ApplyPodAnnotations(std::move(networks), conf, *pod, nads, devices));
   return BuildPlan(networks, conf, env, k8s);
 }
 

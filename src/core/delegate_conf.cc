@@ -124,6 +124,18 @@ Result<DelegateConf> LoadDelegateConf(std::string_view bytes) {
   return conf;
 }
 
+Result<std::string> EditPluginObjects(
+    std::string_view config, const std::function<Result<std::string>(std::string_view)>& edit) {
+  ASSIGN_OR_RETURN(DelegateConf conf, LoadDelegateConf(config));
+  if (!conf.is_list) return edit(config);
+  std::string plugins;
+  for (const PluginConf& plugin : conf.plugins) {
+    ASSIGN_OR_RETURN(std::string edited, edit(plugin.bytes));
+    plugins += (plugins.empty() ? "" : ",") + edited;
+  }
+  return SetRawMembers(config, {{"plugins", "[" + plugins + "]"}});
+}
+
 Result<std::string> BuildPluginStdin(
     const DelegateConf& delegate, const PluginConf& plugin, std::string_view capability_args,
     std::string_view prev_result,

@@ -74,7 +74,11 @@ std::map<std::string, std::string> Annotations(const json& object) {
 }  // namespace
 
 KubeClient::KubeClient(HttpTransport& transport, KubeConfig config, RetryPolicy policy, Sleep sleep)
-    : transport_(transport), config_(std::move(config)), policy_(policy), sleep_(std::move(sleep)) {
+    : transport_(transport),
+      config_(std::move(config)),
+      policy_(policy),
+      sleep_(std::move(sleep)),
+      invocation_deadline_(Clock::now() + policy.invocation_budget) {
   if (!sleep_) sleep_ = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
 }
 
@@ -86,18 +90,23 @@ Result<std::string> KubeClient::Token() const {
   return token;
 }
 
-Result<HttpResponse> KubeClient::Call(HttpRequest request) {
+Result<HttpResponse> KubeClient::Call(HttpRequest request, bool retry) {
   ASSIGN_OR_RETURN(request.bearer_token, Token());
-  Clock::time_point deadline = Clock::now() + policy_.total_budget;
+  Clock::time_point deadline = std::min(Clock::now() + policy_.total_budget, invocation_deadline_);
+  if (Clock::now() >= deadline) {
+    return Status(code::kTryAgainLater, request.method + " " + request.path + ": not sent",
+                  "the Kubernetes API time budget of this CNI call is used up");
+  }
   std::chrono::milliseconds backoff = policy_.first_backoff;
   while (true) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    request.timeout = std::min(policy_.request_timeout, std::max(left, std::chrono::milliseconds(1)));
+    request.timeout = std::min(retry ? policy_.request_timeout : policy_.event_timeout,
+                               std::max(left, std::chrono::milliseconds(1)));
     ++request_count_;
     Result<HttpResponse> response = transport_.Send(request);
     bool transient = !response.ok() ? response.status().code() == code::kTryAgainLater
                                     : Retryable(response->status);
-    if (!transient) return response;
+    if (!transient || !retry) return response;
     std::chrono::milliseconds wait = response.ok() ? RetryAfter(*response, backoff) : backoff;
     if (Clock::now() + wait >= deadline) {
       if (!response.ok()) return response.status();
@@ -210,7 +219,7 @@ Status KubeClient::PostEvent(const Pod& pod, std::string_view type, std::string_
   };
   HttpRequest request{"POST", "/api/v1/namespaces/" + pod.namespace_name + "/events",
                       "application/json", event.dump(), "", {}};
-  ASSIGN_OR_RETURN(HttpResponse response, Call(request));
+  ASSIGN_OR_RETURN(HttpResponse response, Call(request, /*retry=*/false));
   if (response.status == 200 || response.status == 201) return OkStatus();
   return ApiError(request, response);
 }

@@ -2,9 +2,12 @@
 
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 #include "multus/cni_env.h"
 #include "multus/delegate_conf.h"
 #include "multus/delegate_runner.h"
+#include "multus/device_info.h"
 #include "multus/json_raw.h"
 #include "multus/net_conf.h"
 #include "multus/network_source.h"
@@ -28,6 +31,13 @@ NetworkPlan BuildPlan(const std::vector<ResolvedNetwork>& networks, const NetCon
     // only; the cluster network keeps what the runtime sent.
     if (!delegate.master && !network.capability_overrides.empty()) {
       Result<std::string> merged = SetRawMembers(conf.runtime_config, network.capability_overrides);
+      if (merged.ok()) delegate.capability_args = std::move(merged).value();
+    }
+    if (!network.device_id.empty()) {
+      // Tells the plugin where to write its device-info (read back for network-status).
+      std::string path = CniDeviceInfoPath(network.display_name, env.container_id, delegate.ifname);
+      Result<std::string> merged =
+          SetRawMembers(delegate.capability_args, {{"CNIDeviceInfoFile", nlohmann::json(path).dump()}});
       if (merged.ok()) delegate.capability_args = std::move(merged).value();
     }
     delegate.add_cni_args = network.add_cni_args;

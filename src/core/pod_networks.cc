@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "multus/delegate_conf.h"
+#include "multus/device_info.h"
 #include "multus/json_raw.h"
 
 namespace multus {
@@ -58,8 +59,15 @@ Status CheckEcmp(const std::vector<ResolvedNetwork>& networks) {
 std::string JsonStringList(const std::vector<std::string>& items) { return json(items).dump(); }
 
 // What a selection element adds to its delegate (upstream §1.c table).
-Result<ResolvedNetwork> ApplySelection(ResolvedNetwork network, const NetworkSelection& selection) {
+Result<ResolvedNetwork> ApplySelection(ResolvedNetwork network, const NetworkSelection& selection,
+                                       DeviceAllocator& devices) {
   network.ifname_request = selection.interface_request;
+  if (!network.resource_name.empty()) {
+    Result<std::string> device = devices.Next(network.resource_name);
+    if (!device.ok()) return device.status().Prefixed("network " + network.display_name);
+    network.device_id = std::move(device).value();
+    ASSIGN_OR_RETURN(network.config, InjectDeviceId(network.config, network.device_id));
+  }
   auto& caps = network.capability_overrides;
   if (!selection.ips.empty()) {
     caps.emplace_back("ips", JsonStringList(selection.ips));
@@ -114,19 +122,16 @@ Result<std::string> MergeArgsObject(std::string_view object, std::string_view cn
 }  // namespace
 
 Result<std::string> InjectCniArgs(std::string_view config, std::string_view cni_args) {
-  ASSIGN_OR_RETURN(DelegateConf conf, LoadDelegateConf(config));
-  if (!conf.is_list) return MergeArgsObject(config, cni_args);
-  std::string plugins;
-  for (const PluginConf& plugin : conf.plugins) {
-    ASSIGN_OR_RETURN(std::string merged, MergeArgsObject(plugin.bytes, cni_args));
-    plugins += (plugins.empty() ? "" : ",") + merged;
-  }
-  return SetRawMembers(config, {{"plugins", "[" + plugins + "]"}});
+  return EditPluginObjects(config, [cni_args](std::string_view plugin) {
+    return MergeArgsObject(plugin, cni_args);
+  });
 }
 
 Result<ResolvedNetwork> NetworkFromNad(const Nad& nad, const NetConf& conf) {
   ResolvedNetwork network;
   network.display_name = nad.namespace_name + "/" + nad.name;
+  auto resource = nad.annotations.find(std::string(kResourceNameAnnotation));
+  if (resource != nad.annotations.end()) network.resource_name = resource->second;
   if (nad.config.empty()) {
     // The NAD name is a validated DNS name, and FindConfigByName only reads confDir's files.
     Result<ResolvedNetwork> file = FindConfigByName(conf.conf_dir, nad.name);
@@ -167,7 +172,7 @@ Result<std::optional<ResolvedNetwork>> KubeNadLookup::Find(std::string_view name
 
 Result<std::vector<ResolvedNetwork>> ApplyPodAnnotations(std::vector<ResolvedNetwork> networks,
                                                          const NetConf& conf, const Pod& pod,
-                                                         NadLookup& nads) {
+                                                         NadLookup& nads, DeviceAllocator& devices) {
   // Parse and check every selection before any NAD is fetched.
   std::vector<NetworkSelection> default_network;
   std::vector<NetworkSelection> requested;
@@ -196,7 +201,7 @@ Result<std::vector<ResolvedNetwork>> ApplyPodAnnotations(std::vector<ResolvedNet
 
   if (!default_network.empty()) {
     ASSIGN_OR_RETURN(ResolvedNetwork master, RequireNad(nads, default_network[0]));
-    ASSIGN_OR_RETURN(master, ApplySelection(std::move(master), default_network[0]));
+    ASSIGN_OR_RETURN(master, ApplySelection(std::move(master), default_network[0], devices));
     if (networks.empty()) {
       networks.push_back(std::move(master));
     } else {
@@ -205,7 +210,7 @@ Result<std::vector<ResolvedNetwork>> ApplyPodAnnotations(std::vector<ResolvedNet
   }
   for (const NetworkSelection& selection : requested) {
     ASSIGN_OR_RETURN(ResolvedNetwork network, RequireNad(nads, selection));
-    ASSIGN_OR_RETURN(network, ApplySelection(std::move(network), selection));
+    ASSIGN_OR_RETURN(network, ApplySelection(std::move(network), selection, devices));
     networks.push_back(std::move(network));
   }
   RETURN_IF_ERROR(CheckEcmp(networks));

@@ -90,8 +90,10 @@ class GcTest(MultusTestCase):
         self.assert_attached(first)
         self.assert_attached(second)
         self.assertEqual(len(self.env.allocations()), 4)
+        # Allocations are shared state: check only once both pods are gone.
         for pod in (first, second):
             self.delete(pod, self.conf)
+        for pod in (first, second):
             self.assert_nothing_left(pod)
 
     def test_gc_with_no_cache_dir_yet_succeeds(self):
