@@ -83,7 +83,8 @@ Result<NetworkPlan> Command::PodPlan(const std::optional<Pod>& pod) const {
   ASSIGN_OR_RETURN(KubeClient * client, Kube());
   KubeNadLookup nads(*client, conf);
   // A pod that picks its own cluster network does not make us resolve the configured one.
-  bool overrides_cluster = pod->annotations.count(std::string(kDefaultNetworkAnnotation)) > 0;
+  auto chosen = pod->annotations.find(std::string(kDefaultNetworkAnnotation));
+  bool overrides_cluster = chosen != pod->annotations.end() && !chosen->second.empty();
   ASSIGN_OR_RETURN(std::vector<ResolvedNetwork> networks,
                    ResolveStaticNetworks(conf, pod->namespace_name, &nads, overrides_cluster));
   DeviceAllocator devices(deps.kubelet_checkpoint, pod->uid);

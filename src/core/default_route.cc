@@ -48,7 +48,11 @@ void RewriteLegacy(json& result, const std::string& ifname, const std::vector<Ga
     json routes = family.value("routes", json::array());
     FilterRoutes(routes, {request});
     if (request.ifname == ifname) routes.push_back(DefaultRoute(request));
-    family["routes"] = routes;
+    if (routes.empty()) {
+      family.erase("routes");
+    } else {
+      family["routes"] = routes;
+    }
   }
 }
 

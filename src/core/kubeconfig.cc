@@ -24,11 +24,13 @@ std::string Scalar(const YAML::Node& node, const char* key) {
 YAML::Node FindNamed(const YAML::Node& root, const char* list, const std::string& name,
                      const char* inner) {
   const YAML::Node items = root[list];
-  if (!items || !items.IsSequence()) return YAML::Node();
-  for (const YAML::Node& item : items) {
-    if (Scalar(item, "name") == name) return item[inner];
+  if (items && items.IsSequence()) {
+    for (const YAML::Node& item : items) {
+      if (Scalar(item, "name") == name) return item[inner];
+    }
   }
-  return YAML::Node();
+  // A default-constructed Node is a defined null (truthy); an undefined one tests false.
+  return YAML::Node(YAML::NodeType::Undefined);
 }
 
 std::string Resolve(std::string_view base_dir, const std::string& path) {
@@ -58,7 +60,7 @@ Result<KubeConfig> FromNodes(const YAML::Node& cluster, const YAML::Node& user,
   config.insecure = Scalar(cluster, "insecure-skip-tls-verify") == "true";
   config.tls_server_name = Scalar(cluster, "tls-server-name");
   ASSIGN_OR_RETURN(config.ca_pem, Credential(cluster, "certificate-authority", base_dir, read_file));
-  if (user) {
+  if (user.IsDefined()) {
     config.token = Scalar(user, "token");
     std::string token_file = Scalar(user, "tokenFile");
     config.token_file = Resolve(base_dir, token_file);
@@ -91,13 +93,13 @@ Result<KubeConfig> ParseKubeconfig(std::string_view yaml, std::string_view base_
     std::string context_name = Scalar(root, "current-context");
     if (context_name.empty()) return Invalid("kubeconfig has no current-context");
     YAML::Node context = FindNamed(root, "contexts", context_name, "context");
-    if (!context) return Invalid("kubeconfig: context \"" + context_name + "\" does not exist");
+    if (!context.IsDefined()) return Invalid("kubeconfig: context \"" + context_name + "\" does not exist");
     std::string cluster_name = Scalar(context, "cluster");
     YAML::Node cluster = FindNamed(root, "clusters", cluster_name, "cluster");
-    if (!cluster) return Invalid("kubeconfig: cluster \"" + cluster_name + "\" does not exist");
+    if (!cluster.IsDefined()) return Invalid("kubeconfig: cluster \"" + cluster_name + "\" does not exist");
     std::string user_name = Scalar(context, "user");
     YAML::Node user = FindNamed(root, "users", user_name, "user");
-    if (!user_name.empty() && !user) {
+    if (!user_name.empty() && !user.IsDefined()) {
       return Invalid("kubeconfig: user \"" + user_name + "\" does not exist");
     }
     return FromNodes(cluster, user, base_dir, read_file);
