@@ -93,7 +93,11 @@ Result<std::string> KubeClient::Token() const {
 Result<HttpResponse> KubeClient::Call(HttpRequest request, bool retry) {
   ASSIGN_OR_RETURN(request.bearer_token, Token());
   Clock::time_point deadline = std::min(Clock::now() + policy_.total_budget, invocation_deadline_);
-  if (Clock::now() >= deadline) {
+  // A write that might time out after the server applied it would leave a status behind for
+  // an ADD that then fails: send writes only with time for a whole request.
+  bool is_write = request.method != "GET";
+  if (Clock::now() + (is_write && retry ? policy_.request_timeout : std::chrono::milliseconds(0)) >=
+      deadline) {
     return Status(code::kTryAgainLater, request.method + " " + request.path + ": not sent",
                   "the Kubernetes API time budget of this CNI call is used up");
   }
