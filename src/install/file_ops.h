@@ -45,4 +45,8 @@ std::vector<std::string> ListRegularFiles(const std::string& dir);
 // Permission bits of `path`, or nullopt.
 std::optional<mode_t> FileMode(const std::string& path);
 
+// "/a/b/c" -> "/a/b" ("." without a slash); "/a/b/c" -> "c".
+std::string DirName(const std::string& path);
+std::string BaseName(const std::string& path);
+
 }  // namespace multus::install

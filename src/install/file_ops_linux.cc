@@ -17,16 +17,6 @@ Status IoError(std::string what, const std::string& path, int err) {
   return Status(code::kIoFailure, what + " " + path + ": " + std::strerror(err));
 }
 
-std::string DirName(const std::string& path) {
-  size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
-
-std::string BaseName(const std::string& path) {
-  size_t slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
 
 // Temp files are ".<name>.multus-install.XXXXXX": hidden, and never ending in .conf/.conflist,
 // so neither the runtime nor our master selection can pick one up.
@@ -68,6 +58,17 @@ void RemoveStaleTemps(const std::string& path) {
 }
 
 }  // namespace
+
+std::string DirName(const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+std::string BaseName(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
 
 Result<std::string> ReadFile(const std::string& path) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);

@@ -15,16 +15,6 @@ namespace {
 constexpr mode_t kPrivateFile = 0600;
 constexpr std::string_view kOldSuffix = ".old";
 
-std::string DirName(const std::string& path) {
-  size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
-
-std::string BaseName(const std::string& path) {
-  size_t slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
 
 Status Missing(const std::string& what, const std::string& path) {
   return Status(code::kIoFailure, what + " " + path + " does not exist");
