@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Configures and builds everything into ./build (or $BUILD_DIR). Extra arguments go to cmake,
-# e.g. ./scripts/build.sh -DMULTUS_SANITIZE=ON
+# Configures and builds into ./build (or $BUILD_DIR): every target, or only $BUILD_TARGETS
+# (e.g. BUILD_TARGETS=multus). Extra arguments go to cmake, e.g. -DMULTUS_SANITIZE=ON
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,4 +8,5 @@ BUILD_DIR=${BUILD_DIR:-build}
 BUILD_TYPE=${BUILD_TYPE:-RelWithDebInfo}
 
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE" "$@"
-ninja -C "$BUILD_DIR"
+# shellcheck disable=SC2086 # a space-separated list of targets
+ninja -C "$BUILD_DIR" ${BUILD_TARGETS:-}

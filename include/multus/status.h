@@ -55,7 +55,10 @@ template <typename T>
 class Result {
  public:
   Result(T value) : data_(std::move(value)) {}  // NOLINT: implicit by design
-  Result(Status status) : data_(std::move(status)) {}  // NOLINT: implicit by design
+  // An ok Status carries no value: it becomes an internal error rather than a fake success.
+  Result(Status status)  // NOLINT: implicit by design
+      : data_(status.ok() ? Status(code::kInternal, "internal error: empty result")
+                          : std::move(status)) {}
 
   bool ok() const { return std::holds_alternative<T>(data_); }
   const Status& status() const {

@@ -132,8 +132,10 @@ Result<std::string> DelegateRunner::RunPlugin(
   if (!outcome.ok()) return outcome.status().Prefixed(context);
   bool failed = outcome->timed_out || outcome->exit_code != 0;
   if (!outcome->stderr_data.empty()) {
+    std::string text = outcome->stderr_data;
+    while (!text.empty() && text.back() == '\n') text.pop_back();
     std::string line = "plugin stderr [plugin=" + plugin.type + ", ifname=" + delegate.ifname +
-                       "]: " + outcome->stderr_data;
+                       "]: " + text;
     failed ? log::Error("{}", line) : log::Debug("{}", line);
   }
   if (failed) {

@@ -214,6 +214,7 @@ Result<NetConf> ParseNetConf(std::string_view bytes) {
     } catch (const json::exception& e) {
       return Status(code::kDecode, "error decoding \"" + member.key + "\": " + e.what());
     }
+    if (value.is_null()) continue;  // Go's decoder leaves a field alone for null
     RETURN_IF_ERROR(setter->second(conf, value, member.value));
   }
   RETURN_IF_ERROR(Validate(conf));
