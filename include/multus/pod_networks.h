@@ -23,11 +23,14 @@ class KubeNadLookup : public NadLookup {
   KubeNadLookup(KubeClient& client, const NetConf& conf) : client_(client), conf_(conf) {}
   Result<std::optional<ResolvedNetwork>> Find(std::string_view namespace_name,
                                               std::string_view name) override;
+  // The NADs that were asked for and do not exist (namespace, name), for NoNetworkFound.
+  const std::vector<std::pair<std::string, std::string>>& missing() const { return missing_; }
 
  private:
   KubeClient& client_;
   const NetConf& conf_;
   std::map<std::pair<std::string, std::string>, std::optional<ResolvedNetwork>> fetched_;
+  std::vector<std::pair<std::string, std::string>> missing_;
 };
 
 // Turns a NAD into a delegate: spec.config with `name` injected when missing (bytes kept

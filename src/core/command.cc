@@ -88,8 +88,18 @@ Result<NetworkPlan> Command::PodPlan(const std::optional<Pod>& pod) const {
   ASSIGN_OR_RETURN(std::vector<ResolvedNetwork> networks,
                    ResolveStaticNetworks(conf, pod->namespace_name, &nads, overrides_cluster));
   DeviceAllocator devices(deps.kubelet_checkpoint, pod->uid);
-  ASSIGN_OR_RETURN(networks, ApplyPodAnnotations(std::move(networks), conf, *pod, nads, devices));
-  return BuildPlan(networks, conf, env, k8s);
+  Result<std::vector<ResolvedNetwork>> applied =
+      ApplyPodAnnotations(std::move(networks), conf, *pod, nads, devices);
+  if (!applied.ok()) {
+    for (const auto& [ns, name] : nads.missing()) {
+      // Best effort, like every event: the pod's events say why it has no network.
+      (void)client->PostEvent(*pod, "Warning", "NoNetworkFound",
+                              "cannot find a network-attachment-definition (" + name +
+                                  ") in namespace (" + ns + ")");
+    }
+    return applied.status();
+  }
+  return BuildPlan(*applied, conf, env, k8s);
 }
 
 Status WaitForReadiness(const Command& cmd) {

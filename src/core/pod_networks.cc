@@ -162,6 +162,7 @@ Result<std::optional<ResolvedNetwork>> KubeNadLookup::Find(std::string_view name
   if (cached != fetched_.end()) return cached->second;
   ASSIGN_OR_RETURN(std::optional<Nad> nad, client_.GetNad(namespace_name, name));
   std::optional<ResolvedNetwork> network;
+  if (!nad) missing_.push_back(key);
   if (nad) {
     ASSIGN_OR_RETURN(ResolvedNetwork resolved, NetworkFromNad(*nad, conf_));
     network = std::move(resolved);

@@ -27,8 +27,11 @@ class RefusedTestBase(K8sTestCase):
         fetched = [e["path"] for e in run.requests]
         for path in never_fetched:
             self.assertNotIn(path, fetched, "fetched although refused" + self.explain(run))
-        self.assertFalse([e for e in run.requests if e["method"] not in ("GET",)],
-                         "a refused ADD writes nothing" + self.explain(run))
+        # Only reads, and the NoNetworkFound warning events issue 3 asks for: no status write.
+        writes = [e for e in run.requests if e["method"] != "GET"
+                  and not ('"reason":"NoNetworkFound"' in (e.get("body") or "")
+                           and e["path"].endswith("/events"))]
+        self.assertFalse(writes, "a refused ADD writes nothing" + self.explain(run))
         return err
 
 
@@ -106,6 +109,13 @@ class MissingOrBrokenNadTest(RefusedTestBase):
     def test_missing_nad_in_another_namespace(self):
         pod = self.new_k8s_pod(networks="elsewhere/ghost@g0")
         self.expect_refused(pod, msg_contains=["ghost", "elsewhere"])
+        # The pod's events say why: a Warning NoNetworkFound naming the NAD.
+        warnings = [e for e in self.api.events(pod.namespace)
+                    if e.get("reason") == "NoNetworkFound"
+                    and e.get("involvedObject", {}).get("name") == pod.name]
+        self.assertEqual(len(warnings), 1, warnings)
+        self.assertEqual(warnings[0]["type"], "Warning")
+        self.assertIn("(ghost) in namespace (elsewhere)", warnings[0]["message"])
 
     def test_missing_default_network_nad(self):
         pod = self.new_k8s_pod(default_network="no-such-cluster")
