@@ -139,7 +139,6 @@ class CurlTransport : public HttpTransport {
     Set(CURLOPT_URL, url.c_str());
     Set(CURLOPT_CUSTOMREQUEST, request.method.c_str());
     Set(CURLOPT_HTTPHEADER, headers);
-    Set(CURLOPT_NOBODY, request.method == "HEAD" ? 1L : 0L);
     if (request.method == "GET") {
       Set(CURLOPT_HTTPGET, 1L);
       Set(CURLOPT_CUSTOMREQUEST, static_cast<const char*>(nullptr));

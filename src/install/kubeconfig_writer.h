@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "multus/cache.h"
 #include "multus/status.h"
 
 namespace multus::install {
@@ -24,7 +25,7 @@ Result<std::string> ApiServerUrl(const std::map<std::string, std::string>& env);
 // the plugin on every call, so a rotated token is picked up), and CA data inline.
 std::string RenderKubeconfig(const KubeconfigInputs& inputs);
 
-// Standard base64 with padding, no line breaks.
-std::string Base64Encode(std::string_view data);
+// The core library's encoder (one implementation for cache files and kubeconfigs).
+using multus::Base64Encode;
 
 }  // namespace multus::install
