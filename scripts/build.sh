@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
 BUILD_TYPE=${BUILD_TYPE:-RelWithDebInfo}
 
-cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE" "$@"
+# Our own builds turn warnings into errors (MULTUS_WERROR); a packager's build does not.
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE" -DMULTUS_WERROR=ON "$@"
 # shellcheck disable=SC2086 # a space-separated list of targets
 ninja -C "$BUILD_DIR" ${BUILD_TARGETS:-}

@@ -7,11 +7,22 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   nlohmann-json3-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
-  libcurl4-openssl-dev libssl-dev zlib1g-dev
-  libgtest-dev libgmock-dev libmnl-dev
-  containernetworking-plugins iproute2
-  python3 openssl jq time procps
+  libssl-dev zlib1g-dev libnghttp2-dev libc-ares-dev dpkg-dev
+  libcurl4-openssl-dev
+  libgtest-dev libgmock-dev
+  containernetworking-plugins iproute2 patchelf debootstrap
+  python3 openssl jq time procps file lintian
 )
+# libnghttp2-dev, libc-ares-dev, libssl-dev and zlib1g-dev provide the static archives the
+# self-contained build links; dpkg-dev unpacks Debian's curl source (scripts/build-static-curl.sh).
+# libcurl4-openssl-dev serves only builds with MULTUS_STATIC=OFF (sanitizers).
+# patchelf and debootstrap serve the tests that run multus without the host's userland;
+# lintian checks the .deb.
+# scripts/image.sh builds the container image with these (install-deps.sh --image).
+if [[ ${1:-} == --image ]]; then
+  PACKAGES+=(buildah)
+fi
+DEB_SRC_LIST=/etc/apt/sources.list.d/multus-cpp-deb-src.sources
 
 export DEBIAN_FRONTEND=noninteractive
 
@@ -36,6 +47,17 @@ has_candidate() {
   [[ -n $candidate && $candidate != "(none)" ]]
 }
 
+# `apt-get source curl` needs deb-src entries: derived from this machine's own apt sources.
+ensure_deb_src() {
+  if [[ -f $DEB_SRC_LIST ]] && apt-cache showsrc curl 2>/dev/null | grep -q '^Package: curl'; then
+    return
+  fi
+  local derived
+  derived=$(python3 "$(dirname "$0")/apt-deb-src.py")
+  printf '%s\n' "$derived" | as_root tee "$DEB_SRC_LIST" >/dev/null
+  as_root apt-get update
+}
+
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   installed "$pkg" || missing+=("$pkg")
@@ -43,6 +65,7 @@ done
 
 if [[ ${#missing[@]} -eq 0 ]]; then
   echo "install-deps: all ${#PACKAGES[@]} packages are installed"
+  ensure_deb_src
   exit 0
 fi
 echo "install-deps: installing ${missing[*]}"
@@ -60,3 +83,4 @@ if ! as_root apt-get install -y --no-install-recommends "${missing[@]}"; then
   as_root apt-get update
   as_root apt-get install -y --no-install-recommends "${missing[@]}"
 fi
+ensure_deb_src

@@ -17,16 +17,16 @@ inline constexpr std::string_view kNetworkStatusAnnotation = "k8s.v1.cni.cncf.io
 // One requested network. Optional JSON members are kept as raw JSON text ("" when absent).
 struct NetworkSelection {
   std::string name;
-  std::string namespace_name;  // never empty after parsing: defaults are filled in
-  std::string interface_request;  // "interface", else the deprecated "interfaceRequest"
-  std::vector<std::string> ips;  // each an IP or a CIDR, validated
-  std::string mac;  // validated
-  bool has_default_route = false;  // "default-route" present, even as []
+  std::string namespace_name;              // never empty after parsing: defaults are filled in
+  std::string interface_request;           // "interface", else the deprecated "interfaceRequest"
+  std::vector<std::string> ips;            // each an IP or a CIDR, validated
+  std::string mac;                         // validated
+  bool has_default_route = false;          // "default-route" present, even as []
   std::vector<std::string> default_route;  // gateway IPs, validated
-  std::string port_mappings;  // raw JSON
-  std::string bandwidth;  // raw JSON
-  std::string cni_args;  // raw JSON object
-  std::string infiniband_guid;  // validated
+  std::string port_mappings;               // raw JSON
+  std::string bandwidth;                   // raw JSON
+  std::string cni_args;                    // raw JSON object
+  std::string infiniband_guid;             // validated
   std::string device_id;
 };
 

@@ -5,7 +5,6 @@
 #include <chrono>
 #include <functional>
 #include <string>
-#include <string>
 #include <string_view>
 #include <vector>
 

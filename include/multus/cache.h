@@ -6,12 +6,11 @@
 // Writes are atomic (temp file + fsync + rename); directories 0700, files 0600.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "multus/network_plan.h"
 #include "multus/status.h"
@@ -72,7 +71,7 @@ struct CachedResult {
   std::string ifname;
   std::string network_name;
   std::string netns;
-  std::string config;           // the config bytes the delegate was added with
+  std::string config;  // the config bytes the delegate was added with
   KeyValues cni_args;
   std::string capability_args;  // JSON object text
   std::string result;           // JSON object text of the plugin's result

@@ -1,10 +1,9 @@
 // CNI results: parsing a plugin's output and converting between spec versions.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "multus/status.h"
 

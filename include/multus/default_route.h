@@ -27,6 +27,7 @@ Result<std::string> RewriteResultRoutes(const std::string& result, const std::st
 
 // In the pod netns (netlink): deletes every default route of each requested family from the
 // main table, then adds the requested gateway on its interface. Code 5 on netlink failure.
-Status ApplyDefaultRoutes(const std::string& netns_path, const std::vector<GatewayRequest>& requests);
+Status ApplyDefaultRoutes(const std::string& netns_path,
+                          const std::vector<GatewayRequest>& requests);
 
 }  // namespace multus

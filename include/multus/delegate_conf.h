@@ -12,7 +12,7 @@ namespace multus {
 
 struct PluginConf {
   std::string type;
-  std::string bytes;  // this plugin's object, exactly as written
+  std::string bytes;                      // this plugin's object, exactly as written
   std::vector<std::string> capabilities;  // capability names set to true
 };
 

@@ -11,8 +11,8 @@
 namespace multus {
 
 struct ExecRequest {
-  std::string path;               // absolute path of the plugin binary
-  std::vector<std::string> env;   // complete environment, "K=V"
+  std::string path;              // absolute path of the plugin binary
+  std::vector<std::string> env;  // complete environment, "K=V"
   std::string stdin_data;
   std::chrono::milliseconds timeout{60000};
 };

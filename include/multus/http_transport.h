@@ -35,9 +35,10 @@ class HttpTransport {
   virtual Result<HttpResponse> Send(const HttpRequest& request) = 0;
 };
 
-// libcurl + OpenSSL, loaded with dlopen on first use so that calls that never reach the API
-// do not pay for loading it. One connection is reused for every request of the process.
-// Code 5 when libcurl cannot be loaded; code 7 for unusable TLS settings.
+// libcurl + OpenSSL, initialised on first use so that calls that never reach the API do not
+// pay for it. One connection is reused for every request of the process. Without a CA in the
+// kubeconfig, the host's CA bundle is used. Code 5 when libcurl cannot be initialised; code 7
+// for unusable TLS settings.
 Result<std::unique_ptr<HttpTransport>> MakeCurlTransport(const KubeConfig& config);
 
 }  // namespace multus

@@ -13,9 +13,9 @@
 namespace multus {
 
 struct RawMember {
-  std::string key;         // decoded key
+  std::string key;           // decoded key
   std::string_view raw_key;  // the key token as written, with quotes
-  std::string_view value;  // the value token as written
+  std::string_view value;    // the value token as written
 };
 
 // The members of a JSON object, in document order. Code 6 if `object` is not an object.

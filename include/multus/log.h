@@ -2,34 +2,42 @@
 // rotating file. Never stdout (it carries the CNI result). Never log tokens or keys.
 #pragma once
 
+#include <fmt/core.h>
+
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <utility>
-
-#include <fmt/core.h>
 
 #include "multus/status.h"
 
 namespace multus::log {
 
-// Upstream's levels, least verbose first. A message prints if its level <= the configured one.
-enum class Level { kPanic = 0, kError = 1, kVerbose = 2, kDebug = 3 };
+// Upstream's levels plus "warning", least verbose first. A message prints if its level <= the
+// configured one. The default, warning, shows errors and what is probably a mistake (a
+// misspelt config key) without the chatter of verbose.
+enum class Level { kPanic = 0, kError = 1, kWarning = 2, kVerbose = 3, kDebug = 4 };
 
 struct FileOptions {
-  int max_age_days = 5;  // remove rotated files older than this (0: keep)
+  int max_age_days = 5;   // remove rotated files older than this (0: keep)
   int max_size_mb = 100;  // rotate when a write would exceed this size
-  int max_backups = 5;  // keep at most this many rotated files (0: keep all)
-  bool compress = true;  // gzip rotated files
+  int max_backups = 5;    // keep at most this many rotated files (0: keep all)
+  bool compress = true;   // gzip rotated files
 };
 
 struct Settings {
-  Level level = Level::kError;
+  Level level = Level::kWarning;
   bool to_stderr = true;
   std::string file;  // empty: no log file
   FileOptions file_options;
 };
 
-// "debug" | "verbose" | "error" | "panic", case-insensitive. Code 7 otherwise.
+// The one line format of every binary of the project:
+// "2026-11-22T20:41:32+00:00 [error] message\n" (RFC 3339, local time).
+std::string FormatLine(Level level, std::string_view message,
+                       std::chrono::system_clock::time_point when);
+
+// "debug" | "verbose" | "warning" | "error" | "panic", case-insensitive. Code 7 otherwise.
 Result<Level> ParseLevel(std::string_view text);
 
 // Applies settings for the rest of the process. Until called, errors go to stderr.
@@ -43,7 +51,8 @@ void Flush();
 
 template <typename... Args>
 void Debug(fmt::format_string<Args...> format, Args&&... args) {
-  if (Enabled(Level::kDebug)) Write(Level::kDebug, fmt::format(format, std::forward<Args>(args)...));
+  if (Enabled(Level::kDebug))
+    Write(Level::kDebug, fmt::format(format, std::forward<Args>(args)...));
 }
 template <typename... Args>
 void Verbose(fmt::format_string<Args...> format, Args&&... args) {
@@ -51,8 +60,14 @@ void Verbose(fmt::format_string<Args...> format, Args&&... args) {
     Write(Level::kVerbose, fmt::format(format, std::forward<Args>(args)...));
 }
 template <typename... Args>
+void Warning(fmt::format_string<Args...> format, Args&&... args) {
+  if (Enabled(Level::kWarning))
+    Write(Level::kWarning, fmt::format(format, std::forward<Args>(args)...));
+}
+template <typename... Args>
 void Error(fmt::format_string<Args...> format, Args&&... args) {
-  if (Enabled(Level::kError)) Write(Level::kError, fmt::format(format, std::forward<Args>(args)...));
+  if (Enabled(Level::kError))
+    Write(Level::kError, fmt::format(format, std::forward<Args>(args)...));
 }
 
 }  // namespace multus::log

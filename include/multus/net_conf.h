@@ -30,7 +30,10 @@ struct NetConf {
   std::string cluster_network;
   std::vector<std::string> default_networks;
   std::vector<std::string> delegates;  // exact bytes of each item; [0] is the cluster network
-  std::string valid_attachments;  // JSON text of cni.dev/valid-attachments (GC), or empty
+  std::string valid_attachments;       // JSON text of cni.dev/valid-attachments (GC), or empty
+  // Top-level keys that neither multus nor the CNI protocol defines, as written (a typo such
+  // as "namespaceIsolaton" is ignored, as upstream does, but worth a warning).
+  std::vector<std::string> unknown_keys;
 };
 
 // Parses and validates the config. Errors: code 6 for malformed JSON; code 7 for a missing or

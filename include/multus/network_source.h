@@ -15,8 +15,8 @@
 namespace multus {
 
 struct ResolvedNetwork {
-  std::string display_name;  // CNI name, or <namespace>/<nad> for NAD-derived networks
-  std::string config;        // exact conf/conflist bytes
+  std::string display_name;    // CNI name, or <namespace>/<nad> for NAD-derived networks
+  std::string config;          // exact conf/conflist bytes
   std::string ifname_request;  // explicit interface name, or empty
   // From the pod's selection element (Kubernetes networks annotation):
   std::vector<std::pair<std::string, std::string>> capability_overrides;  // key, raw JSON
@@ -47,8 +47,8 @@ Result<ResolvedNetwork> LoadConfigFromPath(const std::string& path);
 
 // Resolves one clusterNetwork/defaultNetworks entry: a value with '/' is a path; otherwise a
 // NAD in multusNamespace (when `nads` is given), then a config name in confDir.
-Result<ResolvedNetwork> ResolveNetworkReference(const std::string& reference,
-                                                const NetConf& conf, NadLookup* nads);
+Result<ResolvedNetwork> ResolveNetworkReference(const std::string& reference, const NetConf& conf,
+                                                NadLookup* nads);
 
 // The networks every pod gets from the static config, cluster network first:
 // delegates[0..], or clusterNetwork followed by defaultNetworks (skipped for pods whose

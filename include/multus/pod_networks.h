@@ -46,8 +46,8 @@ Result<std::string> InjectCniArgs(std::string_view config, std::string_view cni_
 // with a k8s.v1.cni.cncf.io/resourceName gets the pod's next device of that resource
 // ("deviceID" and "pciBusID" injected). Errors: code 7 naming the annotation, network,
 // namespace or resource.
-Result<std::vector<ResolvedNetwork>> ApplyPodAnnotations(std::vector<ResolvedNetwork> static_networks,
-                                                         const NetConf& conf, const Pod& pod,
-                                                         NadLookup& nads, DeviceAllocator& devices);
+Result<std::vector<ResolvedNetwork>> ApplyPodAnnotations(
+    std::vector<ResolvedNetwork> static_networks, const NetConf& conf, const Pod& pod,
+    NadLookup& nads, DeviceAllocator& devices);
 
 }  // namespace multus

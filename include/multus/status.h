@@ -82,9 +82,9 @@ class Result {
 #define MULTUS_CONCAT_INNER(a, b) a##b
 #define MULTUS_CONCAT(a, b) MULTUS_CONCAT_INNER(a, b)
 
-#define RETURN_IF_ERROR(expr)                  \
-  do {                                         \
-    ::multus::Status status_macro_ = (expr);   \
+#define RETURN_IF_ERROR(expr)                      \
+  do {                                             \
+    ::multus::Status status_macro_ = (expr);       \
     if (!status_macro_.ok()) return status_macro_; \
   } while (0)
 

@@ -1,10 +1,12 @@
 #include "multus/app.h"
 
+#include <initializer_list>
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
 #include "multus/cni_result.h"
 #include "multus/cni_version.h"
+#include "multus/kubeconfig.h"
 #include "multus/log.h"
 #include "multus/net_conf.h"
 
@@ -31,6 +33,30 @@ std::string AboutText() {
          SupportedList() + "\n";
 }
 
+std::string UsageText() {
+  return "Usage: multus [--version | --help]\n"
+         "\n"
+         "The multus CNI meta-plugin. The container runtime runs it from its CNI bin directory\n"
+         "(/opt/cni/bin) with the CNI_COMMAND, CNI_CONTAINERID, CNI_NETNS, CNI_IFNAME, CNI_ARGS "
+         "and\n"
+         "CNI_PATH environment variables and the multus config (00-multus.conf) on stdin; it\n"
+         "prints the CNI result or a CNI error object on stdout.\n"
+         "\n"
+         "  -v, -version, --version  print the version and exit\n"
+         "  -h, -help, --help        print this help and exit\n"
+         "\n"
+         "CNI protocol versions supported: " +
+         SupportedList() + "\n";
+}
+
+bool IsFlag(const std::vector<std::string>& argv, std::initializer_list<std::string_view> names) {
+  if (argv.size() < 2) return false;
+  for (std::string_view name : names) {
+    if (argv[1] == name) return true;
+  }
+  return false;
+}
+
 std::string VersionJson() {
   json versions = json::array();
   for (std::string_view v : kSupportedVersions) versions.push_back(v);
@@ -44,7 +70,7 @@ Status CheckVersion(const std::string& command, const std::string& version) {
     return Status(code::kIncompatibleVersion, "incompatible CNI versions",
                   "config is \"" + version + "\", plugin supports " + supported.dump());
   }
-  std::string_view minimum = command == "CHECK" ? "0.4.0"
+  std::string_view minimum = command == "CHECK"                       ? "0.4.0"
                              : command == "GC" || command == "STATUS" ? "1.1.0"
                                                                       : "0.1.0";
   if (!VersionAtLeast(version, minimum)) {
@@ -65,10 +91,17 @@ Outcome Dispatch(const CniEnv& env, const EnvMap& process_env, std::string_view 
   if (!conf.ok()) return {conf.status(), ""};
   cni_version = conf->cni_version.empty() ? std::string(kCurrentVersion) : conf->cni_version;
   log::Configure(conf->log);
+  for (const std::string& key : conf->unknown_keys) {
+    log::Warning("the multus config key \"{}\" is unknown and ignored (misspelt?)", key);
+  }
   Status version_ok = CheckVersion(env.command, conf->cni_version);
   if (!version_ok.ok()) return {version_ok, ""};
   Result<K8sArgs> k8s = ParseK8sArgs(env.args);
   if (!k8s.ok()) return {k8s.status(), ""};
+  if (!k8s->pod_name.empty() && !HasKubernetesAccess(conf->kubeconfig, process_env)) {
+    log::Verbose("no kubeconfig and not in a cluster: the annotations of pod {}/{} are not read",
+                 k8s->pod_namespace, k8s->pod_name);
+  }
   Command cmd{env, *conf, *k8s, process_env, deps};
   if (env.command == "ADD") {
     Result<std::string> result = CmdAdd(cmd);
@@ -92,8 +125,13 @@ std::string ErrorJson(const Status& status, std::string_view cni_version) {
 
 int Run(const std::vector<std::string>& argv, const EnvMap& env, std::string_view stdin_data,
         std::string& stdout_data, std::string& stderr_data, Deps& deps) {
-  if (argv.size() > 1 && (argv[1] == "--version" || argv[1] == "-version" || argv[1] == "-v")) {
-    stderr_data = "multus: version:" MULTUS_VERSION ", commit:" MULTUS_GIT_COMMIT "\n";
+  // Like upstream: the version on stdout, so that $(multus -version) captures it.
+  if (IsFlag(argv, {"--version", "-version", "-v"})) {
+    stdout_data = "multus: version:" MULTUS_VERSION ", commit:" MULTUS_GIT_COMMIT "\n";
+    return 0;
+  }
+  if (IsFlag(argv, {"--help", "-help", "-h"})) {
+    stdout_data = UsageText();
     return 0;
   }
   std::string cni_version(kCurrentVersion);

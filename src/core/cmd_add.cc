@@ -1,21 +1,20 @@
 // ADD: plan, validate everything, save the plan, run the delegates, roll back on failure.
 #include <sys/stat.h>
 
+#include <nlohmann/json.hpp>
 #include <set>
 
-#include <nlohmann/json.hpp>
-
 #include "commands.h"
+#include "multus/annotations.h"
 #include "multus/cache.h"
 #include "multus/cni_result.h"
 #include "multus/cni_version.h"
-#include "multus/delegate_conf.h"
 #include "multus/default_route.h"
+#include "multus/delegate_conf.h"
 #include "multus/device_info.h"
 #include "multus/log.h"
 #include "multus/netns.h"
 #include "multus/network_status.h"
-#include "multus/annotations.h"
 
 namespace multus {
 namespace {
@@ -53,8 +52,8 @@ Status CheckInterfacesFree(const NetworkPlan& plan) {
   for (const PlannedDelegate& delegate : plan.delegates) {
     if (existing.count(delegate.ifname)) {
       return Status(code::kInvalidConfig,
-                    "network \"" + delegate.display_name + "\": interface name " +
-                        delegate.ifname + " already exists in " + plan.netns,
+                    "network \"" + delegate.display_name + "\": interface name " + delegate.ifname +
+                        " already exists in " + plan.netns,
                     "choose another interface name for this network");
     }
   }
@@ -69,7 +68,8 @@ Status MoveDefaultRoutes(DelegateRunner& runner, const NetworkPlan& plan,
   if (requests.empty()) return OkStatus();
   RETURN_IF_ERROR(ApplyDefaultRoutes(plan.netns, requests));
   for (size_t i = 0; i < plan.delegates.size(); ++i) {
-    ASSIGN_OR_RETURN(results[i], RewriteResultRoutes(results[i], plan.delegates[i].ifname, requests));
+    ASSIGN_OR_RETURN(results[i],
+                     RewriteResultRoutes(results[i], plan.delegates[i].ifname, requests));
     RETURN_IF_ERROR(runner.RewriteCachedResult(plan.delegates[i], results[i]));
   }
   return OkStatus();
@@ -94,7 +94,8 @@ std::string AddedInterfaceMessage(const PlannedDelegate& delegate, const std::st
     Result<nlohmann::json> current = ConvertResult(*parsed, "1.1.0");
     if (current.ok()) {
       for (const auto& ip : current->value("ips", nlohmann::json::array())) {
-        ips += (ips.empty() ? "" : " ") + ip.value("address", "");
+        if (!ips.empty()) ips += ' ';
+        ips += ip.value("address", "");
       }
     }
   }
@@ -106,7 +107,8 @@ Status PublishNetworkStatus(const Command& cmd, const NetworkPlan& plan,
                             const std::vector<std::string>& results, const Pod& pod) {
   ASSIGN_OR_RETURN(KubeClient * client, cmd.Kube());
   ASSIGN_OR_RETURN(std::string status, BuildNetworkStatus(Attachments(plan, results)));
-  RETURN_IF_ERROR(client->SetPodAnnotation(pod.namespace_name, pod.name, kNetworkStatusAnnotation, status));
+  RETURN_IF_ERROR(
+      client->SetPodAnnotation(pod.namespace_name, pod.name, kNetworkStatusAnnotation, status));
   for (size_t i = 0; i < plan.delegates.size(); ++i) {
     Status posted = client->PostEvent(pod, "Normal", "AddedInterface",
                                       AddedInterfaceMessage(plan.delegates[i], results[i]));
@@ -127,10 +129,12 @@ Result<std::string> Finish(const Command& cmd, DelegateRunner& runner, const Net
   Result<nlohmann::json> parsed = ParseResult(results.front(), "");
   if (!parsed.ok()) return parsed.status().Prefixed(cmd.PodLabel() + ": cluster network result");
   Result<nlohmann::json> converted = ConvertResult(*parsed, EffectiveVersion(cmd.conf.cni_version));
-  if (!converted.ok()) return converted.status().Prefixed(cmd.PodLabel() + ": cluster network result");
+  if (!converted.ok())
+    return converted.status().Prefixed(cmd.PodLabel() + ": cluster network result");
   if (pod) {
     Status published = PublishNetworkStatus(cmd, plan, results, *pod);
-    if (!published.ok()) return published.Prefixed(cmd.PodLabel() + ": error setting the networks status");
+    if (!published.ok())
+      return published.Prefixed(cmd.PodLabel() + ": error setting the networks status");
   }
   return PrintResult(*converted);
 }
@@ -175,8 +179,8 @@ Result<std::string> AddLocked(const Command& cmd) {
       if (RollBack(runner, plan, i)) (void)RemoveFileIfExists(scratch);
       std::string net = NetworkName(delegate);
       return result.status().Prefixed("[" + plan.pod_namespace + "/" + plan.pod_name + "/" +
-                                       plan.pod_uid + ":" + net +
-                                       "]: error adding container to network \"" + net + "\"");
+                                      plan.pod_uid + ":" + net +
+                                      "]: error adding container to network \"" + net + "\"");
     }
     log::Verbose("Add: {}:{}:{}:{}:{} {}", plan.pod_namespace, plan.pod_name, plan.pod_uid,
                  delegate.display_name, delegate.ifname, *result);
@@ -192,11 +196,13 @@ Result<std::string> AddLocked(const Command& cmd) {
 }  // namespace
 
 Result<std::string> CmdAdd(const Command& cmd) {
-  ASSIGN_OR_RETURN(ContainerLock lock, ContainerLock::Acquire(cmd.conf.cni_dir, cmd.env.container_id));
+  ASSIGN_OR_RETURN(ContainerLock lock,
+                   ContainerLock::Acquire(cmd.conf.cni_dir, cmd.env.container_id));
   Result<std::string> result = AddLocked(cmd);
   std::string marker = FailedAddPath(cmd.conf.cni_dir, cmd.env.container_id);
   struct stat info;
-  bool plan_kept = stat(ScratchCachePath(cmd.conf.cni_dir, cmd.env.container_id).c_str(), &info) == 0;
+  bool plan_kept =
+      stat(ScratchCachePath(cmd.conf.cni_dir, cmd.env.container_id).c_str(), &info) == 0;
   if (result.ok()) {
     (void)RemoveFileIfExists(marker);
   } else if (!plan_kept) {

@@ -5,7 +5,8 @@
 namespace multus {
 
 Status CmdCheck(const Command& cmd) {
-  ASSIGN_OR_RETURN(ContainerLock lock, ContainerLock::Acquire(cmd.conf.cni_dir, cmd.env.container_id));
+  ASSIGN_OR_RETURN(ContainerLock lock,
+                   ContainerLock::Acquire(cmd.conf.cni_dir, cmd.env.container_id));
   std::string scratch = ScratchCachePath(cmd.conf.cni_dir, cmd.env.container_id);
   ASSIGN_OR_RETURN(std::optional<std::string> bytes, ReadFileIfExists(scratch));
   if (!bytes) {
@@ -16,12 +17,13 @@ Status CmdCheck(const Command& cmd) {
   Result<NetworkPlan> plan =
       ParsePlanCache(*bytes, cmd.env.container_id, cmd.env.netns, cmd.env.ifname);
   if (!plan.ok()) return Status(code::kCorruptCache, plan.status().msg()).Prefixed(cmd.PodLabel());
-  DelegateRunner runner(*cmd.deps.executor, cmd.MakeInvocation(cmd.env.container_id, cmd.env.netns));
+  DelegateRunner runner(*cmd.deps.executor,
+                        cmd.MakeInvocation(cmd.env.container_id, cmd.env.netns));
   for (const PlannedDelegate& delegate : plan->delegates) {
     Status checked = runner.Check(delegate);
     if (!checked.ok()) {
-      return checked.Prefixed(cmd.PodLabel() + ": network \"" + delegate.display_name + "\" interface " +
-                              delegate.ifname);
+      return checked.Prefixed(cmd.PodLabel() + ": network \"" + delegate.display_name +
+                              "\" interface " + delegate.ifname);
     }
   }
   return OkStatus();

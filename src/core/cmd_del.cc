@@ -38,8 +38,9 @@ Result<std::optional<NetworkPlan>> LoadCachedPlan(const Command& cmd, const std:
       ParsePlanCache(*bytes, cmd.env.container_id, cmd.env.netns, cmd.env.ifname);
   if (!plan.ok()) {
     return Status(code::kCorruptCache, plan.status().msg(),
-                  "the cache " + path + " was kept for inspection; remove it to let DEL use "
-                  "the static config");
+                  "the cache " + path +
+                      " was kept for inspection; remove it to let DEL use "
+                      "the static config");
   }
   return std::optional<NetworkPlan>(std::move(plan).value());
 }
@@ -53,20 +54,22 @@ Result<NetworkPlan> RebuildPlan(const Command& cmd) {
     if (fetched.ok()) {
       pod = std::move(fetched).value();
     } else {
-      log::Error("{}: GetPod failed: {}, but continue to delete", cmd.PodLabel(), fetched.status().msg());
+      log::Error("{}: GetPod failed: {}, but continue to delete", cmd.PodLabel(),
+                 fetched.status().msg());
     }
   }
   Result<NetworkPlan> plan = cmd.PodPlan(pod);
   if (plan.ok() || !pod) return plan;
-  log::Error("{}: cannot rebuild the pod's networks ({}), deleting the static ones",
-             cmd.PodLabel(), plan.status().msg());
+  log::Error("{}: cannot rebuild the pod's networks ({}), deleting the static ones", cmd.PodLabel(),
+             plan.status().msg());
   return cmd.StaticPlan();
 }
 
 }  // namespace
 
 Status CmdDel(const Command& cmd) {
-  ASSIGN_OR_RETURN(ContainerLock lock, ContainerLock::Acquire(cmd.conf.cni_dir, cmd.env.container_id));
+  ASSIGN_OR_RETURN(ContainerLock lock,
+                   ContainerLock::Acquire(cmd.conf.cni_dir, cmd.env.container_id));
   WarnIfNotReady(cmd.conf);
   std::string scratch = ScratchCachePath(cmd.conf.cni_dir, cmd.env.container_id);
   Result<std::optional<NetworkPlan>> cached = LoadCachedPlan(cmd, scratch);

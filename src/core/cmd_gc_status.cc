@@ -1,8 +1,7 @@
 // STATUS asks the cluster network; GC removes what the runtime no longer knows about.
 #include <filesystem>
-#include <set>
-
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "commands.h"
 #include "multus/cache.h"
@@ -36,7 +35,8 @@ Result<PlannedDelegate> MasterDelegate(const Command& cmd) {
 
 // DELs one stale attachment from its result cache (which the DEL removes).
 Status CollectAttachment(const Command& cmd, const CachedResult& cached) {
-  ASSIGN_OR_RETURN(ContainerLock lock, ContainerLock::Acquire(cmd.conf.cni_dir, cached.container_id));
+  ASSIGN_OR_RETURN(ContainerLock lock,
+                   ContainerLock::Acquire(cmd.conf.cni_dir, cached.container_id));
   PlannedDelegate delegate;
   delegate.display_name = cached.network_name;
   delegate.config = cached.config;
@@ -64,7 +64,8 @@ Status CollectPlan(const Command& cmd, const std::string& container_id) {
 // Markers of failed ADDs whose DEL never came.
 void RemoveStaleMarkers(const Command& cmd, const std::set<std::string>& live) {
   std::error_code ec;
-  std::filesystem::path dir = std::filesystem::path(FailedAddPath(cmd.conf.cni_dir, "x")).parent_path();
+  std::filesystem::path dir =
+      std::filesystem::path(FailedAddPath(cmd.conf.cni_dir, "x")).parent_path();
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
     std::string name = entry.path().filename().string();
     if (IsValidCniIdentifier(name) && !live.count(name)) {

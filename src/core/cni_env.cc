@@ -56,8 +56,7 @@ Status ValidateIfName(std::string_view ifname) {
   }
   for (char c : ifname) {
     if (c == '/' || c == ':' || std::isspace(static_cast<unsigned char>(c))) {
-      return Status(code::kInvalidEnv,
-                    "interface name contains / or : or whitespace characters",
+      return Status(code::kInvalidEnv, "interface name contains / or : or whitespace characters",
                     "interface name: \"" + std::string(ifname) + "\"");
     }
   }
@@ -86,9 +85,9 @@ Result<CniEnv> ParseCniEnv(const EnvMap& env) {
                   "the container runtime must set them for CNI_COMMAND=" + out.command);
   }
   if (!out.container_id.empty() && !IsValidCniIdentifier(out.container_id)) {
-    return Status(code::kInvalidEnv, "invalid characters in containerID",
-                  "CNI_CONTAINERID must match ^[a-zA-Z0-9][a-zA-Z0-9_.\\-]*$: \"" +
-                      out.container_id + "\"");
+    return Status(
+        code::kInvalidEnv, "invalid characters in containerID",
+        "CNI_CONTAINERID must match ^[a-zA-Z0-9][a-zA-Z0-9_.\\-]*$: \"" + out.container_id + "\"");
   }
   if (!out.ifname.empty()) RETURN_IF_ERROR(ValidateIfName(out.ifname));
   return out;

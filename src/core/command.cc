@@ -4,8 +4,8 @@
 #include <thread>
 
 #include "commands.h"
-#include "multus/log.h"
 #include "multus/kubeconfig.h"
+#include "multus/log.h"
 #include "multus/network_source.h"
 #include "multus/pod_networks.h"
 
@@ -70,10 +70,10 @@ Result<std::optional<Pod>> Command::FetchPod() const {
   ASSIGN_OR_RETURN(KubeClient * client, Kube());
   ASSIGN_OR_RETURN(std::optional<Pod> pod, client->GetPod(k8s.pod_namespace, k8s.pod_name));
   if (pod && !k8s.pod_uid.empty() && pod->uid != k8s.pod_uid && !pod->is_static) {
-    return Status(code::kTryAgainLater,
-                  "expected pod UID \"" + k8s.pod_uid + "\" but got \"" + pod->uid +
-                      "\" from Kube API",
-                  "the pod was deleted and re-created; the runtime will retry with the new pod");
+    return Status(
+        code::kTryAgainLater,
+        "expected pod UID \"" + k8s.pod_uid + "\" but got \"" + pod->uid + "\" from Kube API",
+        "the pod was deleted and re-created; the runtime will retry with the new pod");
   }
   return pod;
 }
@@ -93,9 +93,9 @@ Result<NetworkPlan> Command::PodPlan(const std::optional<Pod>& pod) const {
   if (!applied.ok()) {
     for (const auto& [ns, name] : nads.missing()) {
       // Best effort, like every event: the pod's events say why it has no network.
-      (void)client->PostEvent(*pod, "Warning", "NoNetworkFound",
-                              "cannot find a network-attachment-definition (" + name +
-                                  ") in namespace (" + ns + ")");
+      (void)client->PostEvent(
+          *pod, "Warning", "NoNetworkFound",
+          "cannot find a network-attachment-definition (" + name + ") in namespace (" + ns + ")");
     }
     return applied.status();
   }
@@ -112,8 +112,10 @@ Status WaitForReadiness(const Command& cmd) {
   while (stat(path.c_str(), &info) != 0) {
     if (waited >= cmd.deps.readiness_timeout) {
       return Status(code::kTryAgainLater,
-                    cmd.PodLabel() + ": have you checked that your default network is ready? still "
-                                "waiting for readinessindicatorfile @ " + path,
+                    cmd.PodLabel() +
+                        ": have you checked that your default network is ready? still "
+                        "waiting for readinessindicatorfile @ " +
+                        path,
                     "the cluster network's plugin creates this file when it is ready");
     }
     sleep(cmd.deps.readiness_poll);

@@ -29,7 +29,8 @@ void FilterRoutes(json& routes, const std::vector<GatewayRequest>& requests) {
   json kept = json::array();
   for (const json& route : routes) {
     bool drop = false;
-    for (const GatewayRequest& request : requests) drop = drop || IsDefaultRoute(route, request.ipv6);
+    for (const GatewayRequest& request : requests)
+      drop = drop || IsDefaultRoute(route, request.ipv6);
     if (!drop) kept.push_back(route);
   }
   routes = kept;
@@ -40,7 +41,8 @@ json DefaultRoute(const GatewayRequest& request) {
 }
 
 // 0.1.0/0.2.0 results keep routes per family under ip4/ip6.
-void RewriteLegacy(json& result, const std::string& ifname, const std::vector<GatewayRequest>& requests) {
+void RewriteLegacy(json& result, const std::string& ifname,
+                   const std::vector<GatewayRequest>& requests) {
   for (const GatewayRequest& request : requests) {
     const char* key = request.ipv6 ? "ip6" : "ip4";
     if (!result.contains(key)) continue;

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <filesystem>
-
 #include <nlohmann/json.hpp>
 
 #include "multus/cache.h"
@@ -34,9 +33,9 @@ std::string JoinPath(const std::vector<std::string>& dirs) {
 Status PluginFailure(const PluginConf& plugin, const ExecOutcome& outcome,
                      std::chrono::milliseconds timeout) {
   if (outcome.timed_out) {
-    return Status(code::kTryAgainLater,
-                  "plugin \"" + plugin.type + "\" did not finish within " +
-                      std::to_string(timeout.count() / 1000) + "s and was killed");
+    return Status(code::kTryAgainLater, "plugin \"" + plugin.type + "\" did not finish within " +
+                                            std::to_string(timeout.count() / 1000) +
+                                            "s and was killed");
   }
   try {
     json error = json::parse(outcome.stdout_data);
@@ -58,7 +57,8 @@ Status PluginFailure(const PluginConf& plugin, const ExecOutcome& outcome,
 
 std::string Lowercase(std::string_view command) {
   std::string out(command);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   return out;
 }
 
@@ -74,9 +74,10 @@ KeyValues ComposeCniArgs(const KeyValues& runtime_args) {
       }
     }
   }
-  for (const auto& [key, value] : runtime_args) {
-    bool seen = std::any_of(out.begin(), out.end(), [&](const auto& p) { return p.first == key; });
-    if (!seen) out.emplace_back(key, value);
+  for (const auto& arg : runtime_args) {  // not a structured binding: clang 14 cannot capture one
+    bool seen =
+        std::any_of(out.begin(), out.end(), [&](const auto& p) { return p.first == arg.first; });
+    if (!seen) out.push_back(arg);
   }
   return out;
 }
@@ -89,10 +90,10 @@ Result<std::string> FindPlugin(std::string_view type, const std::vector<std::str
     std::error_code ec;
     if (std::filesystem::is_regular_file(candidate, ec)) return candidate.string();
   }
-  return Status(code::kInvalidConfig,
-                "failed to find plugin \"" + std::string(type) + "\" in path [" +
-                    JoinPath(search_path) + "]",
-                "install the plugin in binDir or a CNI_PATH directory");
+  return Status(
+      code::kInvalidConfig,
+      "failed to find plugin \"" + std::string(type) + "\" in path [" + JoinPath(search_path) + "]",
+      "install the plugin in binDir or a CNI_PATH directory");
 }
 
 std::vector<std::string> DelegateRunner::Environment(std::string_view command,
@@ -102,7 +103,8 @@ std::vector<std::string> DelegateRunner::Environment(std::string_view command,
     if (key.rfind("CNI_", 0) != 0) env.push_back(key + "=" + value);
   }
   KeyValues args = invocation_.cni_args;
-  if (command == "ADD") args.insert(args.end(), delegate.add_cni_args.begin(), delegate.add_cni_args.end());
+  if (command == "ADD")
+    args.insert(args.end(), delegate.add_cni_args.begin(), delegate.add_cni_args.end());
   bool per_container = command != "GC" && command != "STATUS";
   env.push_back("CNI_COMMAND=" + std::string(command));
   if (per_container) {
@@ -134,8 +136,8 @@ Result<std::string> DelegateRunner::RunPlugin(
   if (!outcome->stderr_data.empty()) {
     std::string text = outcome->stderr_data;
     while (!text.empty() && text.back() == '\n') text.pop_back();
-    std::string line = "plugin stderr [plugin=" + plugin.type + ", ifname=" + delegate.ifname +
-                       "]: " + text;
+    std::string line =
+        "plugin stderr [plugin=" + plugin.type + ", ifname=" + delegate.ifname + "]: " + text;
     failed ? log::Error("{}", line) : log::Debug("{}", line);
   }
   if (failed) {
@@ -157,19 +159,27 @@ Result<std::string> DelegateRunner::Add(const PlannedDelegate& delegate) {
     }
     prev = result->dump();
   }
-  CachedResult cached{invocation_.container_id, delegate.ifname, conf.name, invocation_.netns,
-                      delegate.config, invocation_.cni_args, delegate.capability_args, prev};
-  std::string path = ResultCachePath(invocation_.cni_dir, conf.name, invocation_.container_id,
-                                     delegate.ifname);
+  CachedResult cached{invocation_.container_id,
+                      delegate.ifname,
+                      conf.name,
+                      invocation_.netns,
+                      delegate.config,
+                      invocation_.cni_args,
+                      delegate.capability_args,
+                      prev};
+  std::string path =
+      ResultCachePath(invocation_.cni_dir, conf.name, invocation_.container_id, delegate.ifname);
   Status saved = WriteFileAtomic(path, SerializeCachedResult(cached));
-  if (!saved.ok()) return saved.Prefixed("failed to set network \"" + conf.name + "\" cached result");
+  if (!saved.ok())
+    return saved.Prefixed("failed to set network \"" + conf.name + "\" cached result");
   return prev;
 }
 
-Status DelegateRunner::RewriteCachedResult(const PlannedDelegate& delegate, const std::string& result) {
+Status DelegateRunner::RewriteCachedResult(const PlannedDelegate& delegate,
+                                           const std::string& result) {
   ASSIGN_OR_RETURN(DelegateConf conf, LoadDelegateConf(delegate.config));
-  std::string path = ResultCachePath(invocation_.cni_dir, conf.name, invocation_.container_id,
-                                     delegate.ifname);
+  std::string path =
+      ResultCachePath(invocation_.cni_dir, conf.name, invocation_.container_id, delegate.ifname);
   ASSIGN_OR_RETURN(std::optional<std::string> bytes, ReadFileIfExists(path));
   if (!bytes) return Status(code::kIoFailure, "result cache " + path + " is missing");
   ASSIGN_OR_RETURN(CachedResult cached, ParseCachedResult(*bytes));
@@ -180,8 +190,8 @@ Status DelegateRunner::RewriteCachedResult(const PlannedDelegate& delegate, cons
 std::string DelegateRunner::CachedPrevResult(const PlannedDelegate& delegate,
                                              const DelegateConf& conf) {
   if (!VersionAtLeast(conf.cni_version, "0.4.0")) return "";
-  std::string path = ResultCachePath(invocation_.cni_dir, conf.name, invocation_.container_id,
-                                     delegate.ifname);
+  std::string path =
+      ResultCachePath(invocation_.cni_dir, conf.name, invocation_.container_id, delegate.ifname);
   Result<std::optional<std::string>> bytes = ReadFileIfExists(path);
   if (!bytes.ok() || !bytes->has_value()) return "";
   Result<CachedResult> cached = ParseCachedResult(**bytes);
@@ -202,8 +212,8 @@ Status DelegateRunner::Del(const PlannedDelegate& delegate) {
     Result<std::string> out = RunPlugin("DEL", delegate, conf, *plugin, prev);
     if (!out.ok()) return out.status();
   }
-  return RemoveFileIfExists(ResultCachePath(invocation_.cni_dir, conf.name,
-                                            invocation_.container_id, delegate.ifname));
+  return RemoveFileIfExists(
+      ResultCachePath(invocation_.cni_dir, conf.name, invocation_.container_id, delegate.ifname));
 }
 
 Status DelegateRunner::Check(const PlannedDelegate& delegate) {
@@ -242,10 +252,9 @@ Status DelegateRunner::Gc(const PlannedDelegate& delegate, const std::string& va
   Status first_error;
   for (const PluginConf& plugin : conf.plugins) {
     // Spec: GC continues past errors; cni.dev/attachments is libcni's compatibility alias.
-    Result<std::string> out =
-        RunPlugin("GC", delegate, conf, plugin, "",
-                  {{"cni.dev/valid-attachments", valid_attachments},
-                   {"cni.dev/attachments", valid_attachments}});
+    Result<std::string> out = RunPlugin("GC", delegate, conf, plugin, "",
+                                        {{"cni.dev/valid-attachments", valid_attachments},
+                                         {"cni.dev/attachments", valid_attachments}});
     if (!out.ok() && first_error.ok()) first_error = out.status();
   }
   return first_error;

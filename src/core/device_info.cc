@@ -1,7 +1,6 @@
 #include "multus/device_info.h"
 
 #include <algorithm>
-
 #include <nlohmann/json.hpp>
 
 #include "multus/cache.h"
@@ -66,15 +65,15 @@ Result<std::string> DeviceAllocator::Next(const std::string& resource) {
 }
 
 Result<std::string> InjectDeviceId(std::string_view config, std::string_view device_id) {
-  return EditPluginObjects(config, [device_id](std::string_view plugin) {
-    return SetDeviceMembers(plugin, device_id);
-  });
+  return EditPluginObjects(
+      config, [device_id](std::string_view plugin) { return SetDeviceMembers(plugin, device_id); });
 }
 
 std::string CniDeviceInfoPath(std::string_view network, std::string_view container_id,
                               std::string_view ifname) {
   return std::string(kDeviceInfoDir) + "/cni/" +
-         Escaped(std::string(network) + "-" + std::string(container_id) + "_" + std::string(ifname));
+         Escaped(std::string(network) + "-" + std::string(container_id) + "_" +
+                 std::string(ifname));
 }
 
 std::string PluginDeviceInfoPath(std::string_view resource, std::string_view device_id) {

@@ -71,7 +71,8 @@ bool Pump(const ExecRequest& request, Pipe& in, Pipe& out, Pipe& err, ExecOutcom
   while (out.read_end >= 0 || err.read_end >= 0) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) return false;
-    pollfd fds[3] = {{in.write_end, POLLOUT, 0}, {out.read_end, POLLIN, 0}, {err.read_end, POLLIN, 0}};
+    pollfd fds[3] = {
+        {in.write_end, POLLOUT, 0}, {out.read_end, POLLIN, 0}, {err.read_end, POLLIN, 0}};
     if (poll(fds, 3, static_cast<int>(left.count())) < 0 && errno != EINTR) return false;
     if (in.write_end >= 0 && (fds[0].revents & (POLLOUT | POLLERR | POLLHUP))) {
       ssize_t n = write(in.write_end, request.stdin_data.data() + written,
@@ -136,7 +137,8 @@ class ProcessExecutor : public Executor {
     int wait_status = 0;
     while (waitpid(pid, &wait_status, 0) < 0 && errno == EINTR) {
     }
-    if (read(status.read_end, &exec_errno, sizeof(exec_errno)) != sizeof(exec_errno)) exec_errno = 0;
+    if (read(status.read_end, &exec_errno, sizeof(exec_errno)) != sizeof(exec_errno))
+      exec_errno = 0;
     for (Pipe* p : {&in, &out, &err, &status}) p->Close();
     if (exec_errno != 0) {
       return Status(code::kIoFailure,

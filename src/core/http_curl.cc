@@ -1,9 +1,10 @@
-// The only file that sees CURL*. libcurl is dlopen'ed: linking it would add ~30 shared
-// libraries (~10 ms) to every CNI call, including those that never talk to the API.
-#include <dlfcn.h>
-
+// The only file that sees CURL*. libcurl is linked in (statically in release builds: see
+// cmake/Dependencies.cmake), so nothing is loaded from the host at run time.
 #include <curl/curl.h>
+#include <openssl/ssl.h>
+#include <unistd.h>
 
+#include <array>
 #include <cctype>
 #include <mutex>
 
@@ -12,42 +13,25 @@
 namespace multus {
 namespace {
 
-// The libcurl entry points we use, resolved once.
-struct CurlApi {
-  CURLcode (*global_init)(long);
-  CURL* (*easy_init)();
-  CURLcode (*easy_setopt)(CURL*, CURLoption, ...);
-  CURLcode (*easy_perform)(CURL*);
-  CURLcode (*easy_getinfo)(CURL*, CURLINFO, ...);
-  void (*easy_cleanup)(CURL*);
-  const char* (*easy_strerror)(CURLcode);
-  curl_slist* (*slist_append)(curl_slist*, const char*);
-  void (*slist_free_all)(curl_slist*);
-};
-
-template <typename T>
-bool Resolve(void* lib, const char* name, T& fn) {
-  fn = reinterpret_cast<T>(dlsym(lib, name));
-  return fn != nullptr;
+// OpenSSL must never read the host's openssl.cnf: it can name engines or providers to load
+// with dlopen, which a static binary cannot do safely, and a node's crypto policy is not the
+// apiserver's. Done once, before curl's own initialisation would load the config.
+bool InitCurl() {
+  static const bool ok = OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG, nullptr) == 1 &&
+                         curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+  return ok;
 }
 
-const CurlApi* LoadCurl() {
-  static CurlApi api;
-  static bool loaded = [] {
-    void* lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
-    if (lib == nullptr) return false;
-    bool ok = Resolve(lib, "curl_global_init", api.global_init) &&
-              Resolve(lib, "curl_easy_init", api.easy_init) &&
-              Resolve(lib, "curl_easy_setopt", api.easy_setopt) &&
-              Resolve(lib, "curl_easy_perform", api.easy_perform) &&
-              Resolve(lib, "curl_easy_getinfo", api.easy_getinfo) &&
-              Resolve(lib, "curl_easy_cleanup", api.easy_cleanup) &&
-              Resolve(lib, "curl_easy_strerror", api.easy_strerror) &&
-              Resolve(lib, "curl_slist_append", api.slist_append) &&
-              Resolve(lib, "curl_slist_free_all", api.slist_free_all);
-    return ok && api.global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
-  }();
-  return loaded ? &api : nullptr;
+// Where distributions keep their CA bundle (used when the kubeconfig names no CA): Debian and
+// Ubuntu, RHEL and Fedora, openSUSE, Alpine and others.
+const char* SystemCaBundle() {
+  static constexpr std::array<const char*, 4> kPaths = {
+      "/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt",
+      "/etc/ssl/ca-bundle.pem", "/etc/ssl/cert.pem"};
+  for (const char* path : kPaths) {
+    if (access(path, R_OK) == 0) return path;
+  }
+  return nullptr;
 }
 
 size_t AppendBody(char* data, size_t size, size_t count, void* user) {
@@ -63,8 +47,10 @@ size_t CaptureRetryAfter(char* data, size_t size, size_t count, void* user) {
     for (char& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (head == kName) {
       std::string value = line.substr(kName.size());
-      while (!value.empty() && std::isspace(static_cast<unsigned char>(value.front()))) value.erase(0, 1);
-      while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back()))) value.pop_back();
+      while (!value.empty() && std::isspace(static_cast<unsigned char>(value.front())))
+        value.erase(0, 1);
+      while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back())))
+        value.pop_back();
       *static_cast<std::string*>(user) = value;
     }
   }
@@ -83,11 +69,10 @@ std::string HostPort(const std::string& server) {
 
 class CurlTransport : public HttpTransport {
  public:
-  CurlTransport(const CurlApi& api, CURL* handle, KubeConfig config)
-      : api_(api), handle_(handle), config_(std::move(config)) {}
+  CurlTransport(CURL* handle, KubeConfig config) : handle_(handle), config_(std::move(config)) {}
   ~CurlTransport() override {
-    if (connect_to_ != nullptr) api_.slist_free_all(connect_to_);
-    api_.easy_cleanup(handle_);
+    if (connect_to_ != nullptr) curl_slist_free_all(connect_to_);
+    curl_easy_cleanup(handle_);
   }
 
   Status Configure() {
@@ -98,16 +83,19 @@ class CurlTransport : public HttpTransport {
     Set(CURLOPT_USERAGENT, "multus-cpp");
     if (!config_.ca_pem.empty()) {
       curl_blob ca{config_.ca_pem.data(), config_.ca_pem.size(), CURL_BLOB_COPY};
-      if (api_.easy_setopt(handle_, CURLOPT_CAINFO_BLOB, &ca) != CURLE_OK) {
+      if (curl_easy_setopt(handle_, CURLOPT_CAINFO_BLOB, &ca) != CURLE_OK) {
         return Status(code::kInvalidConfig, "kubeconfig: the certificate authority cannot be used");
       }
+    } else if (const char* bundle = SystemCaBundle(); bundle != nullptr) {
+      Set(CURLOPT_CAINFO, bundle);
     }
     if (!config_.client_cert_pem.empty()) {
-      curl_blob cert{config_.client_cert_pem.data(), config_.client_cert_pem.size(), CURL_BLOB_COPY};
+      curl_blob cert{config_.client_cert_pem.data(), config_.client_cert_pem.size(),
+                     CURL_BLOB_COPY};
       curl_blob key{config_.client_key_pem.data(), config_.client_key_pem.size(), CURL_BLOB_COPY};
       Set(CURLOPT_SSLCERTTYPE, "PEM");
-      if (api_.easy_setopt(handle_, CURLOPT_SSLCERT_BLOB, &cert) != CURLE_OK ||
-          api_.easy_setopt(handle_, CURLOPT_SSLKEY_BLOB, &key) != CURLE_OK) {
+      if (curl_easy_setopt(handle_, CURLOPT_SSLCERT_BLOB, &cert) != CURLE_OK ||
+          curl_easy_setopt(handle_, CURLOPT_SSLKEY_BLOB, &key) != CURLE_OK) {
         return Status(code::kInvalidConfig, "kubeconfig: the client certificate cannot be used");
       }
     }
@@ -118,7 +106,7 @@ class CurlTransport : public HttpTransport {
       std::string real = HostPort(config_.server);
       std::string port = real.substr(real.rfind(':') + 1);
       std::string rule = config_.tls_server_name + ":" + port + ":" + real;
-      connect_to_ = api_.slist_append(nullptr, rule.c_str());
+      connect_to_ = curl_slist_append(nullptr, rule.c_str());
       Set(CURLOPT_CONNECT_TO, connect_to_);
       base_url_ = "https://" + config_.tls_server_name + ":" + port;
     }
@@ -129,12 +117,13 @@ class CurlTransport : public HttpTransport {
     std::lock_guard<std::mutex> lock(mutex_);
     HttpResponse response;
     std::string url = base_url_ + request.path;
-    curl_slist* headers = api_.slist_append(nullptr, "Accept: application/json");
+    curl_slist* headers = curl_slist_append(nullptr, "Accept: application/json");
     if (!request.content_type.empty()) {
-      headers = api_.slist_append(headers, ("Content-Type: " + request.content_type).c_str());
+      headers = curl_slist_append(headers, ("Content-Type: " + request.content_type).c_str());
     }
     if (!request.bearer_token.empty()) {
-      headers = api_.slist_append(headers, ("Authorization: Bearer " + request.bearer_token).c_str());
+      headers =
+          curl_slist_append(headers, ("Authorization: Bearer " + request.bearer_token).c_str());
     }
     Set(CURLOPT_URL, url.c_str());
     Set(CURLOPT_CUSTOMREQUEST, request.method.c_str());
@@ -152,30 +141,29 @@ class CurlTransport : public HttpTransport {
     Set(CURLOPT_WRITEDATA, &response.body);
     Set(CURLOPT_HEADERFUNCTION, CaptureRetryAfter);
     Set(CURLOPT_HEADERDATA, &response.retry_after);
-    CURLcode result = api_.easy_perform(handle_);
+    CURLcode result = curl_easy_perform(handle_);
     Set(CURLOPT_HTTPHEADER, static_cast<curl_slist*>(nullptr));
-    api_.slist_free_all(headers);
+    curl_slist_free_all(headers);
     if (result != CURLE_OK) {
       int status_code = result == CURLE_SSL_CACERT || result == CURLE_PEER_FAILED_VERIFICATION
                             ? code::kInvalidConfig
                             : code::kTryAgainLater;
       return Status(status_code,
-                    request.method + " " + request.path + ": " + api_.easy_strerror(result),
+                    request.method + " " + request.path + ": " + curl_easy_strerror(result),
                     status_code == code::kInvalidConfig
                         ? "the apiserver's certificate is not trusted by the kubeconfig's CA"
                         : "the apiserver at " + config_.server + " did not answer");
     }
-    api_.easy_getinfo(handle_, CURLINFO_RESPONSE_CODE, &response.status);
+    curl_easy_getinfo(handle_, CURLINFO_RESPONSE_CODE, &response.status);
     return response;
   }
 
  private:
   template <typename T>
   void Set(CURLoption option, T value) {
-    api_.easy_setopt(handle_, option, value);
+    curl_easy_setopt(handle_, option, value);
   }
 
-  const CurlApi& api_;
   CURL* handle_;
   KubeConfig config_;
   std::string base_url_;
@@ -186,14 +174,10 @@ class CurlTransport : public HttpTransport {
 }  // namespace
 
 Result<std::unique_ptr<HttpTransport>> MakeCurlTransport(const KubeConfig& config) {
-  const CurlApi* api = LoadCurl();
-  if (api == nullptr) {
-    return Status(code::kIoFailure, "cannot load libcurl.so.4",
-                  "install libcurl4 on the node to use the Kubernetes API");
-  }
-  CURL* handle = api->easy_init();
+  if (!InitCurl()) return Status(code::kIoFailure, "cannot initialise libcurl and OpenSSL");
+  CURL* handle = curl_easy_init();
   if (handle == nullptr) return Status(code::kIoFailure, "curl_easy_init failed");
-  auto transport = std::make_unique<CurlTransport>(*api, handle, config);
+  auto transport = std::make_unique<CurlTransport>(handle, config);
   RETURN_IF_ERROR(transport->Configure());
   return std::unique_ptr<HttpTransport>(std::move(transport));
 }

@@ -1,7 +1,6 @@
 #include "multus/json_raw.h"
 
 #include <cctype>
-
 #include <nlohmann/json.hpp>
 
 namespace multus {
@@ -136,8 +135,8 @@ Result<std::vector<std::string_view>> RawArrayElements(std::string_view array) {
   return elements;
 }
 
-Result<std::string> SetRawMembers(
-    std::string_view object, const std::vector<std::pair<std::string, std::string>>& updates) {
+Result<std::string> SetRawMembers(std::string_view object,
+                                  const std::vector<std::pair<std::string, std::string>>& updates) {
   ASSIGN_OR_RETURN(std::vector<RawMember> members, RawObjectMembers(object));
   std::vector<std::string> out;
   std::vector<bool> applied(updates.size(), false);
@@ -152,7 +151,8 @@ Result<std::string> SetRawMembers(
     if (!text.empty()) out.push_back(std::move(text));
   }
   for (size_t i = 0; i < updates.size(); ++i) {
-    if (!applied[i]) out.push_back(nlohmann::json(updates[i].first).dump() + ":" + updates[i].second);
+    if (!applied[i])
+      out.push_back(nlohmann::json(updates[i].first).dump() + ":" + updates[i].second);
   }
   return JoinObject(out);
 }

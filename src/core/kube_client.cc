@@ -1,8 +1,7 @@
 #include "multus/kube_client.h"
 
-#include <thread>
-
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "multus/json_raw.h"
 #include "multus/log.h"
@@ -15,7 +14,9 @@ using Clock = std::chrono::steady_clock;
 
 constexpr char kServiceAccountDir[] = "/var/run/secrets/kubernetes.io/serviceaccount";
 
-bool Retryable(long status) { return status == 429 || status == 500 || status == 502 || status == 503 || status == 504; }
+bool Retryable(long status) {
+  return status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
+}
 
 // The Status message of an error response, or the body.
 std::string ApiMessage(const HttpResponse& response) {
@@ -116,7 +117,8 @@ Result<HttpResponse> KubeClient::Call(HttpRequest request, bool retry) {
       if (!response.ok()) return response.status();
       return Status(code::kTryAgainLater, ApiError(request, *response).msg(),
                     "the apiserver kept failing for " +
-                        std::to_string(policy_.total_budget.count() / 1000) + "s; kubelet will retry");
+                        std::to_string(policy_.total_budget.count() / 1000) +
+                        "s; kubelet will retry");
     }
     log::Verbose("{} {}: transient failure, retrying in {} ms", request.method, request.path,
                  wait.count());
@@ -147,7 +149,10 @@ Result<std::optional<Nad>> KubeClient::GetNad(std::string_view ns, std::string_v
   HttpRequest request{"GET",
                       "/apis/k8s.cni.cncf.io/v1/namespaces/" + std::string(ns) +
                           "/network-attachment-definitions/" + std::string(name),
-                      "", "", "", {}};
+                      "",
+                      "",
+                      "",
+                      {}};
   ASSIGN_OR_RETURN(HttpResponse response, Call(request));
   if (response.status == 404) return std::optional<Nad>();
   if (response.status != 200) return ApiError(request, response);
@@ -155,7 +160,8 @@ Result<std::optional<Nad>> KubeClient::GetNad(std::string_view ns, std::string_v
     json object = json::parse(response.body);
     Nad nad{std::string(ns), std::string(name), "", Annotations(object)};
     const json spec = object.value("spec", json::object());
-    if (spec.contains("config") && spec["config"].is_string()) nad.config = spec["config"].get<std::string>();
+    if (spec.contains("config") && spec["config"].is_string())
+      nad.config = spec["config"].get<std::string>();
     return std::optional<Nad>(std::move(nad));
   } catch (const json::exception& e) {
     return Status(code::kDecode, "GET network-attachment-definition " + std::string(ns) + "/" +
@@ -166,8 +172,8 @@ Result<std::optional<Nad>> KubeClient::GetNad(std::string_view ns, std::string_v
 Status KubeClient::SetPodAnnotation(std::string_view ns, std::string_view name,
                                     std::string_view key, std::string_view value) {
   json patch = {{"metadata", {{"annotations", {{std::string(key), std::string(value)}}}}}};
-  HttpRequest request{"PATCH", PodPath(ns, name) + "/status", "application/merge-patch+json",
-                      patch.dump(), "", {}};
+  HttpRequest request{
+      "PATCH", PodPath(ns, name) + "/status", "application/merge-patch+json", patch.dump(), "", {}};
   ASSIGN_OR_RETURN(HttpResponse response, Call(request));
   if (response.status == 200 || response.status == 404) return OkStatus();
   // RBAC written for upstream grants only "update" on pods/status.
@@ -211,7 +217,10 @@ Status KubeClient::PostEvent(const Pod& pod, std::string_view type, std::string_
       {"kind", "Event"},
       {"metadata", {{"generateName", pod.name + "."}, {"namespace", pod.namespace_name}}},
       {"involvedObject",
-       {{"kind", "Pod"}, {"namespace", pod.namespace_name}, {"name", pod.name}, {"uid", pod.uid},
+       {{"kind", "Pod"},
+        {"namespace", pod.namespace_name},
+        {"name", pod.name},
+        {"uid", pod.uid},
         {"apiVersion", "v1"}}},
       {"type", type},
       {"reason", reason},
@@ -221,8 +230,12 @@ Status KubeClient::PostEvent(const Pod& pod, std::string_view type, std::string_
       {"lastTimestamp", stamp},
       {"count", 1},
   };
-  HttpRequest request{"POST", "/api/v1/namespaces/" + pod.namespace_name + "/events",
-                      "application/json", event.dump(), "", {}};
+  HttpRequest request{"POST",
+                      "/api/v1/namespaces/" + pod.namespace_name + "/events",
+                      "application/json",
+                      event.dump(),
+                      "",
+                      {}};
   ASSIGN_OR_RETURN(HttpResponse response, Call(request, /*retry=*/false));
   if (response.status == 200 || response.status == 201) return OkStatus();
   return ApiError(request, response);

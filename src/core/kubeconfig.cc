@@ -1,10 +1,10 @@
 // The only file that includes yaml-cpp.
 #include "multus/kubeconfig.h"
 
+#include <yaml-cpp/yaml.h>
+
 #include <fstream>
 #include <sstream>
-
-#include <yaml-cpp/yaml.h>
 
 #include "multus/cache.h"
 
@@ -59,7 +59,8 @@ Result<KubeConfig> FromNodes(const YAML::Node& cluster, const YAML::Node& user,
   if (config.server.empty()) return Invalid("kubeconfig: the current cluster has no server");
   config.insecure = Scalar(cluster, "insecure-skip-tls-verify") == "true";
   config.tls_server_name = Scalar(cluster, "tls-server-name");
-  ASSIGN_OR_RETURN(config.ca_pem, Credential(cluster, "certificate-authority", base_dir, read_file));
+  ASSIGN_OR_RETURN(config.ca_pem,
+                   Credential(cluster, "certificate-authority", base_dir, read_file));
   if (user.IsDefined()) {
     config.token = Scalar(user, "token");
     std::string token_file = Scalar(user, "tokenFile");
@@ -93,10 +94,12 @@ Result<KubeConfig> ParseKubeconfig(std::string_view yaml, std::string_view base_
     std::string context_name = Scalar(root, "current-context");
     if (context_name.empty()) return Invalid("kubeconfig has no current-context");
     YAML::Node context = FindNamed(root, "contexts", context_name, "context");
-    if (!context.IsDefined()) return Invalid("kubeconfig: context \"" + context_name + "\" does not exist");
+    if (!context.IsDefined())
+      return Invalid("kubeconfig: context \"" + context_name + "\" does not exist");
     std::string cluster_name = Scalar(context, "cluster");
     YAML::Node cluster = FindNamed(root, "clusters", cluster_name, "cluster");
-    if (!cluster.IsDefined()) return Invalid("kubeconfig: cluster \"" + cluster_name + "\" does not exist");
+    if (!cluster.IsDefined())
+      return Invalid("kubeconfig: cluster \"" + cluster_name + "\" does not exist");
     std::string user_name = Scalar(context, "user");
     YAML::Node user = FindNamed(root, "users", user_name, "user");
     if (!user_name.empty() && !user.IsDefined()) {
@@ -111,7 +114,8 @@ Result<KubeConfig> ParseKubeconfig(std::string_view yaml, std::string_view base_
 Result<KubeConfig> LoadKubeconfig(const std::string& path) {
   Result<std::string> text = ReadCredentialFile(path);
   if (!text.ok()) {
-    return Invalid("cannot read kubeconfig " + path, "check the \"kubeconfig\" key of the multus config");
+    return Invalid("cannot read kubeconfig " + path,
+                   "check the \"kubeconfig\" key of the multus config");
   }
   size_t slash = path.rfind('/');
   std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
@@ -129,7 +133,8 @@ Result<KubeConfig> InClusterConfig(const EnvMap& env, const std::string& sa_dir)
   }
   bool ipv6 = host->second.find(':') != std::string::npos;
   KubeConfig config;
-  config.server = "https://" + (ipv6 ? "[" + host->second + "]" : host->second) + ":" + port->second;
+  config.server =
+      "https://" + (ipv6 ? "[" + host->second + "]" : host->second) + ":" + port->second;
   config.token_file = sa_dir + "/token";
   RETURN_IF_ERROR(ReadCredentialFile(config.token_file).status());
   ASSIGN_OR_RETURN(config.ca_pem, ReadCredentialFile(sa_dir + "/ca.crt"));

@@ -1,8 +1,8 @@
 // The only file that configures spdlog: one logger, a stderr sink and/or a rotating file.
 #include "multus/log.h"
 
+#include <spdlog/formatter.h>
 #include <spdlog/logger.h>
-#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cctype>
 #include <cstdio>
+#include <ctime>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -28,6 +29,8 @@ spdlog::level::level_enum ToSpdlog(Level level) {
       return spdlog::level::critical;
     case Level::kError:
       return spdlog::level::err;
+    case Level::kWarning:
+      return spdlog::level::warn;
     case Level::kVerbose:
       return spdlog::level::info;
     case Level::kDebug:
@@ -36,40 +39,33 @@ spdlog::level::level_enum ToSpdlog(Level level) {
   return spdlog::level::debug;
 }
 
-// Upstream's names; spdlog's own ("info", "critical", ...) must never show. Stray
-// spdlog::warn/trace calls elsewhere map to the nearest of ours.
-std::string_view LevelName(spdlog::level::level_enum level) {
+Level FromSpdlog(spdlog::level::level_enum level) {
   switch (level) {
     case spdlog::level::critical:
-      return "panic";
+      return Level::kPanic;
     case spdlog::level::err:
+      return Level::kError;
     case spdlog::level::warn:
-      return "error";
+      return Level::kWarning;
     case spdlog::level::info:
-      return "verbose";
+      return Level::kVerbose;
     default:
-      return "debug";
+      return Level::kDebug;
   }
 }
 
-class LevelFlag final : public spdlog::custom_flag_formatter {
+// spdlog's own level names ("info", "critical", ...) must never show: every line is ours.
+class LineFormatter final : public spdlog::formatter {
  public:
-  void format(const spdlog::details::log_msg& msg, const std::tm& /*time*/,
-              spdlog::memory_buf_t& dest) override {
-    const std::string_view name = LevelName(msg.level);
-    dest.append(name.data(), name.data() + name.size());
+  void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+    std::string line = FormatLine(
+        FromSpdlog(msg.level), std::string_view(msg.payload.data(), msg.payload.size()), msg.time);
+    dest.append(line.data(), line.data() + line.size());
   }
-  std::unique_ptr<custom_flag_formatter> clone() const override {
-    return std::make_unique<LevelFlag>();
+  std::unique_ptr<spdlog::formatter> clone() const override {
+    return std::make_unique<LineFormatter>();
   }
 };
-
-// "2026-11-22T20:41:32+00:00 [error] message": RFC 3339 in local time.
-std::unique_ptr<spdlog::formatter> MakeFormatter() {
-  auto formatter = std::make_unique<spdlog::pattern_formatter>();
-  formatter->add_flag<LevelFlag>('*').set_pattern("%Y-%m-%dT%H:%M:%S%z [%*] %v");
-  return formatter;
-}
 
 // A log that cannot be written must never fail the CNI call; say so once, on stderr.
 void ReportOnce(const Status& status) {
@@ -114,7 +110,7 @@ std::shared_ptr<spdlog::logger> MakeLogger(const Settings& settings) {
         std::make_shared<FileSink>(settings.file, ToRotationOptions(settings.file_options)));
   }
   auto logger = std::make_shared<spdlog::logger>("multus", sinks.begin(), sinks.end());
-  logger->set_formatter(MakeFormatter());
+  logger->set_formatter(std::make_unique<LineFormatter>());
   logger->set_level(ToSpdlog(settings.level));
   logger->flush_on(spdlog::level::trace);
   logger->set_error_handler([](const std::string& /*message*/) {});  // write errors are ignored
@@ -122,7 +118,7 @@ std::shared_ptr<spdlog::logger> MakeLogger(const Settings& settings) {
 }
 
 struct State {
-  std::atomic<int> level{static_cast<int>(Level::kError)};
+  std::atomic<int> level{static_cast<int>(Settings{}.level)};
   std::mutex mutex;
   std::shared_ptr<spdlog::logger> logger;
 };
@@ -150,12 +146,49 @@ std::shared_ptr<spdlog::logger> CurrentLogger() {
 
 }  // namespace
 
+namespace {
+
+std::string_view LevelName(Level level) {
+  switch (level) {
+    case Level::kPanic:
+      return "panic";
+    case Level::kError:
+      return "error";
+    case Level::kWarning:
+      return "warning";
+    case Level::kVerbose:
+      return "verbose";
+    case Level::kDebug:
+      break;
+  }
+  return "debug";
+}
+
+}  // namespace
+
+std::string FormatLine(Level level, std::string_view message,
+                       std::chrono::system_clock::time_point when) {
+  std::time_t seconds = std::chrono::system_clock::to_time_t(when);
+  std::tm local{};
+  localtime_r(&seconds, &local);
+  char stamp[40];
+  size_t length = std::strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S%z", &local);
+  std::string_view time(stamp, length);
+  std::string line;
+  line.reserve(length + message.size() + 16);
+  // strftime's %z is +0000; RFC 3339 wants +00:00.
+  line.append(time.substr(0, length - 2)).append(":").append(time.substr(length - 2));
+  line.append(" [").append(LevelName(level)).append("] ").append(message).append("\n");
+  return line;
+}
+
 Result<Level> ParseLevel(std::string_view text) {
   std::string lower(text);
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   if (lower == "debug") return Level::kDebug;
   if (lower == "verbose") return Level::kVerbose;
+  if (lower == "warning") return Level::kWarning;
   if (lower == "error") return Level::kError;
   if (lower == "panic") return Level::kPanic;
   return Status(code::kInvalidConfig, "cannot set logging level to " + std::string(text));

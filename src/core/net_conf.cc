@@ -4,8 +4,8 @@
 #include <cctype>
 #include <functional>
 #include <map>
-
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "multus/cni_env.h"
 #include "multus/delegate_conf.h"
@@ -24,9 +24,8 @@ std::string Lower(std::string_view text) {
 }
 
 Status WrongType(std::string_view key, std::string_view expected) {
-  return Status(code::kInvalidConfig,
-                "invalid multus config: \"" + std::string(key) + "\" must be " +
-                    std::string(expected));
+  return Status(code::kInvalidConfig, "invalid multus config: \"" + std::string(key) +
+                                          "\" must be " + std::string(expected));
 }
 
 // Each setter checks the JSON type of one key and stores it; `raw` is the value as written.
@@ -68,8 +67,10 @@ Status SetGlobalNamespaces(NetConf& conf, const json& value, std::string_view) {
   while (true) {
     size_t comma = rest.find(',');
     std::string_view item = rest.substr(0, comma);
-    while (!item.empty() && std::isspace(static_cast<unsigned char>(item.front()))) item.remove_prefix(1);
-    while (!item.empty() && std::isspace(static_cast<unsigned char>(item.back()))) item.remove_suffix(1);
+    while (!item.empty() && std::isspace(static_cast<unsigned char>(item.front())))
+      item.remove_prefix(1);
+    while (!item.empty() && std::isspace(static_cast<unsigned char>(item.back())))
+      item.remove_suffix(1);
     if (!item.empty()) conf.global_namespaces.emplace_back(item);
     if (comma == std::string_view::npos) break;
     rest.remove_prefix(comma + 1);
@@ -165,6 +166,17 @@ const std::map<std::string, Setter>& Setters() {
   return setters;
 }
 
+// Keys a multus config may carry that configure nothing here: the CNI protocol's own, the
+// runtime's injections, and upstream keys that only its thick mode or installer read.
+bool IsKnownOtherKey(const std::string& lower_key) {
+  static const std::set<std::string> known = {
+      "capabilities", "args",        "prevresult",      "ipam",
+      "dns",          "cniversions", "disablecheck",    "disablegc",
+      "cniconf",      "socketdir",   "daemonsocketdir", "auxiliarycnichainname",
+      "plugins"};
+  return known.count(lower_key) > 0;
+}
+
 Status Validate(const NetConf& conf) {
   if (conf.name.empty()) {
     return Status(code::kInvalidConfig, "missing network name",
@@ -183,8 +195,7 @@ Status Validate(const NetConf& conf) {
   for (size_t i = 0; i < conf.delegates.size(); ++i) {
     Result<DelegateConf> delegate = LoadDelegateConf(conf.delegates[i]);
     if (!delegate.ok()) {
-      return delegate.status().Prefixed("failed to load delegate " + std::to_string(i) +
-                                        " config");
+      return delegate.status().Prefixed("failed to load delegate " + std::to_string(i) + " config");
     }
   }
   return OkStatus();
@@ -206,8 +217,12 @@ Result<NetConf> ParseNetConf(std::string_view bytes) {
   ASSIGN_OR_RETURN(std::vector<RawMember> members, RawObjectMembers(bytes));
   NetConf conf;
   for (const RawMember& member : members) {
-    auto setter = Setters().find(Lower(member.key));
-    if (setter == Setters().end()) continue;
+    std::string key = Lower(member.key);
+    auto setter = Setters().find(key);
+    if (setter == Setters().end()) {
+      if (!IsKnownOtherKey(key)) conf.unknown_keys.push_back(member.key);
+      continue;
+    }
     json value;
     try {
       value = json::parse(member.value);

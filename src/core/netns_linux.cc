@@ -16,8 +16,8 @@ Status RunInNetns(const std::string& netns_path, const std::function<Status()>& 
   std::thread worker([&] {
     int fd = open(netns_path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) {
-      status = Status(code::kInvalidEnv,
-                      "cannot enter netns " + netns_path + ": " + strerror(errno));
+      status =
+          Status(code::kInvalidEnv, "cannot enter netns " + netns_path + ": " + strerror(errno));
       if (fd >= 0) close(fd);
       return;
     }
@@ -35,7 +35,8 @@ Result<std::set<std::string>> LinkNames(const std::string& netns_path) {
     if (links == nullptr) {
       return Status(code::kIoFailure, std::string("cannot list links: ") + strerror(errno));
     }
-    for (struct if_nameindex* entry = links; entry->if_index != 0; ++entry) names.insert(entry->if_name);
+    for (struct if_nameindex* entry = links; entry->if_index != 0; ++entry)
+      names.insert(entry->if_name);
     if_freenameindex(links);
     return OkStatus();
   });

@@ -1,8 +1,7 @@
 #include "multus/network_plan.h"
 
-#include <set>
-
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "multus/cni_env.h"
 #include "multus/delegate_conf.h"
@@ -36,8 +35,8 @@ NetworkPlan BuildPlan(const std::vector<ResolvedNetwork>& networks, const NetCon
     if (!network.device_id.empty()) {
       // Tells the plugin where to write its device-info (read back for network-status).
       std::string path = CniDeviceInfoPath(network.display_name, env.container_id, delegate.ifname);
-      Result<std::string> merged =
-          SetRawMembers(delegate.capability_args, {{"CNIDeviceInfoFile", nlohmann::json(path).dump()}});
+      Result<std::string> merged = SetRawMembers(
+          delegate.capability_args, {{"CNIDeviceInfoFile", nlohmann::json(path).dump()}});
       if (merged.ok()) delegate.capability_args = std::move(merged).value();
     }
     delegate.add_cni_args = network.add_cni_args;
@@ -54,7 +53,8 @@ Status ValidatePlan(const NetworkPlan& plan, const std::vector<std::string>& sea
   for (const PlannedDelegate& delegate : plan.delegates) {
     std::string where = "network \"" + delegate.display_name + "\"";
     Status ifname_ok = ValidateIfName(delegate.ifname);
-    if (!ifname_ok.ok()) return ifname_ok.Prefixed(where + " interface \"" + delegate.ifname + "\"");
+    if (!ifname_ok.ok())
+      return ifname_ok.Prefixed(where + " interface \"" + delegate.ifname + "\"");
     if (!ifnames.insert(delegate.ifname).second) {
       return Status(code::kInvalidConfig,
                     where + ": interface name \"" + delegate.ifname + "\" is used twice",

@@ -58,8 +58,9 @@ Result<DelegateConf> LoadFile(const fs::path& path) {
 
 // multus must never delegate to itself (upstream W27: directory mode could pick 00-multus.conf).
 bool IsMultusConfig(const DelegateConf& conf) {
-  return std::any_of(conf.plugins.begin(), conf.plugins.end(),
-                     [](const PluginConf& p) { return p.type == "multus" || p.type == "multus-shim"; });
+  return std::any_of(conf.plugins.begin(), conf.plugins.end(), [](const PluginConf& p) {
+    return p.type == "multus" || p.type == "multus-shim";
+  });
 }
 
 ResolvedNetwork FromConf(const DelegateConf& conf) {
@@ -75,7 +76,8 @@ Result<ResolvedNetwork> FindConfigByName(const std::string& dir, std::string_vie
   for (const fs::path& file : ListConfigFiles(dir)) {
     Result<DelegateConf> conf = LoadFile(file);
     if (!conf.ok()) {
-      log::Error("skipping unreadable config while looking for \"{}\": {}", name, conf.status().msg());
+      log::Error("skipping unreadable config while looking for \"{}\": {}", name,
+                 conf.status().msg());
       continue;
     }
     if (conf->name == name && !IsMultusConfig(*conf)) return FromConf(*conf);
@@ -112,7 +114,8 @@ Result<ResolvedNetwork> ResolveNetworkReference(const std::string& reference, co
                                                 NadLookup* nads) {
   if (reference.find('/') != std::string::npos) return LoadConfigFromPath(reference);
   if (nads != nullptr) {
-    ASSIGN_OR_RETURN(std::optional<ResolvedNetwork> nad, nads->Find(conf.multus_namespace, reference));
+    ASSIGN_OR_RETURN(std::optional<ResolvedNetwork> nad,
+                     nads->Find(conf.multus_namespace, reference));
     if (nad) return *nad;
   }
   Result<ResolvedNetwork> file = FindConfigByName(conf.conf_dir, reference);

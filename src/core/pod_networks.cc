@@ -1,9 +1,8 @@
 #include "multus/pod_networks.h"
 
-#include <algorithm>
-
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "multus/delegate_conf.h"
@@ -84,7 +83,8 @@ Result<ResolvedNetwork> ApplySelection(ResolvedNetwork network, const NetworkSel
   if (!selection.infiniband_guid.empty()) {
     caps.emplace_back("infinibandGUID", json(selection.infiniband_guid).dump());
   }
-  if (!selection.device_id.empty() && network.device_id.empty()) network.device_id = selection.device_id;
+  if (!selection.device_id.empty() && network.device_id.empty())
+    network.device_id = selection.device_id;
   if (!network.device_id.empty()) caps.emplace_back("deviceID", json(network.device_id).dump());
   network.default_route = selection.default_route;
   if (!selection.cni_args.empty()) {
@@ -113,7 +113,8 @@ Result<std::string> MergeArgsObject(std::string_view object, std::string_view cn
   if (cni.empty() || cni.front() != '{') cni = "{}";
   ASSIGN_OR_RETURN(std::vector<RawMember> overrides, RawObjectMembers(cni_args));
   std::vector<std::pair<std::string, std::string>> updates;
-  for (const RawMember& member : overrides) updates.emplace_back(member.key, std::string(member.value));
+  for (const RawMember& member : overrides)
+    updates.emplace_back(member.key, std::string(member.value));
   ASSIGN_OR_RETURN(std::string merged_cni, SetRawMembers(cni, updates));
   ASSIGN_OR_RETURN(std::string merged_args, SetRawMembers(args, {{"cni", merged_cni}}));
   return SetRawMembers(object, {{"args", merged_args}});
@@ -122,9 +123,8 @@ Result<std::string> MergeArgsObject(std::string_view object, std::string_view cn
 }  // namespace
 
 Result<std::string> InjectCniArgs(std::string_view config, std::string_view cni_args) {
-  return EditPluginObjects(config, [cni_args](std::string_view plugin) {
-    return MergeArgsObject(plugin, cni_args);
-  });
+  return EditPluginObjects(
+      config, [cni_args](std::string_view plugin) { return MergeArgsObject(plugin, cni_args); });
 }
 
 Result<ResolvedNetwork> NetworkFromNad(const Nad& nad, const NetConf& conf) {
@@ -135,7 +135,8 @@ Result<ResolvedNetwork> NetworkFromNad(const Nad& nad, const NetConf& conf) {
   if (nad.config.empty()) {
     // The NAD name is a validated DNS name, and FindConfigByName only reads confDir's files.
     Result<ResolvedNetwork> file = FindConfigByName(conf.conf_dir, nad.name);
-    if (!file.ok()) return file.status().Prefixed("NAD " + network.display_name + " has no spec.config");
+    if (!file.ok())
+      return file.status().Prefixed("NAD " + network.display_name + " has no spec.config");
     network.config = file->config;
     return network;
   }
@@ -145,7 +146,8 @@ Result<ResolvedNetwork> NetworkFromNad(const Nad& nad, const NetConf& conf) {
   } catch (const json::exception& e) {
     return Invalid("NAD " + network.display_name + ": spec.config is not valid JSON: " + e.what());
   }
-  if (!parsed.is_object()) return Invalid("NAD " + network.display_name + ": spec.config is not an object");
+  if (!parsed.is_object())
+    return Invalid("NAD " + network.display_name + ": spec.config is not an object");
   network.config = nad.config;
   if (!parsed.contains("name") || parsed["name"] == "") {
     ASSIGN_OR_RETURN(network.config, SetRawMembers(nad.config, {{"name", json(nad.name).dump()}}));
@@ -173,7 +175,8 @@ Result<std::optional<ResolvedNetwork>> KubeNadLookup::Find(std::string_view name
 
 Result<std::vector<ResolvedNetwork>> ApplyPodAnnotations(std::vector<ResolvedNetwork> networks,
                                                          const NetConf& conf, const Pod& pod,
-                                                         NadLookup& nads, DeviceAllocator& devices) {
+                                                         NadLookup& nads,
+                                                         DeviceAllocator& devices) {
   // Parse and check every selection before any NAD is fetched.
   std::vector<NetworkSelection> default_network;
   std::vector<NetworkSelection> requested;

@@ -17,11 +17,13 @@ Status IoError(std::string what, const std::string& path, int err) {
   return Status(code::kIoFailure, what + " " + path + ": " + std::strerror(err));
 }
 
-
 // Temp files are ".<name>.multus-install.XXXXXX": hidden, and never ending in .conf/.conflist,
 // so neither the runtime nor our master selection can pick one up.
 std::string TempPrefix(const std::string& path) {
-  return "." + BaseName(path) + ".multus-install.";
+  std::string prefix = ".";  // appended, not `"." + name`: GCC 12 -O3 warns (-Wrestrict)
+  prefix += BaseName(path);
+  prefix += ".multus-install.";
+  return prefix;
 }
 
 void FsyncDir(const std::string& dir) {

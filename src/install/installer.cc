@@ -3,7 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <ctime>
+#include <chrono>
 
 #include "file_ops.h"
 #include "kubeconfig_writer.h"
@@ -15,20 +15,14 @@ namespace {
 constexpr mode_t kPrivateFile = 0600;
 constexpr std::string_view kOldSuffix = ".old";
 
-
 Status Missing(const std::string& what, const std::string& path) {
   return Status(code::kIoFailure, what + " " + path + " does not exist");
 }
 
 }  // namespace
 
-void Logger::Line(const char* level, const std::string& msg) {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char stamp[32];
-  std::strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  out_ << stamp << " multus-install " << level << ": " << msg << std::endl;
+void Logger::Line(log::Level level, const std::string& msg) {
+  out_ << log::FormatLine(level, msg, std::chrono::system_clock::now()) << std::flush;
 }
 
 Installer::Installer(InstallOptions options, std::map<std::string, std::string> env, Logger& log)

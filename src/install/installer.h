@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "multus/log.h"
 #include "multus/status.h"
 #include "multus_config.h"
 #include "options.h"
@@ -17,12 +18,13 @@ namespace multus::install {
 class Logger {
  public:
   explicit Logger(std::ostream& out) : out_(out) {}
-  void Info(const std::string& msg) { Line("info", msg); }
-  void Warn(const std::string& msg) { Line("warning", msg); }
-  void Error(const std::string& msg) { Line("error", msg); }
+  void Info(const std::string& msg) { Line(log::Level::kVerbose, msg); }
+  void Warn(const std::string& msg) { Line(log::Level::kWarning, msg); }
+  void Error(const std::string& msg) { Line(log::Level::kError, msg); }
 
  private:
-  void Line(const char* level, const std::string& msg);
+  // In the plugin's line format (multus/log.h), so one log parser reads both.
+  void Line(log::Level level, const std::string& msg);
   std::ostream& out_;
 };
 

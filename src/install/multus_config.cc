@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "multus/log.h"
+
 namespace multus::install {
 namespace {
 
@@ -74,15 +76,16 @@ Result<int> CompareCniVersions(std::string_view a, std::string_view b) {
 }
 
 Result<std::string> NormalizeLogLevel(std::string_view level) {
+  // Exactly the levels the plugin accepts (multus/log.h).
+  if (!level.empty() && !log::ParseLevel(level).ok()) {
+    return Invalid(
+        "--multus-log-level should be one of debug, verbose, warning, error, panic; got \"" +
+        std::string(level) + "\"");
+  }
   std::string lower(level);
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return std::tolower(c); });
-  if (lower.empty() || lower == "debug" || lower == "verbose" || lower == "error" ||
-      lower == "panic") {
-    return lower;
-  }
-  return Invalid("--multus-log-level should be one of debug, verbose, error, panic; got \"" +
-                 std::string(level) + "\"");
+  return lower;
 }
 
 Result<RenderedConfig> RenderMultusConfig(std::string_view master_text,

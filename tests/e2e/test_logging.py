@@ -8,7 +8,7 @@ import unittest
 from multus_e2e import MultusTestCase
 
 LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d) "
-                  r"\[(debug|verbose|error|panic)\] \S")
+                  r"\[(debug|verbose|warning|error|panic)\] \S")
 
 
 class LoggingTest(MultusTestCase):
@@ -42,7 +42,7 @@ class LoggingTest(MultusTestCase):
         conf = self.env.multus_conf(delegates=[self.env.bridge_conf(name="e2e-cluster"),
                                                self.env.fake_conf(fail, name="e2e-failing")],
                                     logToStderr=False, logFile=self.log_file)
-        del conf["logLevel"]  # default: error
+        del conf["logLevel"]  # default: warning
         run = self.run_multus("ADD", conf, pod=pod)
         self.assert_cni_error(run, code=117)
         lines = self.read_log()
@@ -50,6 +50,32 @@ class LoggingTest(MultusTestCase):
         self.assertFalse(any("[debug]" in line or "[verbose]" in line for line in lines), lines)
         self.delete(pod, conf)
         self.assert_nothing_left(pod)
+
+    def test_a_misspelt_key_is_named_once_in_a_warning_and_ignored(self):
+        pod = self.env.new_pod()
+        conf = self.env.multus_conf(delegates=[self.env.bridge_conf(name="e2e-cluster")],
+                                    logToStderr=True, namespaceIsolaton=True)
+        del conf["logLevel"]  # default: warning
+        run = self.run_multus("ADD", conf, pod=pod)
+        self.assert_ok(run)
+        warnings = [line for line in run.err.splitlines() if "[warning]" in line]
+        self.assertEqual(len(warnings), 1, run.err)
+        self.assertRegex(warnings[0], LINE)
+        self.assertIn('"namespaceIsolaton" is unknown', warnings[0])
+        self.delete(pod, conf)
+        self.assert_nothing_left(pod)
+
+    def test_pod_args_without_kubeconfig_say_annotations_are_not_read(self):
+        pod = self.env.new_pod()
+        conf = self.env.multus_conf(delegates=[self.env.bridge_conf(name="e2e-cluster")],
+                                    logLevel="verbose", logToStderr=True)
+        run = self.run_multus("ADD", conf, pod=pod)
+        self.assert_ok(run)
+        notes = [line for line in run.err.splitlines() if "annotations of pod" in line]
+        self.assertEqual(len(notes), 1, run.err)
+        self.assertIn(f"[verbose] no kubeconfig and not in a cluster: the annotations of pod "
+                      f"{pod.namespace}/{pod.name} are not read", notes[0])
+        self.delete(pod, conf)
 
     def test_stderr_logging_never_reaches_stdout(self):
         pod = self.env.new_pod()

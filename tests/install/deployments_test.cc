@@ -35,13 +35,24 @@ std::vector<Doc> LoadAllDocs() {
   return docs;
 }
 
-const YAML::Node* FindKind(const std::vector<Doc>& docs, const std::string& kind) {
+// The object of that kind in deployments/<file> (not in examples/), or nullptr.
+const YAML::Node* FindKind(const std::vector<Doc>& docs, const std::string& kind,
+                           const std::string& file = "multus-daemonset.yml") {
   for (const Doc& doc : docs) {
-    if (doc.node["kind"].as<std::string>() == kind && doc.file.ends_with("multus-daemonset.yml")) {
+    if (doc.node["kind"].as<std::string>() == kind && doc.file == kDeployments + "/" + file) {
       return &doc.node;
     }
   }
   return nullptr;
+}
+
+// The kinds of the objects of deployments/<file>, in order.
+std::vector<std::string> KindsIn(const std::vector<Doc>& docs, const std::string& file) {
+  std::vector<std::string> kinds;
+  for (const Doc& doc : docs) {
+    if (doc.file == kDeployments + "/" + file) kinds.push_back(doc.node["kind"].as<std::string>());
+  }
+  return kinds;
 }
 
 std::set<std::string> Strings(const YAML::Node& seq) {
@@ -63,15 +74,28 @@ TEST(DeploymentsTest, EveryDocumentIsAKubernetesObject) {
 
 TEST(DeploymentsTest, ManifestHasEveryObject) {
   auto docs = LoadAllDocs();
-  for (const char* kind : {"CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding",
-                           "ServiceAccount", "DaemonSet"}) {
+  for (const char* kind : {"ClusterRole", "ClusterRoleBinding", "ServiceAccount", "DaemonSet"}) {
     EXPECT_NE(FindKind(docs, kind), nullptr) << kind;
+  }
+  EXPECT_NE(FindKind(docs, "CustomResourceDefinition", "crd.yml"), nullptr);
+}
+
+// Deleting a CRD deletes every object of its kind: uninstalling the DaemonSet
+// (kubectl delete -f multus-daemonset.yml) must never remove the cluster's NADs.
+TEST(DeploymentsTest, CrdIsAloneInItsOwnManifest) {
+  auto docs = LoadAllDocs();
+  EXPECT_EQ(KindsIn(docs, "crd.yml"), std::vector<std::string>{"CustomResourceDefinition"});
+  for (const Doc& doc : docs) {
+    if (doc.file == kDeployments + "/crd.yml") continue;
+    EXPECT_NE(doc.node["kind"].as<std::string>(), "CustomResourceDefinition") << doc.file;
   }
 }
 
 TEST(DeploymentsTest, NetworkAttachmentDefinitionCrd) {
   auto docs = LoadAllDocs();
-  const YAML::Node& crd = *FindKind(docs, "CustomResourceDefinition");
+  const YAML::Node* found = FindKind(docs, "CustomResourceDefinition", "crd.yml");
+  ASSERT_NE(found, nullptr);
+  const YAML::Node& crd = *found;
   EXPECT_EQ(crd["apiVersion"].as<std::string>(), "apiextensions.k8s.io/v1");
   EXPECT_EQ(crd["metadata"]["name"].as<std::string>(),
             "network-attachment-definitions.k8s.cni.cncf.io");

@@ -143,7 +143,7 @@ TEST_F(InstallE2eTest, HelpAndBadFlags) {
   EXPECT_NE(help.Log().find("Usage: multus-install"), std::string::npos);
   Process bad({"--restart-crio"}, Log());
   EXPECT_EQ(bad.Wait(), 2);
-  EXPECT_NE(bad.Log().find("error: unknown flag: --restart-crio"), std::string::npos);
+  EXPECT_NE(bad.Log().find("[error] unknown flag: --restart-crio"), std::string::npos);
 }
 
 TEST_F(InstallE2eTest, FatalErrorsExitNonZeroWithAClearMessage) {
@@ -154,20 +154,20 @@ TEST_F(InstallE2eTest, FatalErrorsExitNonZeroWithAClearMessage) {
   } cases[] = {
       {{"--cni-conf-dir=/nonexistent/net.d"},
        {"KUBERNETES_SERVICE_HOST=h"},
-       "error: --cni-conf-dir /nonexistent/net.d does not exist"},
+       "[error] --cni-conf-dir /nonexistent/net.d does not exist"},
       {{"--cni-bin-dir=/nonexistent/bin"},
        {"KUBERNETES_SERVICE_HOST=h"},
-       "error: --cni-bin-dir /nonexistent/bin does not exist"},
+       "[error] --cni-bin-dir /nonexistent/bin does not exist"},
       {{"--multus-bin-file=/nonexistent/multus"},
        {"KUBERNETES_SERVICE_HOST=h"},
-       "error: --multus-bin-file /nonexistent/multus does not exist"},
+       "[error] --multus-bin-file /nonexistent/multus does not exist"},
       {{"--multus-log-level=info"},
        {"KUBERNETES_SERVICE_HOST=h"},
-       "error: --multus-log-level should be one of debug, verbose, error, panic"},
-      {{}, {}, "error: KUBERNETES_SERVICE_HOST is not set"},
+       "[error] --multus-log-level should be one of debug, verbose, warning, error, panic"},
+      {{}, {}, "[error] KUBERNETES_SERVICE_HOST is not set"},
       {{"--service-account-dir=/nonexistent/sa"},
        {"KUBERNETES_SERVICE_HOST=h"},
-       "error: service-account token: cannot open /nonexistent/sa/token: No such file or "
+       "[error] service-account token: cannot open /nonexistent/sa/token: No such file or "
        "directory (the pod needs a service account token (automountServiceAccountToken))"},
       {{"--cni-version=0.4.0"},
        {"KUBERNETES_SERVICE_HOST=h"},
@@ -209,7 +209,7 @@ TEST_F(InstallE2eTest, WaitTimeoutIsFatal) {
   std::filesystem::remove(NetD("10-flannel.conflist"));
   Process p(Args({"--master-wait-seconds=1"}), Log());
   EXPECT_EQ(p.Wait(), 1);
-  EXPECT_NE(p.Log().find("error: no master CNI config (*.conf, *.conflist) in"), std::string::npos)
+  EXPECT_NE(p.Log().find("[error] no master CNI config (*.conf, *.conflist) in"), std::string::npos)
       << p.Log();
 }
 

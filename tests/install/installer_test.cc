@@ -69,7 +69,7 @@ TEST_F(InstallerTest, PrepareErrors) {
       {[](InstallOptions& o) { o.multus_conf_file = "/nonexistent/70-multus.conf"; }, 5,
        "--multus-conf-file /nonexistent/70-multus.conf does not exist"},
       {[](InstallOptions& o) { o.multus_log_level = "info"; }, 7,
-       "--multus-log-level should be one of debug, verbose, error, panic; got \"info\""},
+       "--multus-log-level should be one of debug, verbose, warning, error, panic; got \"info\""},
       {[](InstallOptions& o) { o.cni_version = "v1"; }, 7, "--cni-version: invalid cniVersion"},
       {[](InstallOptions& o) { o.force_cni_version = true; }, 7,
        "--force-cni-version needs --cni-version"},

@@ -237,7 +237,7 @@ TEST(MultusConfigTest, NormalizeLogLevel) {
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().code(), 7);
   EXPECT_EQ(bad.status().msg(),
-            "--multus-log-level should be one of debug, verbose, error, panic; got \"info\"");
+            "--multus-log-level should be one of debug, verbose, warning, error, panic; got \"info\"");
 }
 
 TEST(MultusConfigTest, CompareCniVersions) {

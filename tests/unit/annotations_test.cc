@@ -82,17 +82,18 @@ TEST(AnnotationsTest, ParsesGoodValues) {
             "bandwidth":{"ingressRate":1000,"egressBurst":2000},
             "cni-args":{"foo":"bar"},"infiniband-guid":"c2:11:22:33:44:55:66:77",
             "deviceID":"0000:03:00.1"}])",
-       {With(Sel("macvlan-conf", "other-ns", "net5"), [](NetworkSelection& s) {
-         s.ips = {"10.1.1.5/24", "2001:db8::5/64", "10.1.1.6"};
-         s.mac = "02:00:00:00:00:05";
-         s.has_default_route = true;
-         s.default_route = {"10.1.1.1", "2001:db8::1"};
-         s.port_mappings = R"([{"hostPort":8080,"containerPort":80,"protocol":"tcp"}])";
-         s.bandwidth = R"({"ingressRate":1000,"egressBurst":2000})";
-         s.cni_args = R"({"foo":"bar"})";
-         s.infiniband_guid = "c2:11:22:33:44:55:66:77";
-         s.device_id = "0000:03:00.1";
-       })}},
+       {With(Sel("macvlan-conf", "other-ns", "net5"),
+             [](NetworkSelection& s) {
+               s.ips = {"10.1.1.5/24", "2001:db8::5/64", "10.1.1.6"};
+               s.mac = "02:00:00:00:00:05";
+               s.has_default_route = true;
+               s.default_route = {"10.1.1.1", "2001:db8::1"};
+               s.port_mappings = R"([{"hostPort":8080,"containerPort":80,"protocol":"tcp"}])";
+               s.bandwidth = R"({"ingressRate":1000,"egressBurst":2000})";
+               s.cni_args = R"({"foo":"bar"})";
+               s.infiniband_guid = "c2:11:22:33:44:55:66:77";
+               s.device_id = "0000:03:00.1";
+             })}},
       {R"([{"name":"a"},{"name":"b","namespace":"x","interface":"net9"}])",
        {Sel("a", "pod-ns"), Sel("b", "x", "net9")}},
       // Unknown keys are ignored, whatever their value.
@@ -100,17 +101,18 @@ TEST(AnnotationsTest, ParsesGoodValues) {
        {Sel("a", "pod-ns")}},
       // Keys match case-insensitively, as with Go's decoder, including U+017F (long s).
       {R"([{"NAME":"a","NameSpace":"ns","Interface":"net1","IPS":["10.0.0.1"],"MAC":"02:00:00:00:00:01","Default-Route":["10.0.0.254"],"CNI-ARGS":{"k":1},"DeviceId":"d","PORTMAPPINGS":[],"BandWidth":{},"Infiniband-GUID":"c2:11:22:33:44:55:66:77"}])",
-       {With(Sel("a", "ns", "net1"), [](NetworkSelection& s) {
-         s.ips = {"10.0.0.1"};
-         s.mac = "02:00:00:00:00:01";
-         s.has_default_route = true;
-         s.default_route = {"10.0.0.254"};
-         s.cni_args = R"({"k":1})";
-         s.device_id = "d";
-         s.port_mappings = "[]";
-         s.bandwidth = "{}";
-         s.infiniband_guid = "c2:11:22:33:44:55:66:77";
-       })}},
+       {With(Sel("a", "ns", "net1"),
+             [](NetworkSelection& s) {
+               s.ips = {"10.0.0.1"};
+               s.mac = "02:00:00:00:00:01";
+               s.has_default_route = true;
+               s.default_route = {"10.0.0.254"};
+               s.cni_args = R"({"k":1})";
+               s.device_id = "d";
+               s.port_mappings = "[]";
+               s.bandwidth = "{}";
+               s.infiniband_guid = "c2:11:22:33:44:55:66:77";
+             })}},
       {"[{\"name\":\"a\",\"name\xC5\xBFpace\":\"ns\"}]", {Sel("a", "ns")}},
       // The deprecated interfaceRequest is used only when interface is empty.
       {R"([{"name":"a","interfaceRequest":"net7"}])", {Sel("a", "pod-ns", "net7")}},
@@ -123,11 +125,12 @@ TEST(AnnotationsTest, ParsesGoodValues) {
       // Raw JSON members are kept byte for byte: spacing, key order, big and float numbers.
       {R"([{"name":"a","cni-args":{ "big": 123456789012345678901234567890, "f": 1.10,
             "neg": -0.0, "s": "\u00e9" }, "bandwidth" : {"ingressRate":   5000}}])",
-       {With(Sel("a", "pod-ns"), [](NetworkSelection& s) {
-         s.cni_args = R"({ "big": 123456789012345678901234567890, "f": 1.10,
+       {With(Sel("a", "pod-ns"),
+             [](NetworkSelection& s) {
+               s.cni_args = R"({ "big": 123456789012345678901234567890, "f": 1.10,
             "neg": -0.0, "s": "\u00e9" })";
-         s.bandwidth = R"({"ingressRate":   5000})";
-       })}},
+               s.bandwidth = R"({"ingressRate":   5000})";
+             })}},
       // default-route: present even when empty; null means absent.
       {R"([{"name":"a","default-route":[]}])",
        {With(Sel("a", "pod-ns"), [](NetworkSelection& s) { s.has_default_route = true; })}},
@@ -153,9 +156,10 @@ TEST(AnnotationsTest, ParsesGoodValues) {
         With(Sel("f", "pod-ns"), [](NetworkSelection& s) { s.mac = "0200.0000.0000.0005"; })}},
       // IPs and CIDRs of both families, prefixes at the limits.
       {R"([{"name":"a","ips":["0.0.0.0/0","10.0.0.1/32","::/0","fe80::1/128","::ffff:10.0.0.1"]}])",
-       {With(Sel("a", "pod-ns"), [](NetworkSelection& s) {
-         s.ips = {"0.0.0.0/0", "10.0.0.1/32", "::/0", "fe80::1/128", "::ffff:10.0.0.1"};
-       })}},
+       {With(Sel("a", "pod-ns"),
+             [](NetworkSelection& s) {
+               s.ips = {"0.0.0.0/0", "10.0.0.1/32", "::/0", "fe80::1/128", "::ffff:10.0.0.1"};
+             })}},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.value);
@@ -200,10 +204,12 @@ TEST(AnnotationsTest, RejectsBadValues) {
       {"a.b/c", R"(item "a.b/c": invalid namespace "a.b")"},
       {std::string(64, 'n') + "/a", "invalid namespace \"nnnn"},
       // Interface names.
-      {"a@toolonginterface", R"(item "a@toolonginterface": invalid interface name "toolonginterface": interface name is too long)"},
+      {"a@toolonginterface",
+       R"(item "a@toolonginterface": invalid interface name "toolonginterface": interface name is too long)"},
       {"a@.", R"(invalid interface name ".")"},
       {"a@..", R"(invalid interface name "..")"},
-      {"a@net:1", R"(invalid interface name "net:1": interface name contains / or : or whitespace)"},
+      {"a@net:1",
+       R"(invalid interface name "net:1": interface name contains / or : or whitespace)"},
       {"a@net 1", R"(invalid interface name "net 1")"},
       {"a@net/1", R"(item "a@net/1": invalid namespace "a@net")"},
       // JSON shape.
@@ -222,55 +228,76 @@ TEST(AnnotationsTest, RejectsBadValues) {
       {R"([{"name":5}])", R"(item 1: "name" must be a string, not number)"},
       {R"([{"name":"a","namespace":["x"]}])", R"(item 1: "namespace" must be a string, not array)"},
       {R"([{"name":"a","interface":1}])", R"(item 1: "interface" must be a string, not number)"},
-      {R"([{"name":"a","interfaceRequest":true}])", R"(item 1: "interfaceRequest" must be a string, not boolean)"},
+      {R"([{"name":"a","interfaceRequest":true}])",
+       R"(item 1: "interfaceRequest" must be a string, not boolean)"},
       {R"([{"name":"a","mac":{}}])", R"(item 1: "mac" must be a string, not object)"},
       {R"([{"name":"a","deviceID":7}])", R"(item 1: "deviceID" must be a string, not number)"},
-      {R"([{"name":"a","infiniband-guid":7}])", R"(item 1: "infiniband-guid" must be a string, not number)"},
+      {R"([{"name":"a","infiniband-guid":7}])",
+       R"(item 1: "infiniband-guid" must be a string, not number)"},
       {R"([{"name":"a","ips":"10.0.0.1"}])", R"(item 1: "ips" must be a list of strings)"},
       {R"([{"name":"a","ips":[1]}])", R"(item 1: "ips" must be a list of strings)"},
-      {R"([{"name":"a","default-route":"10.0.0.1"}])", R"(item 1: "default-route" must be a list of strings)"},
+      {R"([{"name":"a","default-route":"10.0.0.1"}])",
+       R"(item 1: "default-route" must be a list of strings)"},
       {R"([{"name":"a","cni-args":[1]}])", R"(item 1: "cni-args" must be an object, not array)"},
       {R"([{"name":"a","cni-args":"k=v"}])", R"(item 1: "cni-args" must be an object, not string)"},
-      {R"([{"name":"a","bandwidth":"1M"}])", R"(item 1: "bandwidth" must be an object, not string)"},
-      {R"([{"name":"a","bandwidth":{"ingressRate":1.5}}])", R"(item 1: "bandwidth" member "ingressRate" must be an integer)"},
-      {R"([{"name":"a","bandwidth":{"ingressRate":5e0}}])", R"(item 1: "bandwidth" member "ingressRate" must be an integer)"},
-      {R"([{"name":"a","bandwidth":{"egressRate":9223372036854775808}}])", R"(item 1: "bandwidth" member "egressRate" must be an integer)"},
-      {R"([{"name":"a","bandwidth":{"EGRESSBURST":"1"}}])", R"(item 1: "bandwidth" member "egressBurst" must be an integer)"},
-      {R"([{"name":"a","portMappings":{}}])", R"(item 1: "portMappings" must be a list of objects, not object)"},
-      {R"([{"name":"a","portMappings":[80]}])", R"(item 1: "portMappings" must be a list of objects)"},
-      {R"([{"name":"a","portMappings":[{"hostPort":"80"}]}])", R"(item 1: "portMappings" member "hostPort" must be an integer)"},
-      {R"([{"name":"a","portMappings":[{"protocol":6}]}])", R"(item 1: "portMappings" member "protocol" must be a string)"},
+      {R"([{"name":"a","bandwidth":"1M"}])",
+       R"(item 1: "bandwidth" must be an object, not string)"},
+      {R"([{"name":"a","bandwidth":{"ingressRate":1.5}}])",
+       R"(item 1: "bandwidth" member "ingressRate" must be an integer)"},
+      {R"([{"name":"a","bandwidth":{"ingressRate":5e0}}])",
+       R"(item 1: "bandwidth" member "ingressRate" must be an integer)"},
+      {R"([{"name":"a","bandwidth":{"egressRate":9223372036854775808}}])",
+       R"(item 1: "bandwidth" member "egressRate" must be an integer)"},
+      {R"([{"name":"a","bandwidth":{"EGRESSBURST":"1"}}])",
+       R"(item 1: "bandwidth" member "egressBurst" must be an integer)"},
+      {R"([{"name":"a","portMappings":{}}])",
+       R"(item 1: "portMappings" must be a list of objects, not object)"},
+      {R"([{"name":"a","portMappings":[80]}])",
+       R"(item 1: "portMappings" must be a list of objects)"},
+      {R"([{"name":"a","portMappings":[{"hostPort":"80"}]}])",
+       R"(item 1: "portMappings" member "hostPort" must be an integer)"},
+      {R"([{"name":"a","portMappings":[{"protocol":6}]}])",
+       R"(item 1: "portMappings" member "protocol" must be a string)"},
       // Names in the JSON form are validated too (upstream did not, W26).
       {R"([{"name":"Macvlan"}])", R"(item 1: invalid network name "Macvlan")"},
       {R"([{"name":"a","namespace":"Other"}])", R"(item 1: invalid namespace "Other")"},
       {R"([{"name":"a"},{"name":"b","namespace":"x.y"}])", R"(item 2: invalid namespace "x.y")"},
-      {R"([{"name":"a","interface":"toolonginterface"}])", R"(item 1: invalid interface name "toolonginterface": interface name is too long)"},
-      {R"([{"name":"a","interface":"net/1"}])", R"(item 1: invalid interface name "net/1": interface name contains / or : or whitespace)"},
+      {R"([{"name":"a","interface":"toolonginterface"}])",
+       R"(item 1: invalid interface name "toolonginterface": interface name is too long)"},
+      {R"([{"name":"a","interface":"net/1"}])",
+       R"(item 1: invalid interface name "net/1": interface name contains / or : or whitespace)"},
       {R"([{"name":"a","interfaceRequest":"net 1"}])", R"(item 1: invalid interface name "net 1")"},
       // IPs.
-      {R"([{"name":"a","ips":["10.0.0.256"]}])", R"(item 1: invalid IP address "10.0.0.256" in "ips")"},
+      {R"([{"name":"a","ips":["10.0.0.256"]}])",
+       R"(item 1: invalid IP address "10.0.0.256" in "ips")"},
       {R"([{"name":"a","ips":["10.0.0.01"]}])", R"(invalid IP address "10.0.0.01" in "ips")"},
       {R"([{"name":"a","ips":["fe80::1%eth0"]}])", R"(invalid IP address "fe80::1%eth0" in "ips")"},
       {R"([{"name":"a","ips":[""]}])", R"(invalid IP address "" in "ips")"},
-      {R"([{"name":"a","ips":["10.0.0.1/24", "10.0.0.1/33"]}])", R"(item 1: invalid CIDR "10.0.0.1/33" in "ips")"},
+      {R"([{"name":"a","ips":["10.0.0.1/24", "10.0.0.1/33"]}])",
+       R"(item 1: invalid CIDR "10.0.0.1/33" in "ips")"},
       {R"([{"name":"a","ips":["2001:db8::1/129"]}])", R"(invalid CIDR "2001:db8::1/129" in "ips")"},
       {R"([{"name":"a","ips":["10.0.0.1/"]}])", R"(invalid CIDR "10.0.0.1/" in "ips")"},
       {R"([{"name":"a","ips":["10.0.0.1/-1"]}])", R"(invalid CIDR "10.0.0.1/-1" in "ips")"},
       {R"([{"name":"a","ips":["10.0.0.1/2x"]}])", R"(invalid CIDR "10.0.0.1/2x" in "ips")"},
       {R"([{"name":"a","ips":["10.0.0.1/1000"]}])", R"(invalid CIDR "10.0.0.1/1000" in "ips")"},
       {R"([{"name":"a","ips":["10.0.0/24"]}])", R"(invalid CIDR "10.0.0/24" in "ips")"},
-      {R"([{"name":"a","default-route":["10.0.0.0/24"]}])", R"(item 1: invalid IP address "10.0.0.0/24" in "default-route")"},
+      {R"([{"name":"a","default-route":["10.0.0.0/24"]}])",
+       R"(item 1: invalid IP address "10.0.0.0/24" in "default-route")"},
       {R"([{"name":"a","default-route":[""]}])", R"(invalid IP address "" in "default-route")"},
       // MACs and GUIDs.
-      {R"([{"name":"a","mac":"02:00:00:00:00"}])", R"(item 1: invalid MAC address "02:00:00:00:00" in "mac")"},
+      {R"([{"name":"a","mac":"02:00:00:00:00"}])",
+       R"(item 1: invalid MAC address "02:00:00:00:00" in "mac")"},
       {R"([{"name":"a","mac":"02:00:00:00:00:0g"}])", R"(invalid MAC address "02:00:00:00:00:0g")"},
       {R"([{"name":"a","mac":"02:00-00:00:00:00"}])", R"(invalid MAC address "02:00-00:00:00:00")"},
       {R"([{"name":"a","mac":"020000000005"}])", R"(invalid MAC address "020000000005")"},
       {R"([{"name":"a","mac":"0200.0000.000"}])", R"(invalid MAC address "0200.0000.000")"},
-      {R"([{"name":"a","mac":"02:00:00:00:00:00:05"}])", R"(invalid MAC address "02:00:00:00:00:00:05")"},
+      {R"([{"name":"a","mac":"02:00:00:00:00:00:05"}])",
+       R"(invalid MAC address "02:00:00:00:00:00:05")"},
       {R"([{"name":"a","mac":"2:00:00:00:00:05"}])", R"(invalid MAC address "2:00:00:00:00:05")"},
-      {R"([{"name":"a","mac":" 02:00:00:00:00:05"}])", R"(invalid MAC address " 02:00:00:00:00:05")"},
-      {R"([{"name":"a","infiniband-guid":"c2:11"}])", R"(item 1: invalid GUID "c2:11" in "infiniband-guid")"},
+      {R"([{"name":"a","mac":" 02:00:00:00:00:05"}])",
+       R"(invalid MAC address " 02:00:00:00:00:05")"},
+      {R"([{"name":"a","infiniband-guid":"c2:11"}])",
+       R"(item 1: invalid GUID "c2:11" in "infiniband-guid")"},
   };
   for (const ErrorCase& e : errors) {
     SCOPED_TRACE(e.value);
@@ -289,7 +316,8 @@ TEST(AnnotationsTest, DefaultNetworkAnnotationUsesItsOwnNameAndDefaultNamespace)
   Result<std::vector<NetworkSelection>> got =
       ParseNetworkSelections(kDefaultNetworkAnnotation, "cluster-net@eth0", "kube-system");
   ASSERT_TRUE(got.ok()) << got.status().msg();
-  EXPECT_EQ(Describe(*got), Describe(std::vector<NetworkSelection>{Sel("cluster-net", "kube-system", "eth0")}));
+  EXPECT_EQ(Describe(*got),
+            Describe(std::vector<NetworkSelection>{Sel("cluster-net", "kube-system", "eth0")}));
 
   got = ParseNetworkSelections(kDefaultNetworkAnnotation, "Bad", "kube-system");
   ASSERT_FALSE(got.ok());
@@ -316,9 +344,8 @@ TEST(AnnotationsTest, ErrorDetailsSayWhatToFix) {
 
 TEST(AnnotationsTest, NumbersOutOfDoubleRangeAreRejectedAsInvalidJson) {
   // Go's decoder refuses 1e400 into interface{} too.
-  Result<std::vector<NetworkSelection>> got =
-      ParseNetworkSelections(kNetworksAnnotation, R"([{"name":"a","cni-args":{"x":1e400}}])",
-                             kPodNs);
+  Result<std::vector<NetworkSelection>> got = ParseNetworkSelections(
+      kNetworksAnnotation, R"([{"name":"a","cni-args":{"x":1e400}}])", kPodNs);
   ASSERT_FALSE(got.ok());
   EXPECT_EQ(got.status().code(), code::kInvalidConfig);
   EXPECT_NE(got.status().msg().find("not valid JSON"), std::string::npos);

@@ -55,8 +55,8 @@ class AppTest : public ::testing::Test {
   }
 
   // A multus config with `members` (raw JSON members, may be empty) and `delegates`.
-  std::string Config(const std::vector<std::string>& delegates, const std::string& version = "0.3.1",
-                     const std::string& members = "") {
+  std::string Config(const std::vector<std::string>& delegates,
+                     const std::string& version = "0.3.1", const std::string& members = "") {
     std::string list;
     for (const auto& d : delegates) list += (list.empty() ? "" : ",") + d;
     return R"({"cniVersion":")" + version + R"(","name":"multus-cni-network","type":"multus",)" +
@@ -64,8 +64,9 @@ class AppTest : public ::testing::Test {
            (members.empty() ? "" : ",") + R"("delegates":[)" + list + "]}";
   }
   std::string ThreeNets(const std::string& version = "0.3.1", const std::string& members = "") {
-    return Config({Delegate("net1", "bridge"), Delegate("net2", "macvlan"), Delegate("net3", "ipvlan")},
-                  version, members);
+    return Config(
+        {Delegate("net1", "bridge"), Delegate("net2", "macvlan"), Delegate("net3", "ipvlan")},
+        version, members);
   }
 
   EnvMap Env(const std::string& command, const std::string& container_id = "cid1") {
@@ -89,7 +90,8 @@ class AppTest : public ::testing::Test {
   std::vector<std::string> Calls() const {
     std::vector<std::string> calls;
     for (const ExecRequest& r : executor_.requests()) {
-      calls.push_back(EnvValue(r, "CNI_COMMAND") + " " + PluginName(r) + " " + EnvValue(r, "CNI_IFNAME"));
+      calls.push_back(EnvValue(r, "CNI_COMMAND") + " " + PluginName(r) + " " +
+                      EnvValue(r, "CNI_IFNAME"));
     }
     return calls;
   }
@@ -129,9 +131,10 @@ class AppTest : public ::testing::Test {
 TEST_F(AppTest, VersionPrintsTheSupportedVersions) {
   Output output = Run({{"CNI_COMMAND", "VERSION"}}, "");
   EXPECT_EQ(output.exit_code, 0);
-  EXPECT_EQ(output.out,
-            R"({"cniVersion":"1.1.0","supportedVersions":["0.1.0","0.2.0","0.3.0","0.3.1","0.4.0","1.0.0","1.1.0"]})"
-            "\n");
+  EXPECT_EQ(
+      output.out,
+      R"({"cniVersion":"1.1.0","supportedVersions":["0.1.0","0.2.0","0.3.0","0.3.1","0.4.0","1.0.0","1.1.0"]})"
+      "\n");
   EXPECT_EQ(output.err, "");
   EXPECT_TRUE(executor_.requests().empty());
 }
@@ -145,12 +148,23 @@ TEST_F(AppTest, NoCommandPrintsTheAboutTextOnStderr) {
             "CNI protocol versions supported: 0.1.0, 0.2.0, 0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0\n");
 }
 
-TEST_F(AppTest, VersionFlagPrintsOnStderr) {
+TEST_F(AppTest, VersionFlagPrintsOnStdoutLikeUpstream) {
   for (const char* flag : {"--version", "-version", "-v"}) {
     Output output = Run(Env("ADD"), ThreeNets(), {"multus", flag});
     EXPECT_EQ(output.exit_code, 0) << flag;
-    EXPECT_EQ(output.out, "") << flag;
-    EXPECT_EQ(output.err.rfind("multus: version:", 0), 0u) << output.err;
+    EXPECT_EQ(output.err, "") << flag;
+    EXPECT_EQ(output.out.rfind("multus: version:0.1.0, commit:", 0), 0u) << output.out;
+  }
+  EXPECT_TRUE(executor_.requests().empty());
+}
+
+TEST_F(AppTest, HelpFlagPrintsUsageOnStdout) {
+  for (const char* flag : {"--help", "-help", "-h"}) {
+    Output output = Run(Env("ADD"), ThreeNets(), {"multus", flag});
+    EXPECT_EQ(output.exit_code, 0) << flag;
+    EXPECT_EQ(output.err, "") << flag;
+    EXPECT_EQ(output.out.rfind("Usage: multus [--version | --help]\n", 0), 0u) << output.out;
+    EXPECT_NE(output.out.find("CNI_COMMAND"), std::string::npos) << output.out;
   }
   EXPECT_TRUE(executor_.requests().empty());
 }
@@ -167,18 +181,23 @@ TEST_F(AppTest, BadInvocationsPrintOneCniErrorAndRunNothing) {
   const std::string good = ThreeNets();
   const Error errors[] = {
       {"unknown command", "CNI_COMMAND", "ADDD", good, 4, "unknown CNI_COMMAND: ADDD", "1.1.0"},
-      {"no ifname", "CNI_IFNAME", "", good, 4, "required env variables [CNI_IFNAME] missing", "1.1.0"},
-      {"long ifname", "CNI_IFNAME", "a234567890123456", good, 4, "interface name is too long", "1.1.0"},
-      {"bad container id", "CNI_CONTAINERID", "../x", good, 4, "invalid characters in containerID", "1.1.0"},
+      {"no ifname", "CNI_IFNAME", "", good, 4, "required env variables [CNI_IFNAME] missing",
+       "1.1.0"},
+      {"long ifname", "CNI_IFNAME", "a234567890123456", good, 4, "interface name is too long",
+       "1.1.0"},
+      {"bad container id", "CNI_CONTAINERID", "../x", good, 4, "invalid characters in containerID",
+       "1.1.0"},
       {"unknown CNI_ARGS", "CNI_ARGS", "Foo=bar", good, 4, "CNI_ARGS: unknown args [Foo]", "0.3.1"},
-      {"no netns", "CNI_NETNS", "/nonexistent/netns", good, 4, "CNI_NETNS /nonexistent/netns does not exist", "0.3.1"},
+      {"no netns", "CNI_NETNS", "/nonexistent/netns", good, 4,
+       "CNI_NETNS /nonexistent/netns does not exist", "0.3.1"},
       {"malformed json", "", "", "{not json", 6, "error unmarshall network config", "1.1.0"},
       {"empty stdin", "", "", "", 6, "error unmarshall network config", "1.1.0"},
       {"no name", "", "", R"({"cniVersion":"0.3.1","delegates":[{"name":"a","type":"bridge"}]})", 7,
        "missing network name", "1.1.0"},
       {"no delegates", "", "", R"({"cniVersion":"0.3.1","name":"m"})", 7,
        "at least one delegate/clusterNetwork must be specified", "1.1.0"},
-      {"bad delegate", "", "", Config({R"({"name":"x"})"}), 7, "failed to load delegate 0 config", "1.1.0"},
+      {"bad delegate", "", "", Config({R"({"name":"x"})"}), 7, "failed to load delegate 0 config",
+       "1.1.0"},
       {"unsupported version", "", "", ThreeNets("9.9.9"), 1, "incompatible CNI versions", "9.9.9"},
   };
   for (const Error& e : errors) {
@@ -202,10 +221,12 @@ TEST_F(AppTest, VerbsBelowTheirMinimumVersionAreIncompatible) {
   struct Error {
     std::string command, version;
   };
-  const Error errors[] = {{"CHECK", "0.3.1"}, {"CHECK", "0.1.0"}, {"STATUS", "1.0.0"}, {"GC", "0.4.0"}};
+  const Error errors[] = {
+      {"CHECK", "0.3.1"}, {"CHECK", "0.1.0"}, {"STATUS", "1.0.0"}, {"GC", "0.4.0"}};
   for (const Error& e : errors) {
     Output output = Run(Env(e.command), ThreeNets(e.version));
-    ExpectError(output, code::kIncompatibleVersion, "config version does not allow " + e.command, e.version);
+    ExpectError(output, code::kIncompatibleVersion, "config version does not allow " + e.command,
+                e.version);
   }
   EXPECT_TRUE(executor_.requests().empty());
 }
@@ -213,12 +234,14 @@ TEST_F(AppTest, VerbsBelowTheirMinimumVersionAreIncompatible) {
 TEST_F(AppTest, AddRunsEveryDelegateInOrderAndReturnsTheMasterResult) {
   Output output = Run(Env("ADD"), ThreeNets("0.3.1"));
   ASSERT_EQ(output.exit_code, 0) << output.out;
-  EXPECT_EQ(Calls(), (std::vector<std::string>{"ADD bridge eth0", "ADD macvlan net1", "ADD ipvlan net2"}));
+  EXPECT_EQ(Calls(),
+            (std::vector<std::string>{"ADD bridge eth0", "ADD macvlan net1", "ADD ipvlan net2"}));
   for (const ExecRequest& r : executor_.requests()) {
     EXPECT_EQ(EnvValue(r, "CNI_CONTAINERID"), "cid1");
     EXPECT_EQ(EnvValue(r, "CNI_NETNS"), netns_);
     EXPECT_EQ(EnvValue(r, "CNI_PATH"), (root_ / "bin") + ":/nonexistent/cni");
-    EXPECT_EQ(EnvValue(r, "CNI_ARGS"), "IgnoreUnknown=1;K8S_POD_NAMESPACE=ns;K8S_POD_NAME=pod;K8S_POD_UID=uid");
+    EXPECT_EQ(EnvValue(r, "CNI_ARGS"),
+              "IgnoreUnknown=1;K8S_POD_NAMESPACE=ns;K8S_POD_NAME=pod;K8S_POD_UID=uid");
     EXPECT_EQ(EnvValue(r, "PATH"), "/usr/sbin:/usr/bin");
   }
   // The delegates answered 1.0.0; kubelet gets the master's result in the config's 0.3.1.
@@ -256,19 +279,22 @@ TEST_F(AppTest, AddConvertsTheResultToEveryConfigVersion) {
 }
 
 TEST_F(AppTest, FailedAddRollsBackInReverseOrder) {
-  executor_.SetHandler([base = FakeExecutor::LikePlugin()](const ExecRequest& r) -> Result<ExecOutcome> {
-    if (PluginName(r) == "ipvlan" && EnvValue(r, "CNI_COMMAND") == "ADD") {
-      return ExecOutcome{1, false, "", "failed to create ipvlan: operation not supported\n"};
-    }
-    return base(r);
-  });
+  executor_.SetHandler(
+      [base = FakeExecutor::LikePlugin()](const ExecRequest& r) -> Result<ExecOutcome> {
+        if (PluginName(r) == "ipvlan" && EnvValue(r, "CNI_COMMAND") == "ADD") {
+          return ExecOutcome{1, false, "", "failed to create ipvlan: operation not supported\n"};
+        }
+        return base(r);
+      });
   Output output = Run(Env("ADD"), ThreeNets("0.4.0"));
   ExpectError(output, code::kDelegateFailed,
               "[ns/pod/uid:net3]: error adding container to network \"net3\"", "0.4.0");
-  EXPECT_NE(output.Json()["msg"].get<std::string>().find("failed to create ipvlan: operation not supported"),
+  EXPECT_NE(output.Json()["msg"].get<std::string>().find(
+                "failed to create ipvlan: operation not supported"),
             std::string::npos);
-  EXPECT_EQ(Calls(), (std::vector<std::string>{"ADD bridge eth0", "ADD macvlan net1", "ADD ipvlan net2",
-                                               "DEL ipvlan net2", "DEL macvlan net1", "DEL bridge eth0"}));
+  EXPECT_EQ(Calls(),
+            (std::vector<std::string>{"ADD bridge eth0", "ADD macvlan net1", "ADD ipvlan net2",
+                                      "DEL ipvlan net2", "DEL macvlan net1", "DEL bridge eth0"}));
   // The added networks' DELs got their results as prevResult (0.4.0 and later).
   EXPECT_TRUE(json::parse(executor_.requests()[4].stdin_data).contains("prevResult"));
   EXPECT_TRUE(json::parse(executor_.requests()[5].stdin_data).contains("prevResult"));
@@ -278,19 +304,23 @@ TEST_F(AppTest, FailedAddRollsBackInReverseOrder) {
 }
 
 TEST_F(AppTest, FailedRollbackKeepsThePlanForTheRuntimesDel) {
-  executor_.SetHandler([base = FakeExecutor::LikePlugin()](const ExecRequest& r) -> Result<ExecOutcome> {
-    if (PluginName(r) == "ipvlan") return ExecOutcome{1, false, R"({"code":11,"msg":"busy"})", ""};
-    return base(r);
-  });
+  executor_.SetHandler(
+      [base = FakeExecutor::LikePlugin()](const ExecRequest& r) -> Result<ExecOutcome> {
+        if (PluginName(r) == "ipvlan")
+          return ExecOutcome{1, false, R"({"code":11,"msg":"busy"})", ""};
+        return base(r);
+      });
   Output output = Run(Env("ADD"), ThreeNets());
   ExpectError(output, 11, "error adding container to network \"net3\"", "0.3.1");
   EXPECT_TRUE(Exists(Scratch()));
 }
 
 TEST_F(AppTest, ThePluginsErrorCodeReachesKubelet) {
-  executor_.SetHandler([base = FakeExecutor::LikePlugin()](const ExecRequest& r) -> Result<ExecOutcome> {
+  executor_.SetHandler([base = FakeExecutor::LikePlugin()](
+                           const ExecRequest& r) -> Result<ExecOutcome> {
     if (PluginName(r) == "macvlan" && EnvValue(r, "CNI_COMMAND") == "ADD") {
-      return ExecOutcome{1, false, R"({"cniVersion":"1.0.0","code":11,"msg":"no free IP","details":"pool"})", ""};
+      return ExecOutcome{
+          1, false, R"({"cniVersion":"1.0.0","code":11,"msg":"no free IP","details":"pool"})", ""};
     }
     return base(r);
   });
@@ -298,28 +328,31 @@ TEST_F(AppTest, ThePluginsErrorCodeReachesKubelet) {
   ExpectError(output, 11, "[ns/pod/uid:net2]: error adding container to network \"net2\"", "0.3.1");
   EXPECT_NE(output.Json()["msg"].get<std::string>().find("no free IP"), std::string::npos);
   EXPECT_EQ(output.Json()["details"], "pool");
-  EXPECT_EQ(Calls(), (std::vector<std::string>{"ADD bridge eth0", "ADD macvlan net1", "DEL macvlan net1",
-                                               "DEL bridge eth0"}));
+  EXPECT_EQ(Calls(), (std::vector<std::string>{"ADD bridge eth0", "ADD macvlan net1",
+                                               "DEL macvlan net1", "DEL bridge eth0"}));
 }
 
 TEST_F(AppTest, AddFailsAndRollsBackWhenAPluginExitsNonZeroWithCodeZero) {
-  executor_.SetHandler([base = FakeExecutor::LikePlugin()](const ExecRequest& r) -> Result<ExecOutcome> {
-    if (PluginName(r) == "ipvlan" && EnvValue(r, "CNI_COMMAND") == "ADD") {
-      return ExecOutcome{1, false, R"({"code":0,"msg":"weird plugin"})", ""};
-    }
-    return base(r);
-  });
+  executor_.SetHandler(
+      [base = FakeExecutor::LikePlugin()](const ExecRequest& r) -> Result<ExecOutcome> {
+        if (PluginName(r) == "ipvlan" && EnvValue(r, "CNI_COMMAND") == "ADD") {
+          return ExecOutcome{1, false, R"({"code":0,"msg":"weird plugin"})", ""};
+        }
+        return base(r);
+      });
   Output output = Run(Env("ADD"), ThreeNets());
   EXPECT_EQ(output.exit_code, 1) << "stdout: " << output.out;
   EXPECT_FALSE(output.out.empty());
-  EXPECT_EQ(Calls(), (std::vector<std::string>{"ADD bridge eth0", "ADD macvlan net1", "ADD ipvlan net2",
-                                               "DEL ipvlan net2", "DEL macvlan net1", "DEL bridge eth0"}));
+  EXPECT_EQ(Calls(),
+            (std::vector<std::string>{"ADD bridge eth0", "ADD macvlan net1", "ADD ipvlan net2",
+                                      "DEL ipvlan net2", "DEL macvlan net1", "DEL bridge eth0"}));
 }
 
 // DESIGN §6: "a failed ADD deletes what it added, in reverse order" -- also when the failure
 // comes after the last delegate, while converting the master's result for kubelet.
 TEST_F(AppTest, AddRollsBackWhenTheMasterResultCannotBeConverted) {
-  executor_.SetHandler([base = FakeExecutor::LikePlugin()](const ExecRequest& r) -> Result<ExecOutcome> {
+  executor_.SetHandler([base = FakeExecutor::LikePlugin()](
+                           const ExecRequest& r) -> Result<ExecOutcome> {
     if (PluginName(r) == "bridge" && EnvValue(r, "CNI_COMMAND") == "ADD") {
       // A valid 1.0.0 result without any address cannot be expressed as 0.2.0.
       return ExecOutcome{0, false, R"({"cniVersion":"1.0.0","interfaces":[{"name":"eth0"}]})", ""};
@@ -328,8 +361,9 @@ TEST_F(AppTest, AddRollsBackWhenTheMasterResultCannotBeConverted) {
   });
   Output output = Run(Env("ADD"), ThreeNets("0.2.0"));
   ExpectError(output, code::kIncompatibleVersion, "cannot convert result to 0.2.0", "0.2.0");
-  EXPECT_EQ(Calls(), (std::vector<std::string>{"ADD bridge eth0", "ADD macvlan net1", "ADD ipvlan net2",
-                                               "DEL ipvlan net2", "DEL macvlan net1", "DEL bridge eth0"}));
+  EXPECT_EQ(Calls(),
+            (std::vector<std::string>{"ADD bridge eth0", "ADD macvlan net1", "ADD ipvlan net2",
+                                      "DEL ipvlan net2", "DEL macvlan net1", "DEL bridge eth0"}));
   EXPECT_FALSE(Exists(Scratch()));
   EXPECT_FALSE(Exists(ResultCache("net1", "eth0")));
 }
@@ -338,7 +372,8 @@ TEST_F(AppTest, AddRefusesAnInterfaceThatAlreadyExistsInThePod) {
   EnvMap env = Env("ADD");
   env["CNI_IFNAME"] = "lo";  // every network namespace has one
   Output output = Run(env, ThreeNets());
-  ExpectError(output, code::kInvalidConfig, "network \"net1\": interface name lo already exists", "0.3.1");
+  ExpectError(output, code::kInvalidConfig, "network \"net1\": interface name lo already exists",
+              "0.3.1");
   EXPECT_TRUE(executor_.requests().empty());
   EXPECT_FALSE(Exists(Scratch()));
 }
@@ -352,12 +387,12 @@ TEST_F(AppTest, AddValidationFailureRunsNothing) {
   };
   const Error errors[] = {
       {"missing binary",
-       Config({Delegate("net1", "bridge"), Delegate("net2", "macvlan"), Delegate("net3", "sriov")}), 7,
-       "network \"net3\": failed to find plugin \"sriov\""},
+       Config({Delegate("net1", "bridge"), Delegate("net2", "macvlan"), Delegate("net3", "sriov")}),
+       7, "network \"net3\": failed to find plugin \"sriov\""},
       {"missing binary in a defaultNetworks file",
        Config({}, "0.3.1",
-              R"("clusterNetwork":")" + (root_ / "net.d/10-cluster.conf") + R"(","defaultNetworks":[")" +
-                  (root_ / "net.d/20-extra.conf") + "\"]"),
+              R"("clusterNetwork":")" + (root_ / "net.d/10-cluster.conf") +
+                  R"(","defaultNetworks":[")" + (root_ / "net.d/20-extra.conf") + "\"]"),
        7, "network \"extra\": failed to find plugin \"sriov\""},
       {"missing clusterNetwork file",
        Config({}, "0.3.1", R"("clusterNetwork":")" + (root_ / "net.d/missing.conf") + "\""), 7,
@@ -382,7 +417,8 @@ TEST_F(AppTest, DelUsesTheCachedPlanNotTheCurrentConfig) {
   Output output = Run(Env("DEL"), Config({Delegate("changed", "other")}, "0.4.0"));
   ASSERT_EQ(output.exit_code, 0) << output.out;
   EXPECT_EQ(output.out, "");
-  EXPECT_EQ(Calls(), (std::vector<std::string>{"DEL ipvlan net2", "DEL macvlan net1", "DEL bridge eth0"}));
+  EXPECT_EQ(Calls(),
+            (std::vector<std::string>{"DEL ipvlan net2", "DEL macvlan net1", "DEL bridge eth0"}));
   for (const ExecRequest& r : executor_.requests()) {
     EXPECT_TRUE(json::parse(r.stdin_data).contains("prevResult")) << r.stdin_data;
   }
@@ -405,7 +441,8 @@ TEST_F(AppTest, DelWithoutCacheFallsBackToTheStaticConfig) {
   env.erase("CNI_NETNS");  // the sandbox is already gone
   Output output = Run(env, ThreeNets());
   ASSERT_EQ(output.exit_code, 0) << output.out;
-  EXPECT_EQ(Calls(), (std::vector<std::string>{"DEL ipvlan net2", "DEL macvlan net1", "DEL bridge eth0"}));
+  EXPECT_EQ(Calls(),
+            (std::vector<std::string>{"DEL ipvlan net2", "DEL macvlan net1", "DEL bridge eth0"}));
   for (const ExecRequest& r : executor_.requests()) {
     EXPECT_EQ(EnvValue(r, "CNI_CONTAINERID"), "never-added");
     EXPECT_EQ(EnvValue(r, "CNI_NETNS"), "");
@@ -425,7 +462,8 @@ TEST_F(AppTest, DelFailureReportsEveryErrorAndStillTriesEveryNetwork) {
   ASSERT_EQ(Run(Env("ADD"), ThreeNets()).exit_code, 0);
   executor_.Clear();
   executor_.SetHandler([](const ExecRequest& r) -> Result<ExecOutcome> {
-    if (PluginName(r) == "macvlan") return ExecOutcome{1, false, R"({"code":5,"msg":"m broke"})", ""};
+    if (PluginName(r) == "macvlan")
+      return ExecOutcome{1, false, R"({"code":5,"msg":"m broke"})", ""};
     if (PluginName(r) == "bridge") return ExecOutcome{1, false, "", "b broke"};
     return ExecOutcome{0, false, "", ""};
   });
@@ -434,7 +472,8 @@ TEST_F(AppTest, DelFailureReportsEveryErrorAndStillTriesEveryNetwork) {
   std::string msg = output.Json()["msg"];
   EXPECT_NE(msg.find("m broke"), std::string::npos) << msg;
   EXPECT_NE(msg.find("b broke"), std::string::npos) << msg;
-  EXPECT_EQ(Calls(), (std::vector<std::string>{"DEL ipvlan net2", "DEL macvlan net1", "DEL bridge eth0"}));
+  EXPECT_EQ(Calls(),
+            (std::vector<std::string>{"DEL ipvlan net2", "DEL macvlan net1", "DEL bridge eth0"}));
   EXPECT_FALSE(Exists(Scratch()));  // retryDeleteOnError is off
 }
 
@@ -465,7 +504,8 @@ TEST_F(AppTest, CheckChecksEveryCachedNetwork) {
   Output output = Run(Env("CHECK"), ThreeNets("1.0.0"));
   ASSERT_EQ(output.exit_code, 0) << output.out;
   EXPECT_EQ(output.out, "");
-  EXPECT_EQ(Calls(), (std::vector<std::string>{"CHECK bridge eth0", "CHECK macvlan net1", "CHECK ipvlan net2"}));
+  EXPECT_EQ(Calls(), (std::vector<std::string>{"CHECK bridge eth0", "CHECK macvlan net1",
+                                               "CHECK ipvlan net2"}));
   for (const ExecRequest& r : executor_.requests()) {
     EXPECT_TRUE(json::parse(r.stdin_data).contains("prevResult"));
   }
@@ -481,7 +521,8 @@ TEST_F(AppTest, CheckFailureNamesTheNetwork) {
   ASSERT_EQ(Run(Env("ADD"), ThreeNets("1.0.0")).exit_code, 0);
   executor_.Clear();
   executor_.SetHandler([](const ExecRequest& r) -> Result<ExecOutcome> {
-    if (PluginName(r) == "macvlan") return ExecOutcome{1, false, R"({"code":3,"msg":"link gone"})", ""};
+    if (PluginName(r) == "macvlan")
+      return ExecOutcome{1, false, R"({"code":3,"msg":"link gone"})", ""};
     return ExecOutcome{0, false, "", ""};
   });
   Output output = Run(Env("CHECK"), ThreeNets("1.0.0"));
@@ -493,7 +534,8 @@ TEST_F(AppTest, AddWaitsForTheReadinessFile) {
   on_sleep_ = [&] {
     if (slept_.size() == 2) test::WriteFile(ready, "");
   };
-  Output output = Run(Env("ADD"), ThreeNets("0.3.1", R"("readinessindicatorfile":")" + ready + "\""));
+  Output output =
+      Run(Env("ADD"), ThreeNets("0.3.1", R"("readinessindicatorfile":")" + ready + "\""));
   ASSERT_EQ(output.exit_code, 0) << output.out;
   EXPECT_EQ(slept_, (std::vector<std::chrono::milliseconds>(2, std::chrono::milliseconds(1000))));
   EXPECT_EQ(executor_.requests().size(), 3u);
@@ -501,15 +543,18 @@ TEST_F(AppTest, AddWaitsForTheReadinessFile) {
 
 TEST_F(AppTest, AddGivesUpOnTheReadinessFileWithTryAgainLater) {
   const std::string ready = root_ / "never";
-  Output output = Run(Env("ADD"), ThreeNets("0.3.1", R"("readinessindicatorfile":")" + ready + "\""));
-  ExpectError(output, code::kTryAgainLater, "still waiting for readinessindicatorfile @ " + ready, "0.3.1");
+  Output output =
+      Run(Env("ADD"), ThreeNets("0.3.1", R"("readinessindicatorfile":")" + ready + "\""));
+  ExpectError(output, code::kTryAgainLater, "still waiting for readinessindicatorfile @ " + ready,
+              "0.3.1");
   EXPECT_EQ(slept_.size(), 3u);  // 3 s timeout, 1 s poll
   EXPECT_TRUE(executor_.requests().empty());
   EXPECT_FALSE(Exists(Scratch()));
 }
 
 TEST_F(AppTest, DelDoesNotWaitForTheReadinessFile) {
-  const std::string config = ThreeNets("0.3.1", R"("readinessindicatorfile":")" + (root_ / "never") + "\"");
+  const std::string config =
+      ThreeNets("0.3.1", R"("readinessindicatorfile":")" + (root_ / "never") + "\"");
   Output output = Run(Env("DEL"), config);
   EXPECT_EQ(output.exit_code, 0) << output.out;
   EXPECT_TRUE(slept_.empty());
@@ -531,13 +576,15 @@ TEST_F(AppTest, StatusAsksTheClusterNetworkOnly) {
 }
 
 TEST_F(AppTest, GcDeletesContainersTheRuntimeNoLongerKnows) {
-  const std::string base = Config({Delegate("net1", "bridge", "1.1.0"), Delegate("net2", "macvlan", "1.1.0")}, "1.1.0");
+  const std::string base =
+      Config({Delegate("net1", "bridge", "1.1.0"), Delegate("net2", "macvlan", "1.1.0")}, "1.1.0");
   ASSERT_EQ(Run(Env("ADD", "stale"), base).exit_code, 0);
   ASSERT_EQ(Run(Env("ADD", "live"), base).exit_code, 0);
   executor_.Clear();
-  const std::string gc = Config({Delegate("net1", "bridge", "1.1.0"), Delegate("net2", "macvlan", "1.1.0")}, "1.1.0",
-                                R"("cni.dev/valid-attachments":[{"containerID":"live","ifname":"eth0"},)"
-                                R"({"containerID":"live","ifname":"net1"}])");
+  const std::string gc =
+      Config({Delegate("net1", "bridge", "1.1.0"), Delegate("net2", "macvlan", "1.1.0")}, "1.1.0",
+             R"("cni.dev/valid-attachments":[{"containerID":"live","ifname":"eth0"},)"
+             R"({"containerID":"live","ifname":"net1"}])");
   EnvMap env = {{"CNI_COMMAND", "GC"}, {"CNI_PATH", "/nonexistent/cni"}};
   Output output = Run(env, gc);
   ASSERT_EQ(output.exit_code, 0) << output.out;
@@ -559,8 +606,10 @@ TEST_F(AppTest, GcDeletesContainersTheRuntimeNoLongerKnows) {
 
 TEST(ErrorJsonTest, HasTheFourCniErrorMembersIndentedWithANewline) {
   std::string text = ErrorJson(Status(7, "bad \"config\"", "fix it"), "0.4.0");
-  EXPECT_EQ(json::parse(text),
-            json({{"cniVersion", "0.4.0"}, {"code", 7}, {"msg", "bad \"config\""}, {"details", "fix it"}}));
+  EXPECT_EQ(json::parse(text), json({{"cniVersion", "0.4.0"},
+                                     {"code", 7},
+                                     {"msg", "bad \"config\""},
+                                     {"details", "fix it"}}));
   EXPECT_EQ(text.rfind("{\n    \"", 0), 0u) << text;
   EXPECT_EQ(text.back(), '\n');
   // Invalid UTF-8 in a plugin's message must not make the error itself unprintable.

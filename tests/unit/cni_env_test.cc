@@ -9,9 +9,9 @@ namespace multus {
 namespace {
 
 EnvMap FullEnv(const std::string& command) {
-  return {{"CNI_COMMAND", command},     {"CNI_CONTAINERID", "abc123"},
-          {"CNI_NETNS", "/var/run/netns/pod"}, {"CNI_IFNAME", "eth0"},
-          {"CNI_PATH", "/opt/cni/bin"},  {"CNI_ARGS", "K8S_POD_NAME=p"}};
+  return {
+      {"CNI_COMMAND", command}, {"CNI_CONTAINERID", "abc123"}, {"CNI_NETNS", "/var/run/netns/pod"},
+      {"CNI_IFNAME", "eth0"},   {"CNI_PATH", "/opt/cni/bin"},  {"CNI_ARGS", "K8S_POD_NAME=p"}};
 }
 
 TEST(CniEnvTest, AcceptsEveryCommandWithItsRequiredVariables) {
@@ -67,7 +67,8 @@ TEST(CniEnvTest, RejectsMissingRequiredVariablesNamingThem) {
        {"CNI_CONTAINERID", "CNI_NETNS", "CNI_IFNAME", "CNI_PATH"},
        "required env variables [CNI_CONTAINERID,CNI_NETNS,CNI_IFNAME,CNI_PATH] missing"},
       {"CHECK", {"CNI_NETNS"}, "required env variables [CNI_NETNS] missing"},
-      {"DEL", {"CNI_CONTAINERID", "CNI_IFNAME"},
+      {"DEL",
+       {"CNI_CONTAINERID", "CNI_IFNAME"},
        "required env variables [CNI_CONTAINERID,CNI_IFNAME] missing"},
       {"DEL", {"CNI_PATH"}, "required env variables [CNI_PATH] missing"},
       {"GC", {"CNI_PATH"}, "required env variables [CNI_PATH] missing"},
@@ -203,9 +204,9 @@ TEST(CniArgsTest, SplitsKeyValuePairs) {
       {"", {}},
       {"A=1", {{"A", "1"}}},
       {"A=1;B=2", {{"A", "1"}, {"B", "2"}}},
-      {"A=1;;B=2;", {{"A", "1"}, {"B", "2"}}},       // empty pairs skipped
-      {"A=;B=x=y", {{"A", ""}, {"B", "x=y"}}},        // value may be empty or contain '='
-      {"A=1;A=2", {{"A", "1"}, {"A", "2"}}},          // duplicates kept, in order
+      {"A=1;;B=2;", {{"A", "1"}, {"B", "2"}}},  // empty pairs skipped
+      {"A=;B=x=y", {{"A", ""}, {"B", "x=y"}}},  // value may be empty or contain '='
+      {"A=1;A=2", {{"A", "1"}, {"A", "2"}}},    // duplicates kept, in order
       {"IgnoreUnknown=1;K8S_POD_NAME=p", {{"IgnoreUnknown", "1"}, {"K8S_POD_NAME", "p"}}},
   };
   for (const Case& c : cases) {

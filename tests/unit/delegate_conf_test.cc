@@ -28,10 +28,12 @@ TEST(DelegateConfTest, LoadsASingleConf) {
 }
 
 TEST(DelegateConfTest, LoadsAConflistKeepingEachPluginsBytes) {
-  const std::string first = R"({ "type": "bridge", "capabilities": {"portMappings": true, "ips": true} })";
+  const std::string first =
+      R"({ "type": "bridge", "capabilities": {"portMappings": true, "ips": true} })";
   const std::string second = R"({"type":"tuning","sysctl":{"net.ipv4.conf.IFNAME.x":"1"}})";
   const std::string bytes = R"({"cniVersion":"1.0.0","name":"chain","disableCheck":true,)"
-                            R"("disableGC":true,"plugins":[ )" + first + " , " + second + " ]}";
+                            R"("disableGC":true,"plugins":[ )" +
+                            first + " , " + second + " ]}";
   Result<DelegateConf> conf = LoadDelegateConf(bytes);
   ASSERT_TRUE(conf.ok()) << conf.status().msg();
   EXPECT_TRUE(conf->is_list);
@@ -82,20 +84,27 @@ TEST(DelegateConfTest, RejectsInvalidConfigs) {
     std::string message;  // substring
   };
   const Error errors[] = {
-      {R"({"name":"n","type":"../../bin/sh"})", code::kInvalidConfig, "invalid plugin name: ../../bin/sh"},
+      {R"({"name":"n","type":"../../bin/sh"})", code::kInvalidConfig,
+       "invalid plugin name: ../../bin/sh"},
       {R"({"name":"n","type":"/usr/bin/bridge"})", code::kInvalidConfig, "invalid plugin name"},
       {R"({"name":"n","type":".."})", code::kInvalidConfig, "invalid plugin name"},
-      {R"({"name":"n","plugins":[{"type":"a/b"}]})", code::kInvalidConfig, "invalid plugin name: a/b"},
+      {R"({"name":"n","plugins":[{"type":"a/b"}]})", code::kInvalidConfig,
+       "invalid plugin name: a/b"},
       {R"({"name":"n"})", code::kInvalidConfig, "delegate must have the 'type' or 'plugins' field"},
-      {R"({"name":"n","type":""})", code::kInvalidConfig, "delegate must have the 'type' or 'plugins' field"},
-      {R"({"name":"n","plugins":[]})", code::kInvalidConfig, "delegate must have the 'type' or 'plugins' field"},
-      {R"({"name":"n","plugins":{"type":"x"}})", code::kInvalidConfig, "delegate must have the 'type' or 'plugins' field"},
+      {R"({"name":"n","type":""})", code::kInvalidConfig,
+       "delegate must have the 'type' or 'plugins' field"},
+      {R"({"name":"n","plugins":[]})", code::kInvalidConfig,
+       "delegate must have the 'type' or 'plugins' field"},
+      {R"({"name":"n","plugins":{"type":"x"}})", code::kInvalidConfig,
+       "delegate must have the 'type' or 'plugins' field"},
       {R"({"name":"n","plugins":[{"type":"x"},{"mtu":1}]})", code::kInvalidConfig,
        "a plugin delegate must have the 'type' field"},
-      {R"({"name":"n","plugins":[5]})", code::kInvalidConfig, "plugin #0 of the conflist is not an object"},
+      {R"({"name":"n","plugins":[5]})", code::kInvalidConfig,
+       "plugin #0 of the conflist is not an object"},
       {R"({"type":"bridge"})", code::kInvalidConfig, "missing network name"},
       {R"({"name":"","plugins":[{"type":"x"}]})", code::kInvalidConfig, "missing network name"},
-      {R"({"name":"bad name","type":"bridge"})", code::kInvalidConfig, "invalid characters found in network name"},
+      {R"({"name":"bad name","type":"bridge"})", code::kInvalidConfig,
+       "invalid characters found in network name"},
       {R"({"name":7,"type":"bridge"})", code::kInvalidConfig, "delegate \"name\" is not a string"},
       {R"({"name":"n","type":"bridge","cniVersion":"2.0.0"})", code::kIncompatibleVersion,
        "unsupported cniVersion \"2.0.0\""},
@@ -144,9 +153,10 @@ TEST(PluginStdinTest, LeavesEveryOtherByteOfASingleConfUntouched) {
   DelegateConf conf = Load(bytes);
   Result<std::string> in = BuildPluginStdin(conf, conf.plugins[0], "{}", "");
   ASSERT_TRUE(in.ok());
-  EXPECT_EQ(*in,
-            R"({"cniVersion":"0.3.1","name":"big","type":"bridge","vlan":12345678901234567890,)"
-            R"("mtu":1.10,"note":"a\"}]b","ipam":{ "type": "host-local", "ranges": [[{"subnet":"10.1.0.0/16"}]] }})");
+  EXPECT_EQ(
+      *in,
+      R"({"cniVersion":"0.3.1","name":"big","type":"bridge","vlan":12345678901234567890,)"
+      R"("mtu":1.10,"note":"a\"}]b","ipam":{ "type": "host-local", "ranges": [[{"subnet":"10.1.0.0/16"}]] }})");
   json parsed = json::parse(*in);
   EXPECT_EQ(parsed["vlan"].get<unsigned long long>(), 12345678901234567890ull);
 }
@@ -180,17 +190,16 @@ TEST(PluginStdinTest, FiltersRuntimeConfigByDeclaredCapabilities) {
                              c.capabilities + "}");
     Result<std::string> in = BuildPluginStdin(conf, conf.plugins[0], args, "");
     ASSERT_TRUE(in.ok()) << c.capabilities;
-    std::string expected = R"({"cniVersion":"1.0.0","name":"n","type":"t","capabilities":)" +
-                           c.capabilities +
-                           (c.runtime_config.empty() ? "" : ",\"runtimeConfig\":" + c.runtime_config) + "}";
+    std::string expected =
+        R"({"cniVersion":"1.0.0","name":"n","type":"t","capabilities":)" + c.capabilities +
+        (c.runtime_config.empty() ? "" : ",\"runtimeConfig\":" + c.runtime_config) + "}";
     EXPECT_EQ(*in, expected) << c.capabilities;
   }
 }
 
 TEST(PluginStdinTest, RuntimeConfigOnlyForThePluginsThatDeclareIt) {
-  DelegateConf conf = Load(
-      R"({"cniVersion":"1.0.0","name":"c","plugins":[{"type":"bridge"},)"
-      R"({"type":"portmap","capabilities":{"portMappings":true}}]})");
+  DelegateConf conf = Load(R"({"cniVersion":"1.0.0","name":"c","plugins":[{"type":"bridge"},)"
+                           R"({"type":"portmap","capabilities":{"portMappings":true}}]})");
   const std::string args = R"({"portMappings":[{"hostPort":1,"containerPort":2}]})";
   Result<std::string> bridge = BuildPluginStdin(conf, conf.plugins[0], args, "");
   ASSERT_TRUE(bridge.ok());
@@ -204,15 +213,17 @@ TEST(PluginStdinTest, RuntimeConfigOnlyForThePluginsThatDeclareIt) {
 TEST(PluginStdinTest, AddsPrevResultAndExtraMembersLast) {
   DelegateConf conf = Load(R"({"cniVersion":"1.1.0","name":"n","type":"t"})");
   const std::string prev = R"({"cniVersion":"1.1.0","ips":[{"address":"10.0.0.2/24"}]})";
-  Result<std::string> in = BuildPluginStdin(conf, conf.plugins[0], "{}", prev,
-                                            {{"cni.dev/valid-attachments", R"([{"containerID":"c","ifname":"eth0"}])"}});
+  Result<std::string> in =
+      BuildPluginStdin(conf, conf.plugins[0], "{}", prev,
+                       {{"cni.dev/valid-attachments", R"([{"containerID":"c","ifname":"eth0"}])"}});
   ASSERT_TRUE(in.ok());
   EXPECT_EQ(*in, R"({"cniVersion":"1.1.0","name":"n","type":"t","prevResult":)" + prev +
                      R"(,"cni.dev/valid-attachments":[{"containerID":"c","ifname":"eth0"}]})");
 }
 
 TEST(PluginStdinTest, ReplacesAPrevResultAlreadyInTheConfig) {
-  DelegateConf conf = Load(R"({"cniVersion":"1.0.0","name":"n","type":"t","prevResult":{"old":1},"x":2})");
+  DelegateConf conf =
+      Load(R"({"cniVersion":"1.0.0","name":"n","type":"t","prevResult":{"old":1},"x":2})");
   Result<std::string> in = BuildPluginStdin(conf, conf.plugins[0], "{}", R"({"new":1})");
   ASSERT_TRUE(in.ok());
   EXPECT_EQ(*in, R"({"cniVersion":"1.0.0","name":"n","type":"t","prevResult":{"new":1},"x":2})");

@@ -50,7 +50,8 @@ TEST(ComposeCniArgsTest, IgnoreUnknownFirstThenPodKeysOnceThenTheRest) {
   for (const Case& c : cases) EXPECT_EQ(ComposeCniArgs(c.runtime), c.expected);
 }
 
-const char kConf[] = R"({"cniVersion":"1.0.0","name":"br","type":"bridge","big":12345678901234567890})";
+const char kConf[] =
+    R"({"cniVersion":"1.0.0","name":"br","type":"bridge","big":12345678901234567890})";
 const char kList[] =
     R"({"cniVersion":"1.0.0","name":"chain","plugins":[{"type":"bridge"},{"type":"tuning"},{"type":"portmap","capabilities":{"portMappings":true}}]})";
 
@@ -66,14 +67,10 @@ class DelegateRunnerTest : public ::testing::Test {
     invocation.netns = "/var/run/netns/pod";
     invocation.search_path = {bin_.path(), "/opt/other"};
     invocation.cni_args = ComposeCniArgs({{"K8S_POD_NAMESPACE", "ns"}, {"K8S_POD_NAME", "pod"}});
-    invocation.base_env = {{"PATH", "/usr/bin:/bin"},
-                           {"HOME", "/root"},
-                           {"CNI_COMMAND", "VERSION"},
-                           {"CNI_CONTAINERID", "stale"},
-                           {"CNI_NETNS", "/stale"},
-                           {"CNI_IFNAME", "stale0"},
-                           {"CNI_PATH", "/stale/bin"},
-                           {"CNI_ARGS", "Stale=1"}};
+    invocation.base_env = {{"PATH", "/usr/bin:/bin"},  {"HOME", "/root"},
+                           {"CNI_COMMAND", "VERSION"}, {"CNI_CONTAINERID", "stale"},
+                           {"CNI_NETNS", "/stale"},    {"CNI_IFNAME", "stale0"},
+                           {"CNI_PATH", "/stale/bin"}, {"CNI_ARGS", "Stale=1"}};
     invocation.cni_dir = cni_dir_.path();
     invocation.timeout = std::chrono::milliseconds(1234);
     return invocation;
@@ -143,13 +140,14 @@ TEST_F(DelegateRunnerTest, EveryCniVariableAppearsExactlyOnce) {
   ASSERT_TRUE(runner.Del(delegate).ok());
   ASSERT_EQ(executor_.requests().size(), 9u);
   for (const ExecRequest& request : executor_.requests()) {
-    for (const char* key :
-         {"CNI_COMMAND", "CNI_CONTAINERID", "CNI_NETNS", "CNI_IFNAME", "CNI_PATH", "CNI_ARGS", "PATH"}) {
+    for (const char* key : {"CNI_COMMAND", "CNI_CONTAINERID", "CNI_NETNS", "CNI_IFNAME", "CNI_PATH",
+                            "CNI_ARGS", "PATH"}) {
       EXPECT_EQ(EnvCount(request, key), 1) << key;
     }
     EXPECT_EQ(EnvValue(request, "CNI_CONTAINERID"), "cid1");
     EXPECT_EQ(EnvValue(request, "CNI_IFNAME"), "net1");
-    EXPECT_EQ(EnvValue(request, "CNI_ARGS"), "IgnoreUnknown=1;K8S_POD_NAMESPACE=ns;K8S_POD_NAME=pod");
+    EXPECT_EQ(EnvValue(request, "CNI_ARGS"),
+              "IgnoreUnknown=1;K8S_POD_NAMESPACE=ns;K8S_POD_NAME=pod");
   }
 }
 
@@ -160,8 +158,9 @@ TEST_F(DelegateRunnerTest, AddSendsThePerNetworkCniArgsOnlyOnAdd) {
   delegate.add_cni_args = {{"MAC", "c2:b0:57:49:47:f1"}, {"IP", "10.2.0.9/24"}};
   ASSERT_TRUE(runner.Add(delegate).ok());
   ASSERT_TRUE(runner.Del(delegate).ok());
-  EXPECT_EQ(EnvValue(executor_.requests()[0], "CNI_ARGS"),
-            "IgnoreUnknown=1;K8S_POD_NAMESPACE=ns;K8S_POD_NAME=pod;MAC=c2:b0:57:49:47:f1;IP=10.2.0.9/24");
+  EXPECT_EQ(
+      EnvValue(executor_.requests()[0], "CNI_ARGS"),
+      "IgnoreUnknown=1;K8S_POD_NAMESPACE=ns;K8S_POD_NAME=pod;MAC=c2:b0:57:49:47:f1;IP=10.2.0.9/24");
   EXPECT_EQ(EnvValue(executor_.requests()[1], "CNI_ARGS"),
             "IgnoreUnknown=1;K8S_POD_NAMESPACE=ns;K8S_POD_NAME=pod");
 }
@@ -174,19 +173,23 @@ TEST_F(DelegateRunnerTest, AddChainsAConflistAndCachesTheFinalResult) {
   executor_.PushSuccess(r3);
   DelegateRunner runner(executor_, MakeInvocation());
   PlannedDelegate delegate = Delegate(kList);
-  delegate.capability_args = R"({"portMappings":[{"hostPort":8080,"containerPort":80}],"ips":["1.2.3.4/24"]})";
+  delegate.capability_args =
+      R"({"portMappings":[{"hostPort":8080,"containerPort":80}],"ips":["1.2.3.4/24"]})";
   Result<std::string> result = runner.Add(delegate);
   ASSERT_TRUE(result.ok()) << result.status().msg();
   EXPECT_EQ(json::parse(*result), json::parse(r3));
 
   EXPECT_EQ(Calls(), (std::vector<std::string>{"ADD bridge", "ADD tuning", "ADD portmap"}));
   std::vector<json> stdins;
-  for (const ExecRequest& request : executor_.requests()) stdins.push_back(json::parse(request.stdin_data));
-  EXPECT_EQ(executor_.requests()[0].stdin_data, R"({"type":"bridge","name":"chain","cniVersion":"1.0.0"})");
+  for (const ExecRequest& request : executor_.requests())
+    stdins.push_back(json::parse(request.stdin_data));
+  EXPECT_EQ(executor_.requests()[0].stdin_data,
+            R"({"type":"bridge","name":"chain","cniVersion":"1.0.0"})");
   EXPECT_EQ(stdins[1]["prevResult"], json::parse(kResult1));
   EXPECT_EQ(stdins[2]["prevResult"], json::parse(kResult2));
   EXPECT_FALSE(stdins[1].contains("runtimeConfig"));
-  EXPECT_EQ(stdins[2]["runtimeConfig"], json::parse(R"({"portMappings":[{"hostPort":8080,"containerPort":80}]})"));
+  EXPECT_EQ(stdins[2]["runtimeConfig"],
+            json::parse(R"({"portMappings":[{"hostPort":8080,"containerPort":80}]})"));
 
   std::string cache = test::ReadFile(CachePath("chain"));
   Result<CachedResult> cached = ParseCachedResult(cache);
@@ -206,18 +209,35 @@ TEST_F(DelegateRunnerTest, AddKeepsThePluginsOwnErrorCode) {
     std::string details;
   };
   const Case cases[] = {
-      {{1, false, R"({"cniVersion":"1.0.0","code":11,"msg":"try later","details":"busy"})", "noise"},
-       11, "plugin type=\"bridge\" name=\"br\" failed (add): try later", "busy"},
+      {{1, false, R"({"cniVersion":"1.0.0","code":11,"msg":"try later","details":"busy"})",
+        "noise"},
+       11,
+       "plugin type=\"bridge\" name=\"br\" failed (add): try later",
+       "busy"},
       {{1, false, R"({"code":7,"msg":"bad config"})", ""},
-       7, "plugin type=\"bridge\" name=\"br\" failed (add): bad config", ""},
+       7,
+       "plugin type=\"bridge\" name=\"br\" failed (add): bad config",
+       ""},
       {{1, false, "", "could not allocate IP\n"},
-       code::kDelegateFailed, "plugin type=\"bridge\" name=\"br\" failed (add): netplugin failed: \"could not allocate IP\"", ""},
+       code::kDelegateFailed,
+       "plugin type=\"bridge\" name=\"br\" failed (add): netplugin failed: \"could not allocate "
+       "IP\"",
+       ""},
       {{1, false, "plain text on stdout", ""},
-       code::kDelegateFailed, "plugin type=\"bridge\" name=\"br\" failed (add): netplugin failed: \"plain text on stdout\"", ""},
+       code::kDelegateFailed,
+       "plugin type=\"bridge\" name=\"br\" failed (add): netplugin failed: \"plain text on "
+       "stdout\"",
+       ""},
       {{2, false, "", ""},
-       code::kDelegateFailed, "plugin type=\"bridge\" name=\"br\" failed (add): netplugin failed with no error message: exit status 2", ""},
+       code::kDelegateFailed,
+       "plugin type=\"bridge\" name=\"br\" failed (add): netplugin failed with no error message: "
+       "exit status 2",
+       ""},
       {{-1, true, "", ""},
-       code::kTryAgainLater, "plugin type=\"bridge\" name=\"br\" failed (add): plugin \"bridge\" did not finish within 1s and was killed", ""},
+       code::kTryAgainLater,
+       "plugin type=\"bridge\" name=\"br\" failed (add): plugin \"bridge\" did not finish within "
+       "1s and was killed",
+       ""},
   };
   for (const Case& c : cases) {
     FakeExecutor executor;
@@ -374,7 +394,8 @@ TEST_F(DelegateRunnerTest, StatusAsksOnlyOneOneZeroPlugins) {
   DelegateRunner runner(executor_, MakeInvocation());
   EXPECT_TRUE(runner.PluginStatus(Delegate(kConf)).ok());
   EXPECT_TRUE(executor_.requests().empty());
-  const std::string conf = R"({"cniVersion":"1.1.0","name":"new","plugins":[{"type":"bridge"},{"type":"tuning"}]})";
+  const std::string conf =
+      R"({"cniVersion":"1.1.0","name":"new","plugins":[{"type":"bridge"},{"type":"tuning"}]})";
   executor_.PushSuccess("");
   executor_.PushFailure(1, R"({"code":50,"msg":"not available"})");
   Status status = runner.PluginStatus(Delegate(conf));
@@ -385,7 +406,8 @@ TEST_F(DelegateRunnerTest, StatusAsksOnlyOneOneZeroPlugins) {
 }
 
 TEST_F(DelegateRunnerTest, GcPassesValidAttachmentsToEveryPlugin) {
-  const std::string conf = R"({"cniVersion":"1.1.0","name":"new","plugins":[{"type":"bridge"},{"type":"tuning"}]})";
+  const std::string conf =
+      R"({"cniVersion":"1.1.0","name":"new","plugins":[{"type":"bridge"},{"type":"tuning"}]})";
   const std::string valid = R"([{"containerID":"c1","ifname":"eth0"}])";
   executor_.PushFailure(1, R"({"code":11,"msg":"later"})");  // GC continues past errors
   DelegateRunner runner(executor_, MakeInvocation());
@@ -401,10 +423,12 @@ TEST_F(DelegateRunnerTest, GcPassesValidAttachmentsToEveryPlugin) {
   }
   executor_.Clear();
   EXPECT_TRUE(runner.Gc(Delegate(kConf), valid).ok());  // 1.0.0: no GC
-  EXPECT_TRUE(runner
-                  .Gc(Delegate(R"({"cniVersion":"1.1.0","name":"n","disableGC":true,"plugins":[{"type":"bridge"}]})"),
-                      valid)
-                  .ok());
+  EXPECT_TRUE(
+      runner
+          .Gc(Delegate(
+                  R"({"cniVersion":"1.1.0","name":"n","disableGC":true,"plugins":[{"type":"bridge"}]})"),
+              valid)
+          .ok());
   EXPECT_TRUE(executor_.requests().empty());
 }
 

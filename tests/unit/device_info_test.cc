@@ -19,7 +19,8 @@ constexpr char kCheckpoint[] = R"({"Data":{"PodDeviceEntries":[
 TEST(DeviceInfoTest, ParsesThePodsDevicesSortedPerResource) {
   auto devices = ParseCheckpoint(kCheckpoint, "pod-a");
   ASSERT_TRUE(devices.ok()) << devices.status().msg();
-  EXPECT_EQ((*devices)["intel.com/sriov"], (std::vector<std::string>{"0000:03:02.0", "0000:03:02.1"}));
+  EXPECT_EQ((*devices)["intel.com/sriov"],
+            (std::vector<std::string>{"0000:03:02.0", "0000:03:02.1"}));
   EXPECT_EQ((*devices)["intel.com/other"], std::vector<std::string>{"x"});
   EXPECT_EQ(devices->size(), 2u);
 }
@@ -41,7 +42,8 @@ TEST(DeviceInfoTest, AllocatorHandsOutSuccessiveDevicesThenFails) {
   auto exhausted = allocator.Next("intel.com/sriov");
   ASSERT_FALSE(exhausted.ok());
   EXPECT_EQ(exhausted.status().code(), code::kInvalidConfig);
-  EXPECT_NE(exhausted.status().msg().find("no device of resource intel.com/sriov left"), std::string::npos);
+  EXPECT_NE(exhausted.status().msg().find("no device of resource intel.com/sriov left"),
+            std::string::npos);
   std::remove(path.c_str());
   rmdir(dir_template);
 }
@@ -54,14 +56,18 @@ TEST(DeviceInfoTest, MissingCheckpointNamesTheFile) {
 }
 
 TEST(DeviceInfoTest, InjectsDeviceIdIntoEveryPluginKeepingOtherBytes) {
-  auto conf = InjectDeviceId(R"({"name":"n","type":"sriov","vlan":12345678901234567890})", "0000:03:02.0");
+  auto conf =
+      InjectDeviceId(R"({"name":"n","type":"sriov","vlan":12345678901234567890})", "0000:03:02.0");
   ASSERT_TRUE(conf.ok());
-  EXPECT_EQ(*conf,
-            R"({"name":"n","type":"sriov","vlan":12345678901234567890,"deviceID":"0000:03:02.0","pciBusID":"0000:03:02.0"})");
-  auto list = InjectDeviceId(R"({"name":"n","plugins":[{"type":"sriov"},{"type":"tuning"}]})", "d1");
+  EXPECT_EQ(
+      *conf,
+      R"({"name":"n","type":"sriov","vlan":12345678901234567890,"deviceID":"0000:03:02.0","pciBusID":"0000:03:02.0"})");
+  auto list =
+      InjectDeviceId(R"({"name":"n","plugins":[{"type":"sriov"},{"type":"tuning"}]})", "d1");
   ASSERT_TRUE(list.ok());
-  EXPECT_EQ(*list,
-            R"({"name":"n","plugins":[{"type":"sriov","deviceID":"d1","pciBusID":"d1"},{"type":"tuning","deviceID":"d1","pciBusID":"d1"}]})");
+  EXPECT_EQ(
+      *list,
+      R"({"name":"n","plugins":[{"type":"sriov","deviceID":"d1","pciBusID":"d1"},{"type":"tuning","deviceID":"d1","pciBusID":"d1"}]})");
 }
 
 TEST(DeviceInfoTest, PathsReplaceSlashes) {

@@ -56,9 +56,12 @@ TEST(JsonRawTest, ListsArrayElementsAsWritten) {
       R"([ {"type":"bridge","x":"[{\"}"} , [1,[2]], "s\\", 12345678901234567890, 1.10,false ])";
   Result<std::vector<std::string_view>> elements = RawArrayElements(array);
   ASSERT_TRUE(elements.ok()) << elements.status().msg();
-  const std::vector<std::string_view> expected = {
-      R"({"type":"bridge","x":"[{\"}"})", "[1,[2]]", R"("s\\")", "12345678901234567890",
-      "1.10", "false"};
+  const std::vector<std::string_view> expected = {R"({"type":"bridge","x":"[{\"}"})",
+                                                  "[1,[2]]",
+                                                  R"("s\\")",
+                                                  "12345678901234567890",
+                                                  "1.10",
+                                                  "false"};
   EXPECT_EQ(*elements, expected);
 }
 
@@ -68,15 +71,26 @@ TEST(JsonRawTest, RejectsMalformedText) {
     bool object;  // else array
   };
   const Error errors[] = {
-      {"", true},           {"[]", true},          {"{", true},
-      {R"({"a")", true},    {R"({"a":})", true},   {R"({"a" 1})", true},
-      {R"({"a":1)", true},  {R"({a:1})", true},    {R"({"a":"x})", true},
-      {R"({"a":[1,2})", true}, {R"({"a":1,})", true}, {"{}", false},
-      {"[", false},         {"[1,2", false},       {"[1,]", false},
+      {"", true},
+      {"[]", true},
+      {"{", true},
+      {R"({"a")", true},
+      {R"({"a":})", true},
+      {R"({"a" 1})", true},
+      {R"({"a":1)", true},
+      {R"({a:1})", true},
+      {R"({"a":"x})", true},
+      {R"({"a":[1,2})", true},
+      {R"({"a":1,})", true},
+      {"{}", false},
+      {"[", false},
+      {"[1,2", false},
+      {"[1,]", false},
       {R"(["a)", false},
   };
   for (const Error& e : errors) {
-    Status status = e.object ? RawObjectMembers(e.text).status() : RawArrayElements(e.text).status();
+    Status status =
+        e.object ? RawObjectMembers(e.text).status() : RawArrayElements(e.text).status();
     EXPECT_EQ(status.code(), code::kDecode) << e.text;
     EXPECT_NE(status.msg().find("malformed JSON"), std::string::npos) << e.text;
   }
@@ -125,7 +139,8 @@ TEST(JsonRawTest, RemoveRawMemberDropsEveryOccurrence) {
       {R"({"a":1,"b":2,"a":3})", "a", R"({"b":2})"},
       {R"({"a":1})", "zz", R"({"a":1})"},
       {R"({"a":1})", "a", "{}"},
-      {R"({"n": 12345678901234567890, "x":{"a":1}})", "a", R"({"n":12345678901234567890,"x":{"a":1}})"},
+      {R"({"n": 12345678901234567890, "x":{"a":1}})", "a",
+       R"({"n":12345678901234567890,"x":{"a":1}})"},
   };
   for (const Case& c : cases) {
     Result<std::string> out = RemoveRawMember(c.object, c.key);

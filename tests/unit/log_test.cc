@@ -1,15 +1,17 @@
 #include "multus/log.h"
 
 #include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -17,9 +19,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "../../src/core/rotating_file_sink.h"
 
@@ -120,6 +119,27 @@ void WriteLines(RotatingFileSink& sink, const std::string& lines) {
   for (std::string line; std::getline(in, line);) ASSERT_TRUE(sink.Write(line + "\n").ok());
 }
 
+TEST(LogTest, FormatLineIsRfc3339LevelAndMessage) {
+  const char* saved = std::getenv("TZ");
+  std::string saved_tz = saved == nullptr ? "" : saved;
+  setenv("TZ", "UTC", 1);
+  tzset();
+  auto when = std::chrono::system_clock::from_time_t(1795378892);  // 2026-11-22T20:21:32Z
+  EXPECT_EQ(FormatLine(Level::kError, "boom [x=1]", when),
+            "2026-11-22T20:21:32+00:00 [error] boom [x=1]\n");
+  EXPECT_EQ(FormatLine(Level::kWarning, "w", when), "2026-11-22T20:21:32+00:00 [warning] w\n");
+  EXPECT_EQ(FormatLine(Level::kVerbose, "v", when), "2026-11-22T20:21:32+00:00 [verbose] v\n");
+  setenv("TZ", "UTC-2", 1);
+  tzset();
+  EXPECT_EQ(FormatLine(Level::kDebug, "d", when), "2026-11-22T22:21:32+02:00 [debug] d\n");
+  if (saved == nullptr) {
+    unsetenv("TZ");
+  } else {
+    setenv("TZ", saved_tz.c_str(), 1);
+  }
+  tzset();
+}
+
 TEST(LogTest, ParseLevelAcceptsUpstreamNamesCaseInsensitively) {
   const struct {
     const char* text;
@@ -127,7 +147,8 @@ TEST(LogTest, ParseLevelAcceptsUpstreamNamesCaseInsensitively) {
   } cases[] = {
       {"debug", Level::kDebug},     {"DEBUG", Level::kDebug}, {"Verbose", Level::kVerbose},
       {"verbose", Level::kVerbose}, {"error", Level::kError}, {"ErRoR", Level::kError},
-      {"panic", Level::kPanic},     {"PANIC", Level::kPanic},
+      {"panic", Level::kPanic},     {"PANIC", Level::kPanic}, {"warning", Level::kWarning},
+      {"WARNING", Level::kWarning},
   };
   for (const auto& c : cases) {
     Result<Level> level = ParseLevel(c.text);
@@ -137,7 +158,7 @@ TEST(LogTest, ParseLevelAcceptsUpstreamNamesCaseInsensitively) {
 }
 
 TEST(LogTest, ParseLevelRejectsOtherNamesWithCode7) {
-  const char* errors[] = {"", "info", "warn", "warning", "trace", "critical", " debug", "debug "};
+  const char* errors[] = {"", "info", "warn", "warnings", "trace", "critical", " debug", "debug "};
   for (const char* text : errors) {
     Result<Level> level = ParseLevel(text);
     ASSERT_FALSE(level.ok()) << text;
@@ -146,18 +167,20 @@ TEST(LogTest, ParseLevelRejectsOtherNamesWithCode7) {
   }
 }
 
-TEST(LogTest, DefaultsToErrorsOnStderrBeforeConfigure) {
+TEST(LogTest, DefaultsToErrorsAndWarningsOnStderrBeforeConfigure) {
   // A fresh process (re-executed), so no other test has configured the logger yet.
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_EXIT(
       {
-        if (Enabled(Level::kVerbose) || !Enabled(Level::kError)) std::_Exit(1);
+        if (Enabled(Level::kVerbose) || !Enabled(Level::kWarning)) std::_Exit(1);
         Verbose("hidden {}", 1);
         Error("shown {}", 2);
+        Warning("shown {}", 3);
         Flush();
         std::_Exit(0);
       },
-      ::testing::ExitedWithCode(0), "^[0-9T:+-]+ \\[error\\] shown 2\n$");
+      ::testing::ExitedWithCode(0),
+      "^[0-9T:+-]+ \\[error\\] shown 2\n[0-9T:+-]+ \\[warning\\] shown 3\n$");
 }
 
 TEST(LogTest, ErrorLevelHidesVerboseAndDebug) {
@@ -430,7 +453,7 @@ TEST(LogTest, ConcurrentProcessesLoseNoLineAndKeepTheSizeLimit) {
     if (pid == 0) {
       RotatingFileSink sink(file, SmallFile(0, true));
       for (int i = 0; i < kLines; ++i) {
-        if (!sink.Write("p" + std::to_string(p) + " " + std::to_string(1000 + i) + "\n").ok()) {
+        if (!sink.Write(fmt::format("p{} {}\n", p, 1000 + i)).ok()) {
           std::_Exit(1);
         }
       }

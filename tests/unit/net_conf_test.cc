@@ -26,7 +26,7 @@ TEST(NetConfTest, AppliesUpstreamDefaults) {
   EXPECT_EQ(conf->bin_dir, "/opt/cni/bin");
   EXPECT_EQ(conf->kubeconfig, "");
   EXPECT_TRUE(conf->log.to_stderr);
-  EXPECT_EQ(conf->log.level, log::Level::kError);
+  EXPECT_EQ(conf->log.level, log::Level::kWarning);
   EXPECT_EQ(conf->log.file, "");
   EXPECT_EQ(conf->log.file_options.max_age_days, 5);
   EXPECT_EQ(conf->log.file_options.max_size_mb, 100);
@@ -57,7 +57,8 @@ TEST(NetConfTest, ReadsEveryKey) {
     "multusNamespace": "multus", "retryDeleteOnError": true,
     "clusterNetwork": "cluster", "defaultNetworks": ["d1", "d2"],
     "cni.dev/valid-attachments": [ {"containerID":"c","ifname":"eth0"} ],
-    "delegates": [)" + std::string(kDelegate) + "]}";
+    "delegates": [)" + std::string(kDelegate) +
+                            "]}";
   Result<NetConf> conf = ParseNetConf(bytes);
   ASSERT_TRUE(conf.ok()) << conf.status().msg();
   EXPECT_EQ(conf->cni_version, "1.0.0");
@@ -125,9 +126,18 @@ TEST(NetConfTest, IgnoresUnknownKeys) {
   EXPECT_EQ(conf->name, "multus");
 }
 
-TEST(NetConfTest, LastDuplicateKeyWins) {
+TEST(NetConfTest, ListsUnknownKeysAsWrittenButNotTheProtocolsOwn) {
   Result<NetConf> conf = ParseNetConf(
-      WithDelegate(R"("confDir":"/first","CONFDIR":"/second","confdir":"/third")"));
+      WithDelegate(R"("namespaceIsolaton":true,"cniConf":"/x","Capabilities":{},"prevResult":{},)"
+                   R"("args":{},"runtimeConfig":{},"LogLevel":"debug","whatever":null)"));
+  ASSERT_TRUE(conf.ok()) << conf.status().msg();
+  EXPECT_EQ(conf->unknown_keys, (std::vector<std::string>{"namespaceIsolaton", "whatever"}));
+  EXPECT_FALSE(conf->namespace_isolation);
+}
+
+TEST(NetConfTest, LastDuplicateKeyWins) {
+  Result<NetConf> conf =
+      ParseNetConf(WithDelegate(R"("confDir":"/first","CONFDIR":"/second","confdir":"/third")"));
   ASSERT_TRUE(conf.ok());
   EXPECT_EQ(conf->conf_dir, "/third");
 }
@@ -135,7 +145,7 @@ TEST(NetConfTest, LastDuplicateKeyWins) {
 TEST(NetConfTest, EmptyLogLevelKeepsTheDefault) {
   Result<NetConf> conf = ParseNetConf(WithDelegate(R"("logLevel":"")"));
   ASSERT_TRUE(conf.ok());
-  EXPECT_EQ(conf->log.level, log::Level::kError);
+  EXPECT_EQ(conf->log.level, log::Level::kWarning);
 }
 
 TEST(NetConfTest, GlobalNamespacesReplaceTheDefault) {
@@ -252,7 +262,8 @@ TEST(NetConfTest, RejectsABadDelegateNamingItsIndex) {
       {R"({"type":"bridge"})", "failed to load delegate 0 config: "},
       {R"({"name":"d","plugins":[]})", "failed to load delegate 0 config: "},
       {R"({"name":"d","plugins":[{"cniVersion":"0.3.1"}]})", "failed to load delegate 0 config: "},
-      {std::string(kDelegate) + R"(,{"name":"x y","type":"b"})", "failed to load delegate 1 config: "},
+      {std::string(kDelegate) + R"(,{"name":"x y","type":"b"})",
+       "failed to load delegate 1 config: "},
   };
   for (const Error& e : errors) {
     Result<NetConf> conf = ParseNetConf(R"({"name":"m","delegates":[)" + e.delegates + "]}");
@@ -268,7 +279,8 @@ TEST(NetConfTest, RejectsANonObjectDelegateAsInvalidConfig) {
   for (const std::string delegate : {"5", "\"bridge\"", "[]", "null"}) {
     Result<NetConf> conf = ParseNetConf(R"({"name":"m","delegates":[)" + delegate + "]}");
     ASSERT_FALSE(conf.ok()) << delegate;
-    EXPECT_EQ(conf.status().code(), code::kInvalidConfig) << delegate << ": " << conf.status().msg();
+    EXPECT_EQ(conf.status().code(), code::kInvalidConfig)
+        << delegate << ": " << conf.status().msg();
     EXPECT_EQ(conf.status().msg().rfind("failed to load delegate 0 config", 0), 0u);
   }
 }

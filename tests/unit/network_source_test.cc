@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-
 #include <map>
 #include <string>
 #include <vector>
@@ -22,7 +21,8 @@ std::string Conf(const std::string& name, const std::string& type = "bridge") {
 }
 
 std::string List(const std::string& name) {
-  return R"({"cniVersion":"1.0.0","name":")" + name + R"(","plugins":[{"type":"bridge"},{"type":"tuning"}]})";
+  return R"({"cniVersion":"1.0.0","name":")" + name +
+         R"(","plugins":[{"type":"bridge"},{"type":"tuning"}]})";
 }
 
 const char kMultusConf[] =
@@ -139,7 +139,8 @@ TEST(LoadConfigFromPathTest, RejectsBadPaths) {
       {dir / "list.conflist",
        "error loading CNI conflist file " + (dir / "list.conflist") + ": no \"plugins\" list"},
       {dir / "broken.conf", "error loading CNI config file " + (dir / "broken.conf") + ": "},
-      {dir / "00-multus.conf", "refusing to delegate to multus itself: " + (dir / "00-multus.conf")},
+      {dir / "00-multus.conf",
+       "refusing to delegate to multus itself: " + (dir / "00-multus.conf")},
       {dir / "empty", "cannot find network: " + (dir / "empty")},
       {dir / "only-multus", "cannot find network: " + (dir / "only-multus")},
       {dir / "only-text", "cannot find network: " + (dir / "only-text")},

@@ -80,7 +80,7 @@ TEST(NetworkStatusTest, Result020WithoutInterfacesStillGetsAnEntry) {
       "ip4":{"ip":"10.1.0.5/16","gateway":"10.1.0.1","routes":[{"dst":"0.0.0.0/0","gw":"10.1.0.1"}]},
       "ip6":{"ip":"fd00::5/64","routes":[{"dst":"::/0","gw":"fd00::1"}]},
       "dns":{"nameservers":["10.96.0.10"]}})",
-                       true)});
+                        true)});
   EXPECT_EQ(got, json::parse(R"([{"name":"flannel","interface":"eth0",
       "ips":["10.1.0.5","fd00::5"],"default":true,"dns":{"nameservers":["10.96.0.10"]},
       "gateway":["10.1.0.1","fd00::1"]}])"));
@@ -132,7 +132,7 @@ TEST(NetworkStatusTest, MultipleSandboxInterfacesGetOneEntryEach) {
              {"interface":0,"address":"10.0.1.2/24","gateway":"10.0.1.1"}],
       "routes":[{"dst":"0.0.0.0/0","gw":"10.0.1.1"}],
       "dns":{"nameservers":["1.1.1.1"],"domain":"","search":[]}})",
-                       true)});
+                        true)});
   EXPECT_EQ(got, json::parse(R"([
       {"name":"multi","interface":"net1","ips":["10.0.0.2","10.0.7.2","10.0.1.2"],
        "mac":"02:00:00:00:00:01","default":true,"dns":{"nameservers":["1.1.1.1"]},
@@ -168,8 +168,9 @@ TEST(NetworkStatusTest, DnsIsAlwaysPresentAndKeepsGoFieldOrder) {
              "nameservers":["10.96.0.10"]}})"),
                     Net("m", "eth1", R"({"cniVersion":"1.0.0"})")});
   ASSERT_EQ(got.size(), 2u);
-  EXPECT_EQ(got[0]["dns"].dump(),
-            R"({"nameservers":["10.96.0.10"],"domain":"cluster.local","search":["svc.cluster.local"],"options":["ndots:5"]})");
+  EXPECT_EQ(
+      got[0]["dns"].dump(),
+      R"({"nameservers":["10.96.0.10"],"domain":"cluster.local","search":["svc.cluster.local"],"options":["ndots:5"]})");
   EXPECT_EQ(got[1].dump(), R"({"name":"m","interface":"eth1","dns":{}})");
 }
 
@@ -179,7 +180,7 @@ TEST(NetworkStatusTest, DeviceInfoIsEmbeddedAsWritten) {
   json got = Build({Net("sriov", "net1", kBridgeResult, false, info)});
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0]["device-info"].dump(), info);
-  const std::vector<std::string> keys = {"name", "interface", "ips",        "mac",
+  const std::vector<std::string> keys = {"name", "interface",   "ips",    "mac",
                                          "dns",  "device-info", "gateway"};
   std::vector<std::string> got_keys;
   for (const auto& [key, value] : got[0].items()) got_keys.push_back(key);
@@ -196,8 +197,8 @@ TEST(NetworkStatusTest, AddressesArePrintedInGoCanonicalForm) {
 }
 
 TEST(NetworkStatusTest, EscapesLikeGoEncoder) {
-  Result<std::string> got = BuildNetworkStatus(
-      {Net("a<b>&c\xE2\x80\xA8", "eth0", R"({"cniVersion":"1.0.0"})")});
+  Result<std::string> got =
+      BuildNetworkStatus({Net("a<b>&c\xE2\x80\xA8", "eth0", R"({"cniVersion":"1.0.0"})")});
   ASSERT_TRUE(got.ok());
   EXPECT_NE(got->find(R"("name": "a\u003cb\u003e\u0026c\u2028")"), std::string::npos) << *got;
 }
