@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "multus/container_lock.h"
 #include "multus/network_plan.h"
 #include "multus/status.h"
 
@@ -22,7 +23,6 @@ std::string ScratchCachePath(std::string_view cni_dir, std::string_view containe
 std::string ResultsDir(std::string_view cni_dir);
 std::string ResultCachePath(std::string_view cni_dir, std::string_view network_name,
                             std::string_view container_id, std::string_view ifname);
-std::string LockPath(std::string_view cni_dir, std::string_view container_id);
 // <cniDir>/failed/<containerID>: an ADD failed and left nothing behind; the DEL that must
 // follow (spec) then deletes nothing, so it cannot remove a link multus never created.
 std::string FailedAddPath(std::string_view cni_dir, std::string_view container_id);
@@ -32,28 +32,22 @@ std::string FailedAddPath(std::string_view cni_dir, std::string_view container_i
 // Errors: code 5 (I/O) naming the path.
 Status WriteFileAtomic(const std::string& path, std::string_view bytes);
 
+// mkdir -p: what it creates gets mode 0700; existing directories are left as they are.
+// Code 5 naming the directory.
+Status MakeDirs(const std::string& dir);
+
+// Removes the temp files that a write of `path` killed half-way left beside it
+// (".<name>.tmp-*"); best effort. Call only under the lock that serializes writes of `path`.
+void RemoveTempFilesOf(const std::string& path);
+
+// Removes temp files older than `max_age_seconds` anywhere in `dir` (GC of crashed writes).
+void RemoveStaleTempFiles(const std::string& dir, long max_age_seconds);
+
 // Reads a whole file. nullopt when it does not exist; code 5 on any other error.
 Result<std::optional<std::string>> ReadFileIfExists(const std::string& path);
 
 // Removes a file; a missing file is success. Code 5 on other errors.
 Status RemoveFileIfExists(const std::string& path);
-
-// An exclusive flock on the container's lock file, held until destruction.
-// Concurrent calls for one container serialize; different containers do not.
-class ContainerLock {
- public:
-  // Blocks until the lock is held. Code 5 if the lock file cannot be opened.
-  static Result<ContainerLock> Acquire(std::string_view cni_dir, std::string_view container_id);
-  ContainerLock(ContainerLock&& other) noexcept;
-  ContainerLock& operator=(ContainerLock&& other) noexcept;
-  ContainerLock(const ContainerLock&) = delete;
-  ContainerLock& operator=(const ContainerLock&) = delete;
-  ~ContainerLock();
-
- private:
-  explicit ContainerLock(int fd) : fd_(fd) {}
-  int fd_ = -1;
-};
 
 // Serializes a plan in our scratch-cache format ("kind": "multusPlanV1").
 std::string SerializePlan(const NetworkPlan& plan);

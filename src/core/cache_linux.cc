@@ -1,4 +1,5 @@
 // The Linux side of the cache: atomic writes, reads, removal and the per-container flock.
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -51,8 +52,9 @@ std::string Parent(const std::string& path) {
   return path.substr(0, slash);
 }
 
-// mkdir -p with mode 0700 for what it creates; existing directories are left as they are
-// (cniDir's parents such as /var/lib/cni belong to the node, not to us).
+}  // namespace
+
+// cniDir's parents such as /var/lib/cni belong to the node, not to us: left as they are.
 Status MakeDirs(const std::string& dir) {
   struct stat st;
   if (::stat(dir.c_str(), &st) == 0) {
@@ -68,6 +70,8 @@ Status MakeDirs(const std::string& dir) {
   }
   return OkStatus();
 }
+
+namespace {
 
 Status WriteAll(int fd, std::string_view bytes, const std::string& path) {
   while (!bytes.empty()) {
@@ -164,43 +168,46 @@ Result<std::optional<std::string>> ReadFileIfExists(const std::string& path) {
   return std::optional<std::string>(std::move(out));
 }
 
+namespace {
+
+// Calls `on_temp(full path, stat)` for each temp file (".<name>.tmp-*") in `dir`.
+template <typename OnTemp>
+void ForEachTempFile(const std::string& dir, const std::string& prefix, OnTemp on_temp) {
+  DIR* listing = ::opendir(dir.c_str());
+  if (listing == nullptr) return;
+  while (const dirent* entry = ::readdir(listing)) {
+    std::string_view name(entry->d_name);
+    if (name.substr(0, prefix.size()) != prefix || name.find(".tmp-") == std::string_view::npos) {
+      continue;
+    }
+    std::string full = dir + "/" + std::string(name);
+    struct stat info;
+    if (::lstat(full.c_str(), &info) == 0 && S_ISREG(info.st_mode)) on_temp(full, info);
+  }
+  ::closedir(listing);
+}
+
+}  // namespace
+
+void RemoveTempFilesOf(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  const std::string prefix = "." + path.substr(slash + 1) + ".tmp-";
+  ForEachTempFile(Parent(path), prefix,
+                  [](const std::string& temp, const struct stat&) { ::unlink(temp.c_str()); });
+}
+
+void RemoveStaleTempFiles(const std::string& dir, long max_age_seconds) {
+  const time_t now = ::time(nullptr);
+  ForEachTempFile(dir, ".", [&](const std::string& temp, const struct stat& info) {
+    if (now - info.st_mtime > max_age_seconds) ::unlink(temp.c_str());
+  });
+}
+
 Status RemoveFileIfExists(const std::string& path) {
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
     return IoError("cannot remove", path, errno);
   }
   return OkStatus();
-}
-
-Result<ContainerLock> ContainerLock::Acquire(std::string_view cni_dir,
-                                             std::string_view container_id) {
-  const std::string path = LockPath(cni_dir, container_id);
-  RETURN_IF_ERROR(MakeDirs(Parent(path)));
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, kFileMode);
-  if (fd < 0) return IoError("cannot open lock file", path, errno);
-  // The lock belongs to this open file description, so separate Acquire calls conflict
-  // even within one process. Lock files are never unlinked: removing one while it is
-  // held would let a newcomer lock a fresh inode alongside the holder.
-  while (::flock(fd, LOCK_EX) != 0) {
-    if (errno == EINTR) continue;
-    const int err = errno;
-    ::close(fd);
-    return IoError("cannot lock", path, err);
-  }
-  return ContainerLock(fd);
-}
-
-ContainerLock::ContainerLock(ContainerLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-
-ContainerLock& ContainerLock::operator=(ContainerLock&& other) noexcept {
-  if (this != &other) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = std::exchange(other.fd_, -1);
-  }
-  return *this;
-}
-
-ContainerLock::~ContainerLock() {
-  if (fd_ >= 0) ::close(fd_);  // closing the last descriptor releases the flock
 }
 
 }  // namespace multus

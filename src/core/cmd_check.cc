@@ -10,6 +10,7 @@ Status CmdCheck(const Command& cmd) {
   std::string scratch = ScratchCachePath(cmd.conf.cni_dir, cmd.env.container_id);
   ASSIGN_OR_RETURN(std::optional<std::string> bytes, ReadFileIfExists(scratch));
   if (!bytes) {
+    (void)lock.Remove();  // no container here: leave no lock file for it either
     return Status(code::kUnknownContainer,
                   cmd.PodLabel() + ": no multus cache for container " + cmd.env.container_id,
                   "CHECK is only valid after a successful ADD");

@@ -65,6 +65,14 @@ Result<NetworkPlan> RebuildPlan(const Command& cmd) {
   return cmd.StaticPlan();
 }
 
+// The container is gone from cniDir: temp files a killed write left, then its lock file.
+// (Temp files of result caches carry no exact container prefix; GC sweeps them by age.)
+Status Forget(const Command& cmd, ContainerLock& lock) {
+  RemoveTempFilesOf(ScratchCachePath(cmd.conf.cni_dir, cmd.env.container_id));
+  RemoveTempFilesOf(FailedAddPath(cmd.conf.cni_dir, cmd.env.container_id));
+  return lock.Remove();
+}
+
 }  // namespace
 
 Status CmdDel(const Command& cmd) {
@@ -80,7 +88,8 @@ Status CmdDel(const Command& cmd) {
     Result<std::optional<std::string>> marker = ReadFileIfExists(failed_add);
     if (marker.ok() && marker->has_value()) {
       log::Verbose("{}: the ADD failed and left nothing behind; nothing to delete", cmd.PodLabel());
-      return RemoveFileIfExists(failed_add);
+      RETURN_IF_ERROR(RemoveFileIfExists(failed_add));
+      return Forget(cmd, lock);
     }
   }
   if (cached->has_value()) {
@@ -91,7 +100,7 @@ Status CmdDel(const Command& cmd) {
       // Nothing we know of was added; failing would only block the pod's deletion.
       log::Error("{}: no cache and the static config cannot be resolved, nothing to delete: {}",
                  cmd.PodLabel(), rebuilt.status().msg());
-      return OkStatus();
+      return Forget(cmd, lock);
     }
     plan = std::move(rebuilt).value();
   }
@@ -101,6 +110,7 @@ Status CmdDel(const Command& cmd) {
   if (deleted.ok() || !cmd.conf.retry_delete_on_error) {
     RETURN_IF_ERROR(RemoveFileIfExists(scratch));
     (void)RemoveFileIfExists(failed_add);
+    RETURN_IF_ERROR(Forget(cmd, lock));
   }
   return deleted.Prefixed(cmd.PodLabel());
 }

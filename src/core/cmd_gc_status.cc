@@ -1,4 +1,6 @@
 // STATUS asks the cluster network; GC removes what the runtime no longer knows about.
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -33,10 +35,20 @@ Result<PlannedDelegate> MasterDelegate(const Command& cmd) {
   return plan.delegates.front();
 }
 
+// The container's lock, or nullopt when a call for it is running: GC never waits on a busy
+// container (it is not stale, or the next GC takes it).
+Result<std::optional<ContainerLock>> LockIfIdle(const Command& cmd,
+                                                const std::string& container_id) {
+  ASSIGN_OR_RETURN(std::optional<ContainerLock> lock,
+                   ContainerLock::TryAcquire(cmd.conf.cni_dir, container_id));
+  if (!lock) log::Verbose("GC: container {} is busy, left for the next GC", container_id);
+  return lock;
+}
+
 // DELs one stale attachment from its result cache (which the DEL removes).
 Status CollectAttachment(const Command& cmd, const CachedResult& cached) {
-  ASSIGN_OR_RETURN(ContainerLock lock,
-                   ContainerLock::Acquire(cmd.conf.cni_dir, cached.container_id));
+  ASSIGN_OR_RETURN(std::optional<ContainerLock> lock, LockIfIdle(cmd, cached.container_id));
+  if (!lock) return OkStatus();
   PlannedDelegate delegate;
   delegate.display_name = cached.network_name;
   delegate.config = cached.config;
@@ -48,17 +60,49 @@ Status CollectAttachment(const Command& cmd, const CachedResult& cached) {
 }
 
 // A container the runtime no longer knows: DEL its whole plan (an ADD killed half-way may
-// have left delegates without result caches), then drop the plan. Lock files stay: removing
-// one while another call waits on it would let two calls hold "the" lock at once.
+// have left delegates without result caches), then drop the plan and the lock file.
 Status CollectPlan(const Command& cmd, const std::string& container_id) {
   std::string path = ScratchCachePath(cmd.conf.cni_dir, container_id);
-  ASSIGN_OR_RETURN(ContainerLock lock, ContainerLock::Acquire(cmd.conf.cni_dir, container_id));
+  ASSIGN_OR_RETURN(std::optional<ContainerLock> lock, LockIfIdle(cmd, container_id));
+  if (!lock) return OkStatus();
   ASSIGN_OR_RETURN(std::optional<std::string> bytes, ReadFileIfExists(path));
   if (!bytes) return OkStatus();
   ASSIGN_OR_RETURN(NetworkPlan plan, ParsePlanCache(*bytes, container_id, "", "eth0"));
   log::Verbose("GC: deleting stale container {}", container_id);
   RETURN_IF_ERROR(DeletePlanDelegates(cmd, plan, UsableNetns(plan.netns)));
-  return RemoveFileIfExists(path);
+  RETURN_IF_ERROR(RemoveFileIfExists(path));
+  RemoveTempFilesOf(path);
+  return lock->Remove();
+}
+
+// Lock files of containers that are neither live nor cached: a DEL that never came, or one
+// that kept its file because an older multus waited on it.
+void RemoveStaleLocks(const Command& cmd, const std::set<std::string>& live) {
+  std::error_code ec;
+  std::filesystem::path dir = std::filesystem::path(LockPath(cmd.conf.cni_dir, "x")).parent_path();
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    std::string name = entry.path().filename().string();
+    if (!name.ends_with(".lock")) continue;
+    std::string container = name.substr(0, name.size() - 5);
+    if (!IsValidCniIdentifier(container) || live.count(container)) continue;
+    Result<std::optional<ContainerLock>> lock = LockIfIdle(cmd, container);
+    if (!lock.ok() || !lock->has_value()) continue;
+    struct stat info;
+    if (stat(ScratchCachePath(cmd.conf.cni_dir, container).c_str(), &info) == 0) continue;
+    (void)(*lock)->Remove();
+  }
+}
+
+// Temp files of writes killed half-way: no write takes anywhere near this long.
+constexpr long kStaleTempSeconds = 3600;
+
+void RemoveCrashLeftovers(const Command& cmd, const std::set<std::string>& live) {
+  RemoveStaleLocks(cmd, live);
+  for (const std::string& dir :
+       {cmd.conf.cni_dir, ResultsDir(cmd.conf.cni_dir),
+        std::filesystem::path(FailedAddPath(cmd.conf.cni_dir, "x")).parent_path().string()}) {
+    RemoveStaleTempFiles(dir, kStaleTempSeconds);
+  }
 }
 
 // Markers of failed ADDs whose DEL never came.
@@ -117,6 +161,7 @@ Status CmdGc(const Command& cmd) {
     if (!collected.ok() && first_error.ok()) first_error = collected;
   }
   RemoveStaleMarkers(cmd, live);
+  RemoveCrashLeftovers(cmd, live);
   Result<PlannedDelegate> master = MasterDelegate(cmd);
   if (!master.ok()) return master.status();
   DelegateRunner runner(*cmd.deps.executor, cmd.MakeInvocation("", ""));

@@ -866,7 +866,26 @@ class MultusTestCase(unittest.TestCase):
         run = self.env.run_multus("DEL", conf, pod=pod, **kw)
         self.assert_ok(run)
         self.assertEqual(run.raw.strip(), "", "DEL must print nothing on success" + run.describe())
+        cni_dir = conf.get("cniDir") if isinstance(conf, dict) else None
+        if cni_dir and "container_id" not in kw:
+            self.assert_cni_dir_forgot(pod, cni_dir)
         return run
+
+    def assert_cni_dir_forgot(self, pod_or_cid, cni_dir=None):
+        """Nothing under cniDir (plans, results, markers, locks, temp files) names the
+        container: after a successful DEL, nothing of it may outlive the pod."""
+        cid = getattr(pod_or_cid, "container_id", pod_or_cid)
+        left = []
+        for root, dirs, files in os.walk(cni_dir or self.env.cni_dir):
+            left += [os.path.join(root, n) for n in dirs + files if cid in n]
+            for name in files:
+                try:
+                    with open(os.path.join(root, name), "rb") as f:
+                        if cid.encode() in f.read():
+                            left.append(os.path.join(root, name) + " (content)")
+                except OSError:
+                    pass
+        self.assertEqual(left, [], f"entries naming container {cid} left after DEL")
 
     def check(self, pod, conf, **kw):
         run = self.env.run_multus("CHECK", conf, pod=pod, **kw)
