@@ -37,6 +37,10 @@ Result<CniEnv> ParseCniEnv(const EnvMap& env);
 // `^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$`, as libcni requires of container IDs and network names.
 bool IsValidCniIdentifier(std::string_view id);
 
+// True when `text` is well-formed UTF-8 (no overlong forms, surrogates or code points past
+// U+10FFFF).
+bool IsValidUtf8(std::string_view text);
+
 // Interface name rules of the kernel and libcni: 1..15 bytes, not "." or "..", no '/', ':'
 // or whitespace. Code 4 with a message naming the problem.
 Status ValidateIfName(std::string_view ifname);

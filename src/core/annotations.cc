@@ -103,9 +103,9 @@ std::optional<std::string> IpOrCidrProblem(std::string_view text) {
   const std::string_view prefix = text.substr(slash + 1);
   bool prefix_ok = !prefix.empty() && prefix.size() <= 3;
   int length = 0;
-  for (char c : prefix) {
-    prefix_ok = prefix_ok && c >= '0' && c <= '9';
-    length = length * 10 + (c - '0');
+  for (size_t i = 0; prefix_ok && i < prefix.size(); ++i) {  // at most 3 digits: no overflow
+    prefix_ok = prefix[i] >= '0' && prefix[i] <= '9';
+    length = length * 10 + (prefix[i] - '0');
   }
   if (family == 0 || !prefix_ok || length > (family == 4 ? 32 : 128)) {
     return "invalid CIDR " + Quote(text);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstdint>
 #include <vector>
 
 namespace multus {
@@ -38,6 +39,33 @@ bool IsTrue(std::string_view value) {
 
 }  // namespace
 
+bool IsValidUtf8(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    // Sequence length and the smallest code point it may encode (no overlong forms).
+    size_t length = byte < 0x80           ? 1
+                    : (byte >> 5) == 0x6  ? 2
+                    : (byte >> 4) == 0xE  ? 3
+                    : (byte >> 3) == 0x1E ? 4
+                                          : 0;
+    if (length == 0 || i + length > text.size()) return false;
+    uint32_t code_point = length == 1 ? byte : byte & (0x7F >> length);
+    for (size_t k = 1; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xC0) != 0x80) return false;
+      code_point = (code_point << 6) | (next & 0x3F);
+    }
+    static constexpr uint32_t kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (code_point < kSmallest[length] || code_point > 0x10FFFF ||
+        (code_point >= 0xD800 && code_point <= 0xDFFF)) {
+      return false;
+    }
+    i += length;
+  }
+  return true;
+}
+
 bool IsValidCniIdentifier(std::string_view id) {
   if (id.empty() || !std::isalnum(static_cast<unsigned char>(id[0]))) return false;
   return std::all_of(id.begin(), id.end(), [](char c) {
@@ -59,7 +87,14 @@ Status ValidateIfName(std::string_view ifname) {
       return Status(code::kInvalidEnv, "interface name contains / or : or whitespace characters",
                     "interface name: \"" + std::string(ifname) + "\"");
     }
+    // A NUL would cut the name short in the plugin's environment (bypassing the check for
+    // existing interfaces); no control byte belongs in a name.
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      return Status(code::kInvalidEnv, "interface name contains control characters");
+    }
   }
+  // Stored in JSON caches, it must survive the round trip byte for byte.
+  if (!IsValidUtf8(ifname)) return Status(code::kInvalidEnv, "interface name is not valid UTF-8");
   return OkStatus();
 }
 

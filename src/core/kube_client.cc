@@ -1,5 +1,6 @@
 #include "multus/kube_client.h"
 
+#include <charconv>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -46,15 +47,16 @@ Status ApiError(const HttpRequest& request, const HttpResponse& response) {
   }
 }
 
+// Retry-After in seconds, but never sooner than our own backoff: "0", a negative value, an
+// HTTP date or garbage must not turn the retry loop into a busy loop against the apiserver.
 std::chrono::milliseconds RetryAfter(const HttpResponse& response,
-                                     std::chrono::milliseconds fallback) {
-  try {
-    if (!response.retry_after.empty()) {
-      return std::chrono::seconds(std::stoi(response.retry_after));
-    }
-  } catch (const std::exception&) {
-  }
-  return fallback;
+                                     std::chrono::milliseconds backoff) {
+  long seconds = 0;
+  const std::string& text = response.retry_after;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+  if (error != std::errc() || end != text.data() + text.size() || seconds <= 0) return backoff;
+  return std::max<std::chrono::milliseconds>(std::chrono::seconds(std::min(seconds, 3600L)),
+                                             backoff);
 }
 
 std::string PodPath(std::string_view ns, std::string_view name) {

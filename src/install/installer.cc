@@ -3,7 +3,9 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 
 #include "file_ops.h"
 #include "kubeconfig_writer.h"
@@ -13,6 +15,7 @@ namespace multus::install {
 namespace {
 
 constexpr mode_t kPrivateFile = 0600;
+constexpr mode_t kPrivateDir = 0700;
 constexpr std::string_view kOldSuffix = ".old";
 
 Status Missing(const std::string& what, const std::string& path) {
@@ -78,7 +81,13 @@ Status Installer::Prepare() {
   settings_.conf_dir = options_.multus_cni_conf_dir.empty() ? "" : ConfDirHostPath(options_);
   settings_.readiness_indicator_file = options_.readiness_indicator_file;
 
-  RETURN_IF_ERROR(MakeDirs(options_.cni_conf_dir + "/multus.d"));
+  // multus.d holds the token copy and the kubeconfig: private whatever the umask, also when
+  // an older version created it.
+  const std::string private_dir = options_.cni_conf_dir + "/multus.d";
+  RETURN_IF_ERROR(MakeDirs(private_dir));
+  if (chmod(private_dir.c_str(), kPrivateDir) != 0) {
+    return Status(code::kIoFailure, "cannot make " + private_dir + " private: " + strerror(errno));
+  }
   if (!options_.multus_cni_conf_dir.empty())
     RETURN_IF_ERROR(MakeDirs(options_.multus_cni_conf_dir));
   return OkStatus();

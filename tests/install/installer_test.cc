@@ -1,6 +1,7 @@
 #include "installer.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <yaml-cpp/yaml.h>
 
 #include <nlohmann/json.hpp>
@@ -99,6 +100,20 @@ TEST_F(InstallerTest, PrepareCreatesDirectories) {
   Prepared();
   EXPECT_TRUE(std::filesystem::is_directory(dir_ / "net.d/multus.d"));
   EXPECT_TRUE(std::filesystem::is_directory(dir_ / "multus/net.d"));
+}
+
+TEST_F(InstallerTest, TheTokenDirectoryIsPrivateWhateverTheUmaskOrItsOldMode) {
+  const mode_t old_umask = umask(0);
+  std::filesystem::create_directories(dir_ / "net.d");
+  Prepared();
+  struct stat info;
+  ASSERT_EQ(stat((dir_ / "net.d/multus.d").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 07777, 0700u);
+  chmod((dir_ / "net.d/multus.d").c_str(), 0777);  // as an older version left it
+  Prepared();
+  ASSERT_EQ(stat((dir_ / "net.d/multus.d").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 07777, 0700u);
+  umask(old_umask);
 }
 
 TEST_F(InstallerTest, InstallsTheBinaryOnlyWhenItDiffers) {

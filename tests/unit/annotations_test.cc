@@ -279,6 +279,9 @@ TEST(AnnotationsTest, RejectsBadValues) {
       {R"([{"name":"a","ips":["10.0.0.1/"]}])", R"(invalid CIDR "10.0.0.1/" in "ips")"},
       {R"([{"name":"a","ips":["10.0.0.1/-1"]}])", R"(invalid CIDR "10.0.0.1/-1" in "ips")"},
       {R"([{"name":"a","ips":["10.0.0.1/2x"]}])", R"(invalid CIDR "10.0.0.1/2x" in "ips")"},
+      // Once a signed overflow (UBSan): the digits are no longer summed past the third.
+      {R"([{"name":"a","ips":["1.2.3.4/99999999999"]}])",
+       R"(invalid CIDR "1.2.3.4/99999999999" in "ips")"},
       {R"([{"name":"a","ips":["10.0.0.1/1000"]}])", R"(invalid CIDR "10.0.0.1/1000" in "ips")"},
       {R"([{"name":"a","ips":["10.0.0/24"]}])", R"(invalid CIDR "10.0.0/24" in "ips")"},
       {R"([{"name":"a","default-route":["10.0.0.0/24"]}])",

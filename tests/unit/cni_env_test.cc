@@ -173,6 +173,12 @@ TEST(CniEnvTest, RejectsInvalidInterfaceNames) {
       {"eth\t0", "interface name contains / or : or whitespace characters"},
       {"eth0\n", "interface name contains / or : or whitespace characters"},
       {"/", "interface name contains / or : or whitespace characters"},
+      {std::string("eth0\0x", 6), "interface name contains control characters"},
+      {"eth\x01", "interface name contains control characters"},
+      {"eth\x7f", "interface name contains control characters"},
+      {"eth\xff", "interface name is not valid UTF-8"},
+      {"eth\xc3", "interface name is not valid UTF-8"},
+      {"eth\xc0\xaf", "interface name is not valid UTF-8"},  // overlong "/"
   };
   for (const Error& e : errors) {
     EnvMap env = FullEnv("ADD");
@@ -185,6 +191,16 @@ TEST(CniEnvTest, RejectsInvalidInterfaceNames) {
   }
   EXPECT_EQ(ValidateIfName("").code(), code::kInvalidEnv);
   EXPECT_EQ(ValidateIfName("").msg(), "interface name is empty");
+}
+
+TEST(CniEnvTest, Utf8Validation) {
+  for (std::string_view ok : {"", "eth0", "ä", "\xe2\x82\xac", "\xf0\x9f\x98\x80"}) {
+    EXPECT_TRUE(IsValidUtf8(ok)) << ok;
+  }
+  for (std::string_view bad :
+       {"\x80", "\xc3", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe0\x80\xaf"}) {
+    EXPECT_FALSE(IsValidUtf8(bad)) << bad;
+  }
 }
 
 TEST(CniEnvTest, ChecksInterfaceNameOnDel) {

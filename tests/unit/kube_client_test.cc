@@ -176,6 +176,20 @@ TEST_F(KubeClientTest, HonoursRetryAfterSeconds) {
   EXPECT_THAT(sleeps_, ElementsAre(milliseconds(3000)));
 }
 
+TEST_F(KubeClientTest, RetryAfterZeroNegativeOrADateFallsBackToTheBackoff) {
+  transport_.Reply(429, "", "0");
+  transport_.Reply(503, "", "-5");
+  transport_.Reply(429, "", "Wed, 21 Oct 2026 07:28:00 GMT");
+  transport_.Reply(200, kPodJson);
+  RetryPolicy policy;
+  policy.first_backoff = milliseconds(100);
+  policy.max_backoff = milliseconds(1000);
+  KubeClient client = MakeClient(TokenConfig(), policy);
+  Result<std::optional<Pod>> pod = client.GetPod("ns", "name");
+  ASSERT_TRUE(pod.ok()) << pod.status().msg();
+  EXPECT_THAT(sleeps_, ElementsAre(milliseconds(100), milliseconds(200), milliseconds(400)));
+}
+
 TEST_F(KubeClientTest, RetryAfterBeyondTheBudgetGivesUpWithCode11) {
   transport_.Reply(429, R"({"message":"too many requests"})", "60");
   KubeClient client = MakeClient();  // 10 s budget
