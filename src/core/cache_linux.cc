@@ -149,10 +149,16 @@ Status WriteFileAtomic(const std::string& path, std::string_view bytes) {
 }
 
 Result<std::optional<std::string>> ReadFileIfExists(const std::string& path) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  // O_NONBLOCK: a FIFO planted at the path must not hang the call; only regular files count.
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
   if (fd.get() < 0) {
     if (errno == ENOENT) return std::optional<std::string>();
     return IoError("cannot open", path, errno);
+  }
+  struct stat info;
+  if (::fstat(fd.get(), &info) != 0) return IoError("cannot stat", path, errno);
+  if (!S_ISREG(info.st_mode)) {
+    return Status(code::kIoFailure, "cannot read " + path + ": not a regular file");
   }
   std::string out;
   char buf[16384];

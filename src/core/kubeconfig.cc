@@ -3,9 +3,6 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "multus/cache.h"
 
 namespace multus {
@@ -76,14 +73,14 @@ Result<KubeConfig> FromNodes(const YAML::Node& cluster, const YAML::Node& user,
 }  // namespace
 
 Result<std::string> ReadCredentialFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return Invalid("cannot read credential file " + path,
+  Result<std::optional<std::string>> read = ReadFileIfExists(path);
+  if (!read.ok() || !read->has_value()) {
+    // Never an empty token: a directory, a FIFO or an unreadable file is a config error.
+    return Invalid("cannot read credential file " + path +
+                       (read.ok() ? ": no such file" : ": " + read.status().msg()),
                    "check the path in the kubeconfig and that the file is readable by root");
   }
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
+  return std::move(read).value().value();
 }
 
 Result<KubeConfig> ParseKubeconfig(std::string_view yaml, std::string_view base_dir,

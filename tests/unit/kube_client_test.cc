@@ -416,7 +416,8 @@ TEST_F(KubeClientTest, UnreadableTokenFileIsCode7AndSendsNothing) {
   Result<std::optional<Pod>> pod = client.GetPod("ns", "name");
   ASSERT_FALSE(pod.ok());
   EXPECT_EQ(pod.status().code(), code::kInvalidConfig);
-  EXPECT_EQ(pod.status().msg(), "cannot read credential file /nonexistent/multus-unit-test/token");
+  EXPECT_EQ(pod.status().msg(),
+            "cannot read credential file /nonexistent/multus-unit-test/token: no such file");
   EXPECT_TRUE(transport_.requests().empty());
 }
 

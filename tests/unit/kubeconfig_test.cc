@@ -1,7 +1,9 @@
 #include "multus/kubeconfig.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
@@ -229,13 +231,28 @@ TEST_F(KubeconfigTest, UnreadableCredentialFileIsNamedInTheError) {
   Result<KubeConfig> config = ParseKubeconfig(yaml, dir.path(), ReadCredentialFile);
   ASSERT_FALSE(config.ok());
   EXPECT_EQ(config.status().code(), code::kInvalidConfig);
-  EXPECT_EQ(config.status().msg(), "cannot read credential file " + dir.path() + "/ca.crt");
+  EXPECT_EQ(config.status().msg(),
+            "cannot read credential file " + dir.path() + "/ca.crt: no such file");
   EXPECT_NE(config.status().details().find("readable"), std::string::npos);
 
   WriteFile(dir / "ca.crt", "REAL CA");
   Result<KubeConfig> readable = ParseKubeconfig(yaml, dir.path(), ReadCredentialFile);
   ASSERT_TRUE(readable.ok()) << readable.status().msg();
   EXPECT_EQ(readable->ca_pem, "REAL CA");
+}
+
+TEST_F(KubeconfigTest, TokenFileThatIsADirectoryOrAFifoIsAConfigErrorNotAnEmptyToken) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() + "/token-dir");
+  ASSERT_EQ(::mkfifo((dir.path() + "/token-fifo").c_str(), 0600), 0);
+  for (const char* name : {"token-dir", "token-fifo"}) {
+    Result<std::string> token = ReadCredentialFile(dir.path() + "/" + name);  // must not block
+    ASSERT_FALSE(token.ok()) << name;
+    EXPECT_EQ(token.status().code(), code::kInvalidConfig) << name;
+    EXPECT_EQ(token.status().msg(), "cannot read credential file " + dir.path() + "/" + name +
+                                        ": cannot read " + dir.path() + "/" + name +
+                                        ": not a regular file");
+  }
 }
 
 TEST_F(KubeconfigTest, FakeReaderErrorsPropagateForEveryFileReference) {
@@ -319,14 +336,16 @@ TEST(InClusterConfigFilesTest, MissingTokenOrCaIsCode7NamingTheFile) {
   Result<KubeConfig> config = InClusterConfig(env, no_token.path());
   ASSERT_FALSE(config.ok());
   EXPECT_EQ(config.status().code(), code::kInvalidConfig);
-  EXPECT_EQ(config.status().msg(), "cannot read credential file " + (no_token / "token"));
+  EXPECT_EQ(config.status().msg(),
+            "cannot read credential file " + (no_token / "token") + ": no such file");
 
   TempDir no_ca;
   WriteFile(no_ca / "token", "t");
   config = InClusterConfig(env, no_ca.path());
   ASSERT_FALSE(config.ok());
   EXPECT_EQ(config.status().code(), code::kInvalidConfig);
-  EXPECT_EQ(config.status().msg(), "cannot read credential file " + (no_ca / "ca.crt"));
+  EXPECT_EQ(config.status().msg(),
+            "cannot read credential file " + (no_ca / "ca.crt") + ": no such file");
 }
 
 TEST(HasKubernetesAccessTest, KubeconfigOrFullInClusterEnvironment) {
