@@ -44,6 +44,8 @@ class DelegateRunner {
   // DEL: plugins in reverse order with the cached result as prevResult (>= 0.4.0); removes
   // the result cache on success. A missing cache is fine.
   Status Del(const PlannedDelegate& delegate);
+  // Removes the delegate's result cache without running anything (a DEL given up).
+  Status ForgetResult(const PlannedDelegate& delegate);
   // CHECK: plugins in order with the cached result; skipped below 0.4.0 or with disableCheck.
   Status Check(const PlannedDelegate& delegate);
   // STATUS: each plugin of a >= 1.1.0 delegate; older delegates are skipped.

@@ -28,6 +28,10 @@ struct PlannedDelegate {
   std::vector<std::string> default_route;
   std::string device_id;
   std::string resource_name;
+  // Teardown state, kept in the plan between the runtime's DEL retries (docs/teardown.md):
+  // done once its DEL succeeded, was given up, or its ADD failed and the rollback tried it.
+  bool del_done = false;
+  int del_failures = 0;  // failed DELs so far
 };
 
 struct NetworkPlan {

@@ -93,6 +93,16 @@ class Reader {
     return OkStatus();
   }
 
+  Status Count(std::string_view key, int* out) const {
+    const Json* v = Find(key);
+    if (v == nullptr) return OkStatus();
+    if (!v->is_number_unsigned() || v->get<uint64_t>() > 1000000) {
+      return Corrupt(Name(key) + " must be a small non-negative integer");
+    }
+    *out = static_cast<int>(v->get<uint64_t>());
+    return OkStatus();
+  }
+
   Status Strings(std::string_view key, std::vector<std::string>* out) const {
     const Json* v = Find(key);
     if (v == nullptr) return OkStatus();
@@ -177,6 +187,8 @@ Result<PlannedDelegate> ParseOurDelegate(const Json& item, size_t index) {
   RETURN_IF_ERROR(r.Strings("defaultRoute", &d.default_route));
   RETURN_IF_ERROR(r.String("deviceID", &d.device_id));
   RETURN_IF_ERROR(r.String("resourceName", &d.resource_name));
+  RETURN_IF_ERROR(r.Bool("delDone", &d.del_done));
+  RETURN_IF_ERROR(r.Count("delFailures", &d.del_failures));
   return d;
 }
 
@@ -354,6 +366,8 @@ std::string SerializePlan(const NetworkPlan& plan) {
     if (!d.default_route.empty()) item["defaultRoute"] = d.default_route;
     if (!d.device_id.empty()) item["deviceID"] = d.device_id;
     if (!d.resource_name.empty()) item["resourceName"] = d.resource_name;
+    if (d.del_done) item["delDone"] = true;
+    if (d.del_failures > 0) item["delFailures"] = d.del_failures;
     delegates.push_back(std::move(item));
   }
   doc["delegates"] = std::move(delegates);

@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
 #include "commands.h"
@@ -24,18 +25,37 @@ std::string NetworkName(const PlannedDelegate& delegate) {
   return conf.ok() ? conf->name : delegate.display_name;
 }
 
-// Deletes delegates [0, last] in reverse order. True when every DEL succeeded.
-bool RollBack(DelegateRunner& runner, const NetworkPlan& plan, size_t last) {
+// Deletes delegates [0, last] in reverse order and records the outcome in `plan` for the
+// runtime's DEL (docs/teardown.md): delegates whose DEL succeeded, the one whose ADD failed
+// (`failed_add`, its DEL was attempted here) and those never added are done; the others
+// count one failed DEL. True when every DEL succeeded.
+bool RollBack(DelegateRunner& runner, NetworkPlan& plan, size_t last,
+              std::optional<size_t> failed_add) {
   bool clean = true;
-  for (size_t i = last + 1; i-- > 0;) {
-    Status deleted = runner.Del(plan.delegates[i]);
+  for (size_t i = plan.delegates.size(); i-- > 0;) {
+    PlannedDelegate& delegate = plan.delegates[i];
+    if (i > last) {
+      delegate.del_done = true;
+      continue;
+    }
+    Status deleted = runner.Del(delegate);
+    delegate.del_done = deleted.ok() || i == failed_add;
     if (!deleted.ok()) {
-      clean = false;
+      clean = clean && i == failed_add;
+      if (i != failed_add) delegate.del_failures = 1;
       log::Error("rollback DEL failed [container={}, ifname={}]: {}", plan.container_id,
-                 plan.delegates[i].ifname, deleted.msg());
+                 delegate.ifname, deleted.msg());
     }
   }
   return clean;
+}
+
+// After a rollback: nothing left, so no plan; else the plan with what the rollback did, so
+// the runtime's DEL finishes only what is unfinished.
+void SettleRollBack(const std::string& scratch, const NetworkPlan& plan, bool clean) {
+  Status settled =
+      clean ? RemoveFileIfExists(scratch) : WriteFileAtomic(scratch, SerializePlan(plan));
+  if (!settled.ok()) log::Error("{}", settled.msg());
 }
 
 Status CheckNetnsExists(const std::string& netns) {
@@ -176,7 +196,7 @@ Result<std::string> AddLocked(const Command& cmd) {
     if (!result.ok()) {
       // Nothing is left behind: undo what was added; keep the plan only if undoing failed,
       // so the runtime's DEL can finish the job.
-      if (RollBack(runner, plan, i)) (void)RemoveFileIfExists(scratch);
+      SettleRollBack(scratch, plan, RollBack(runner, plan, i, i));
       std::string net = NetworkName(delegate);
       return result.status().Prefixed("[" + plan.pod_namespace + "/" + plan.pod_name + "/" +
                                       plan.pod_uid + ":" + net +
@@ -187,8 +207,8 @@ Result<std::string> AddLocked(const Command& cmd) {
     results.push_back(std::move(result).value());
   }
   Result<std::string> finished = Finish(cmd, runner, plan, results, pod);
-  if (!finished.ok() && RollBack(runner, plan, plan.delegates.size() - 1)) {
-    (void)RemoveFileIfExists(scratch);
+  if (!finished.ok()) {
+    SettleRollBack(scratch, plan, RollBack(runner, plan, plan.delegates.size() - 1, std::nullopt));
   }
   return finished;
 }

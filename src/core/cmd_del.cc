@@ -4,6 +4,7 @@
 
 #include "commands.h"
 #include "multus/cache.h"
+#include "multus/delegate_conf.h"
 #include "multus/device_info.h"
 #include "multus/log.h"
 
@@ -103,30 +104,73 @@ Status CmdDel(const Command& cmd) {
       return Forget(cmd, lock);
     }
     plan = std::move(rebuilt).value();
+    // A rebuilt plan is a guess at what was added (maybe by a DEL that already succeeded):
+    // one attempt each, and a failure is logged and given up, so repeated DELs converge.
+    for (PlannedDelegate& delegate : plan.delegates) delegate.del_failures = kMaxDelAttempts - 1;
   }
   plan.container_id = cmd.env.container_id;
 
   Status deleted = DeletePlanDelegates(cmd, plan, UsableNetns(cmd.env.netns));
-  if (deleted.ok() || !cmd.conf.retry_delete_on_error) {
+  if (deleted.ok()) {
     RETURN_IF_ERROR(RemoveFileIfExists(scratch));
     (void)RemoveFileIfExists(failed_add);
     RETURN_IF_ERROR(Forget(cmd, lock));
+    return OkStatus();
   }
+  // The runtime retries a failed DEL: the plan, with what is done and how often each
+  // delegate failed, is what lets those retries converge (docs/teardown.md).
+  Status saved = WriteFileAtomic(scratch, SerializePlan(plan));
+  if (!saved.ok()) log::Error("{}: {}", cmd.PodLabel(), saved.msg());
   return deleted.Prefixed(cmd.PodLabel());
 }
 
-Status DeletePlanDelegates(const Command& cmd, const NetworkPlan& plan, const std::string& netns) {
+namespace {
+
+std::string PluginTypes(const PlannedDelegate& delegate) {
+  Result<DelegateConf> conf = LoadDelegateConf(delegate.config);
+  if (!conf.ok()) return "?";
+  std::string types;
+  for (const PluginConf& plugin : conf->plugins) {
+    if (!types.empty()) types += ',';
+    types += plugin.type;
+  }
+  return types;
+}
+
+// The last attempt failed too: DEL must converge, so this delegate is left as it is.
+void GiveUp(const NetworkPlan& plan, const PlannedDelegate& delegate, const Status& error) {
+  log::Error(
+      "[{}/{}/{}]: giving up DEL of network \"{}\" (plugin {}, interface {}), no further "
+      "attempts: {}; what it set up may be left: its IP allocations and the link {} in the pod",
+      plan.pod_namespace, plan.pod_name, plan.pod_uid, delegate.display_name, PluginTypes(delegate),
+      delegate.ifname, error.msg(), delegate.ifname);
+}
+
+}  // namespace
+
+Status DeletePlanDelegates(const Command& cmd, NetworkPlan& plan, const std::string& netns) {
   DelegateRunner runner(*cmd.deps.executor, cmd.MakeInvocation(plan.container_id, netns));
   Status first;
   std::string messages;
   for (size_t i = plan.delegates.size(); i-- > 0;) {
-    const PlannedDelegate& delegate = plan.delegates[i];
+    PlannedDelegate& delegate = plan.delegates[i];
+    if (delegate.del_done) continue;
     log::Verbose("Del: {}:{}:{}:{}:{}", plan.pod_namespace, plan.pod_name, plan.pod_uid,
                  delegate.display_name, delegate.ifname);
     Status deleted = runner.Del(delegate);
     RemoveDeviceInfo(delegate, plan.container_id);
-    if (deleted.ok()) continue;
-    messages += (messages.empty() ? "" : " / ") + deleted.msg();
+    if (deleted.ok()) {
+      delegate.del_done = true;
+      continue;
+    }
+    if (++delegate.del_failures >= kMaxDelAttempts) {
+      GiveUp(plan, delegate, deleted);
+      delegate.del_done = true;
+      (void)runner.ForgetResult(delegate);  // nothing of ours outlives the pod
+      continue;
+    }
+    if (!messages.empty()) messages += " / ";
+    messages += deleted.msg();
     if (first.ok()) first = deleted;
   }
   if (first.ok()) return first;

@@ -55,9 +55,13 @@ Status CmdCheck(const Command& cmd);
 Status CmdStatus(const Command& cmd);
 Status CmdGc(const Command& cmd);
 
-// DELs every delegate of `plan` in reverse order, continuing past errors; the first error's
-// code is kept and all messages are joined ("errors: a / b").
-Status DeletePlanDelegates(const Command& cmd, const NetworkPlan& plan, const std::string& netns);
+// DELs every delegate of `plan` not yet done, in reverse order, continuing past errors, and
+// records the outcome in `plan` (del_done, del_failures). A delegate failing its
+// kMaxDelAttempts-th DEL is given up: logged at error level with what may be left, and no
+// longer an error. Otherwise the first error's code is kept and all messages are joined
+// ("errors: a / b"). Policy: docs/teardown.md.
+inline constexpr int kMaxDelAttempts = 3;
+Status DeletePlanDelegates(const Command& cmd, NetworkPlan& plan, const std::string& netns);
 
 // `netns` if it still exists, else "" (a DEL may come after the sandbox's netns is gone;
 // plugins then only release IPAM state).

@@ -212,8 +212,14 @@ Status DelegateRunner::Del(const PlannedDelegate& delegate) {
     Result<std::string> out = RunPlugin("DEL", delegate, conf, *plugin, prev);
     if (!out.ok()) return out.status();
   }
+  return ForgetResult(delegate);
+}
+
+Status DelegateRunner::ForgetResult(const PlannedDelegate& delegate) {
+  Result<DelegateConf> conf = LoadDelegateConf(delegate.config);
+  const std::string& name = conf.ok() ? conf->name : delegate.display_name;
   return RemoveFileIfExists(
-      ResultCachePath(invocation_.cni_dir, conf.name, invocation_.container_id, delegate.ifname));
+      ResultCachePath(invocation_.cni_dir, name, invocation_.container_id, delegate.ifname));
 }
 
 Status DelegateRunner::Check(const PlannedDelegate& delegate) {

@@ -304,15 +304,66 @@ TEST_F(AppTest, FailedAddRollsBackInReverseOrder) {
 }
 
 TEST_F(AppTest, FailedRollbackKeepsThePlanForTheRuntimesDel) {
+  // ipvlan's ADD fails; the rollback DEL of macvlan (added before it) fails too.
   executor_.SetHandler(
       [base = FakeExecutor::LikePlugin()](const ExecRequest& r) -> Result<ExecOutcome> {
-        if (PluginName(r) == "ipvlan")
+        if (PluginName(r) == "ipvlan" && EnvValue(r, "CNI_COMMAND") == "ADD")
           return ExecOutcome{1, false, R"({"code":11,"msg":"busy"})", ""};
+        if (PluginName(r) == "macvlan" && EnvValue(r, "CNI_COMMAND") == "DEL")
+          return ExecOutcome{1, false, R"({"code":11,"msg":"stuck"})", ""};
         return base(r);
       });
   Output output = Run(Env("ADD"), ThreeNets());
   ExpectError(output, 11, "error adding container to network \"net3\"", "0.3.1");
-  EXPECT_TRUE(Exists(Scratch()));
+  ASSERT_TRUE(Exists(Scratch()));
+  // The runtime's DEL finishes only the unfinished: not bridge (deleted), not ipvlan (its ADD
+  // failed and the rollback already tried its DEL).
+  executor_.Clear();
+  executor_.SetHandler(FakeExecutor::LikePlugin());
+  ASSERT_EQ(Run(Env("DEL"), ThreeNets()).exit_code, 0);
+  EXPECT_EQ(Calls(), (std::vector<std::string>{"DEL macvlan net1"}));
+  EXPECT_FALSE(Exists(Scratch()));
+}
+
+TEST_F(AppTest, AFailedAddWhoseOwnRollbackDelFailsLeavesNothingForTheRuntimesDel) {
+  // macvlan's master is missing: its ADD and its DEL fail ("Link not found").
+  executor_.SetHandler(
+      [base = FakeExecutor::LikePlugin()](const ExecRequest& r) -> Result<ExecOutcome> {
+        if (PluginName(r) == "macvlan")
+          return ExecOutcome{1, false, R"({"code":999,"msg":"Link not found"})", ""};
+        return base(r);
+      });
+  Output output = Run(Env("ADD"), ThreeNets());
+  ExpectError(output, 999, "error adding container to network \"net2\"", "0.3.1");
+  EXPECT_FALSE(Exists(Scratch()));
+  executor_.Clear();
+  ASSERT_EQ(Run(Env("DEL"), ThreeNets()).exit_code, 0);  // the first DEL already succeeds
+  EXPECT_TRUE(Calls().empty());
+}
+
+TEST_F(AppTest, ADelThatKeepsFailingIsGivenUpAfterThreeAttempts) {
+  ASSERT_EQ(Run(Env("ADD"), ThreeNets()).exit_code, 0);
+  executor_.Clear();
+  executor_.SetHandler(
+      [base = FakeExecutor::LikePlugin()](const ExecRequest& r) -> Result<ExecOutcome> {
+        if (PluginName(r) == "macvlan")
+          return ExecOutcome{1, false, R"({"code":7,"msg":"gone"})", ""};
+        return base(r);
+      });
+  // Attempt 1 runs every DEL; the others only retry macvlan; the third gives it up.
+  ExpectError(Run(Env("DEL"), ThreeNets()), 7, "errors: ", "0.3.1");
+  EXPECT_EQ(Calls(),
+            (std::vector<std::string>{"DEL ipvlan net2", "DEL macvlan net1", "DEL bridge eth0"}));
+  executor_.Clear();
+  ExpectError(Run(Env("DEL"), ThreeNets()), 7, "gone", "0.3.1");
+  EXPECT_EQ(Calls(), (std::vector<std::string>{"DEL macvlan net1"}));
+  executor_.Clear();
+  Output third = Run(Env("DEL"), ThreeNets());
+  EXPECT_EQ(third.exit_code, 0) << third.out;
+  EXPECT_EQ(Calls(), (std::vector<std::string>{"DEL macvlan net1"}));
+  EXPECT_FALSE(Exists(Scratch()));
+  executor_.Clear();
+  ASSERT_EQ(Run(Env("DEL"), ThreeNets()).exit_code, 0);  // idempotent afterwards
 }
 
 TEST_F(AppTest, ThePluginsErrorCodeReachesKubelet) {
@@ -474,7 +525,7 @@ TEST_F(AppTest, DelFailureReportsEveryErrorAndStillTriesEveryNetwork) {
   EXPECT_NE(msg.find("b broke"), std::string::npos) << msg;
   EXPECT_EQ(Calls(),
             (std::vector<std::string>{"DEL ipvlan net2", "DEL macvlan net1", "DEL bridge eth0"}));
-  EXPECT_FALSE(Exists(Scratch()));  // retryDeleteOnError is off
+  EXPECT_TRUE(Exists(Scratch()));  // kept, with the failures counted, for the retries
 }
 
 TEST_F(AppTest, RetryDeleteOnErrorKeepsThePlanWhenDelFails) {

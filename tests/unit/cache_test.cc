@@ -306,6 +306,8 @@ void ExpectSamePlan(const NetworkPlan& got, const NetworkPlan& want) {
     EXPECT_EQ(g.default_route, w.default_route);
     EXPECT_EQ(g.device_id, w.device_id);
     EXPECT_EQ(g.resource_name, w.resource_name);
+    EXPECT_EQ(g.del_done, w.del_done);
+    EXPECT_EQ(g.del_failures, w.del_failures);
   }
 }
 
@@ -316,6 +318,29 @@ TEST(CachePlanTest, RoundTripKeepsEverythingAndConfigBytesExactly) {
   ASSERT_TRUE(parsed.ok()) << parsed.status().msg();
   ExpectSamePlan(*parsed, plan);
   EXPECT_NE(parsed->delegates[0].config.find("12345678901234567890"), std::string::npos);
+}
+
+TEST(CachePlanTest, TeardownStateRoundTripsAndIsOmittedWhenUnset) {
+  NetworkPlan plan = SamplePlan();
+  plan.delegates[0].del_done = true;
+  plan.delegates[1].del_failures = 2;
+  const std::string text = SerializePlan(plan);
+  const json doc = json::parse(text);
+  EXPECT_EQ(doc["delegates"][0]["delDone"], true);
+  EXPECT_FALSE(doc["delegates"][0].contains("delFailures"));
+  EXPECT_EQ(doc["delegates"][1]["delFailures"], 2);
+  EXPECT_FALSE(doc["delegates"][1].contains("delDone"));
+  auto parsed = ParsePlanCache(text, "", "", "eth0");
+  ASSERT_TRUE(parsed.ok()) << parsed.status().msg();
+  ExpectSamePlan(*parsed, plan);
+  for (const char* bad : {R"("delFailures":-1)", R"("delFailures":"2")", R"("delDone":1)"}) {
+    json broken = doc;
+    json member = json::parse(std::string("{") + bad + "}");
+    broken["delegates"][1].update(member);
+    auto refused = ParsePlanCache(broken.dump(), "", "", "eth0");
+    ASSERT_FALSE(refused.ok()) << bad;
+    EXPECT_EQ(refused.status().code(), code::kCorruptCache) << bad;
+  }
 }
 
 TEST(CachePlanTest, SerializedFormIsTheDocumentedOne) {
