@@ -90,13 +90,10 @@ Result<std::optional<ContainerLock>> ContainerLock::TryAcquire(std::string_view 
                                                                std::string_view container_id) {
   std::string path = LockPath(cni_dir, container_id);
   RETURN_IF_ERROR(MakeDirs(ParentDir(path)));
-  // A replaced file means its holder just finished: one more look, then report busy.
+  // A file removed between our open and flock means its holder just finished: one more try.
   for (int attempt = 0; attempt < 2; ++attempt) {
-    struct stat before;
-    bool existed = ::lstat(path.c_str(), &before) == 0;
     ASSIGN_OR_RETURN(std::optional<int> fd, LockOnce(path, /*wait=*/false));
     if (fd) return std::optional<ContainerLock>(ContainerLock(*fd, std::move(path)));
-    if (existed && ::access(path.c_str(), F_OK) == 0) break;  // busy, not replaced
   }
   return std::optional<ContainerLock>();
 }
