@@ -24,9 +24,12 @@ constexpr std::string_view kGzSuffix = ".gz";
 constexpr std::int64_t kMsPerDay = 24 * 60 * 60 * 1000;
 // "2006-01-02T15-04-05.000", lumberjack's backupTimeFormat.
 constexpr std::size_t kTimestampLength = 23;
-// Rounds of "another process rotated the file first" a write tolerates before it stops
-// reopening.
+// Rounds of "another process rotated the file first" after which a write stops rotating
+// itself (it still never writes into a renamed file: that one may be compressed and removed
+// at any moment, and the line with it).
 constexpr int kMaxAttempts = 10;
+// Reopens after which a write gives up: the path keeps changing under us.
+constexpr int kMaxReopens = 1000;
 
 // The pieces of "<dir/><stem><ext>"; ext starts at the last dot of the file name, as
 // Go's filepath.Ext does.
@@ -278,24 +281,25 @@ bool RotatingFileSink::IsCurrent(std::int64_t* size) const {
 // limit holds across processes, and no line lands in a file another process rotated.
 Status RotatingFileSink::Write(std::string_view data) {
   const auto incoming = static_cast<std::int64_t>(data.size());
-  for (int attempt = 1;; ++attempt) {
+  for (int attempt = 1; attempt <= kMaxReopens; ++attempt) {
     RETURN_IF_ERROR(EnsureOpen());
     Flock(fd_, LOCK_EX);
     std::int64_t size = 0;
-    const bool current = IsCurrent(&size);
-    if (!current && attempt < kMaxAttempts) {
+    if (!IsCurrent(&size)) {
       Close();  // another process rotated it, or it was removed: reopen the path
       continue;
     }
-    // After too many lost races the line goes to the open file whatever its size. An
+    // After too many lost races the line goes to the current file whatever its size. An
     // oversized write to an empty file is kept whole rather than dropped, and so is one
     // that cannot rotate.
-    if (!current || size == 0 || size + incoming <= options_.max_bytes || !Rotate().ok()) {
+    if (attempt >= kMaxAttempts || size == 0 || size + incoming <= options_.max_bytes ||
+        !Rotate().ok()) {
       Status status = WriteAll(fd_, data, path_);
       Flock(fd_, LOCK_UN);
       return status;
     }
   }
+  return Status(code::kIoFailure, "log file " + path_ + " keeps changing; line dropped");
 }
 
 // Called with the exclusive lock held on the current file. On success the lock is
