@@ -12,12 +12,14 @@ PACKAGES=(
   libgtest-dev libgmock-dev
   containernetworking-plugins iproute2 patchelf debootstrap
   python3 openssl jq time procps file lintian
+  golang-go golang-github-containerd-go-cni-dev golang-github-appc-cni-dev
 )
 # libnghttp2-dev, libc-ares-dev, libssl-dev and zlib1g-dev provide the static archives the
 # self-contained build links; dpkg-dev unpacks Debian's curl source (scripts/build-static-curl.sh).
 # libcurl4-openssl-dev serves only builds with MULTUS_STATIC=OFF (sanitizers).
 # patchelf and debootstrap serve the tests that run multus without the host's userland;
 # lintian checks the .deb.
+# golang-go and Debian's go-cni/libcni sources build tests/runtime_driver (containerd's CNI calls).
 # scripts/image.sh builds the container image with these (install-deps.sh --image).
 if [[ ${1:-} == --image ]]; then
   PACKAGES+=(buildah)
@@ -49,7 +51,7 @@ has_candidate() {
 
 # `apt-get source curl` needs deb-src entries: derived from this machine's own apt sources.
 ensure_deb_src() {
-  if [[ -f $DEB_SRC_LIST ]] && apt-cache showsrc curl 2>/dev/null | grep -q '^Package: curl'; then
+  if [[ -f $DEB_SRC_LIST ]] && grep -q '^Package: curl' <(apt-cache showsrc curl 2>/dev/null); then
     return
   fi
   local derived

@@ -16,6 +16,7 @@ namespace multus {
 class Executor;
 class NadLookup;
 struct KubeAccess;
+struct RetryPolicy;
 
 struct Deps {
   Executor* executor = nullptr;
@@ -27,7 +28,9 @@ struct Deps {
   std::string kubelet_checkpoint = kKubeletCheckpoint;
   // Connects to the Kubernetes API (kubeconfig path, or in-cluster when empty). Defaults to
   // the real libcurl client; tests substitute a fake transport.
-  std::function<Result<KubeAccess>(std::string_view kubeconfig, const EnvMap& env)> connect;
+  std::function<Result<KubeAccess>(std::string_view kubeconfig, const EnvMap& env,
+                                   const RetryPolicy& policy)>
+      connect;
 };
 
 // Runs one CNI invocation. stdout gets the CNI result or exactly one CNI error object;

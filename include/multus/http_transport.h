@@ -22,6 +22,8 @@ struct HttpRequest {
 };
 
 struct HttpResponse {
+  // 0: nothing answered at the address (connection refused, unknown host, no route). Not an
+  // error of Send: the client reports it at once, since retrying within one call cannot help.
   long status = 0;
   std::string body;
   std::string retry_after;  // the Retry-After header, if any
@@ -30,8 +32,9 @@ struct HttpResponse {
 class HttpTransport {
  public:
   virtual ~HttpTransport() = default;
-  // One request. Connection failures and timeouts are code 11 (try again later); any HTTP
-  // status, even 500, is a response.
+  // One request. Timeouts and broken connections are code 11 (try again later); an
+  // unusable client certificate or untrusted server is code 7; any HTTP status, even 500, is
+  // a response, and so is "nothing answered" (status 0, the reason in `body`).
   virtual Result<HttpResponse> Send(const HttpRequest& request) = 0;
 };
 

@@ -40,6 +40,10 @@ struct RetryPolicy {
   std::chrono::milliseconds invocation_budget{20000};
   // Events are best effort: one short try each.
   std::chrono::milliseconds event_timeout{1000};
+
+  // The policy of one CNI call: `request` per request, `budget` for all of them together.
+  static RetryPolicy WithTimeouts(std::chrono::milliseconds request,
+                                  std::chrono::milliseconds budget);
 };
 
 class KubeClient {
@@ -85,6 +89,7 @@ struct KubeAccess {
   std::unique_ptr<HttpTransport> transport;
   std::unique_ptr<KubeClient> client;
 };
-Result<KubeAccess> ConnectKubernetes(std::string_view kubeconfig, const EnvMap& env);
+Result<KubeAccess> ConnectKubernetes(std::string_view kubeconfig, const EnvMap& env,
+                                     const RetryPolicy& policy);
 
 }  // namespace multus

@@ -2,6 +2,7 @@
 // matched case-insensitively; unknown keys are ignored.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -10,6 +11,15 @@
 #include "multus/status.h"
 
 namespace multus {
+
+// How long multus waits for the Kubernetes API (`apiTimeouts`, milliseconds). ADD waits for
+// the pod and its NADs (a pod without its networks is worse than a retried ADD); DEL only
+// improves its guess with the API, so it gets a short budget: kubelet retries DEL anyway.
+struct ApiTimeouts {
+  std::chrono::milliseconds request{5000};  // one request: connect, TLS, answer
+  std::chrono::milliseconds add{20000};     // all requests of an ADD, CHECK, GC or STATUS
+  std::chrono::milliseconds del{2000};      // all requests of a DEL
+};
 
 struct NetConf {
   std::string cni_version;
@@ -27,6 +37,7 @@ struct NetConf {
   std::vector<std::string> system_namespaces = {"kube-system"};
   std::string multus_namespace = "kube-system";
   bool retry_delete_on_error = false;
+  ApiTimeouts api_timeouts;
   std::string cluster_network;
   std::vector<std::string> default_networks;
   std::vector<std::string> delegates;  // exact bytes of each item; [0] is the cluster network

@@ -6,6 +6,7 @@
 #include "multus/cache.h"
 #include "multus/delegate_conf.h"
 #include "multus/device_info.h"
+#include "multus/kubeconfig.h"
 #include "multus/log.h"
 
 namespace multus {
@@ -47,7 +48,8 @@ Result<std::optional<NetworkPlan>> LoadCachedPlan(const Command& cmd, const std:
 }
 
 // Without a cache: the pod's networks from the API when it still exists, else the static
-// config, so that at least the cluster network's IP is released.
+// config, so that at least the cluster network's IP is released; when the API cannot say what
+// a static network name is, the confDir file of that name is the best guess left.
 Result<NetworkPlan> RebuildPlan(const Command& cmd) {
   std::optional<Pod> pod;
   if (cmd.UsesKubernetes()) {
@@ -60,10 +62,17 @@ Result<NetworkPlan> RebuildPlan(const Command& cmd) {
     }
   }
   Result<NetworkPlan> plan = cmd.PodPlan(pod);
-  if (plan.ok() || !pod) return plan;
-  log::Error("{}: cannot rebuild the pod's networks ({}), deleting the static ones", cmd.PodLabel(),
-             plan.status().msg());
-  return cmd.StaticPlan();
+  if (plan.ok()) return plan;
+  if (pod) {
+    log::Error("{}: cannot rebuild the pod's networks ({}), deleting the static ones",
+               cmd.PodLabel(), plan.status().msg());
+    plan = cmd.StaticPlan();
+    if (plan.ok()) return plan;
+  }
+  if (!HasKubernetesAccess(cmd.conf.kubeconfig, cmd.process_env)) return plan;
+  log::Error("{}: cannot resolve the static networks with the API ({}), using confDir files",
+             cmd.PodLabel(), plan.status().msg());
+  return cmd.StaticPlanFromFiles();
 }
 
 // The container is gone from cniDir: temp files a killed write left, then its lock file.
@@ -137,13 +146,30 @@ std::string PluginTypes(const PlannedDelegate& delegate) {
   return types;
 }
 
-// The last attempt failed too: DEL must converge, so this delegate is left as it is.
-void GiveUp(const NetworkPlan& plan, const PlannedDelegate& delegate, const Status& error) {
-  log::Error(
-      "[{}/{}/{}]: giving up DEL of network \"{}\" (plugin {}, interface {}), no further "
-      "attempts: {}; what it set up may be left: its IP allocations and the link {} in the pod",
-      plan.pod_namespace, plan.pod_name, plan.pod_uid, delegate.display_name, PluginTypes(delegate),
-      delegate.ifname, error.msg(), delegate.ifname);
+// The last attempt failed too: DEL must converge, so this delegate is left as it is. Returns
+// what the pod's owner should know.
+std::string GiveUp(const NetworkPlan& plan, const PlannedDelegate& delegate, const Status& error) {
+  std::string message = fmt::format(
+      "giving up DEL of network \"{}\" (plugin {}, interface {}) after {} attempts: {}; what "
+      "it set up may be left: its IP allocations and the link {} in the pod",
+      delegate.display_name, PluginTypes(delegate), delegate.ifname, kMaxDelAttempts, error.msg(),
+      delegate.ifname);
+  log::Error("[{}/{}/{}]: {}", plan.pod_namespace, plan.pod_name, plan.pod_uid, message);
+  return message;
+}
+
+// With API access, a Warning event on the pod, if it still exists (best effort, within the
+// DEL's API budget): the owner of a node that leaks IPs finds out why from `kubectl describe`.
+void ReportGivenUp(const Command& cmd, const NetworkPlan& plan, const std::string& messages) {
+  if (messages.empty() || !cmd.UsesKubernetes()) return;
+  Result<KubeClient*> client = cmd.Kube();
+  if (!client.ok()) return;
+  Result<std::optional<Pod>> pod = (*client)->GetPod(plan.pod_namespace, plan.pod_name);
+  if (!pod.ok() || !pod->has_value() || (!plan.pod_uid.empty() && (*pod)->uid != plan.pod_uid)) {
+    return;
+  }
+  Status posted = (*client)->PostEvent(**pod, "Warning", "NetworkTeardownGivenUp", messages);
+  if (!posted.ok()) log::Verbose("event not posted: {}", posted.msg());
 }
 
 }  // namespace
@@ -152,6 +178,7 @@ Status DeletePlanDelegates(const Command& cmd, NetworkPlan& plan, const std::str
   DelegateRunner runner(*cmd.deps.executor, cmd.MakeInvocation(plan.container_id, netns));
   Status first;
   std::string messages;
+  std::string given_up;
   for (size_t i = plan.delegates.size(); i-- > 0;) {
     PlannedDelegate& delegate = plan.delegates[i];
     if (delegate.del_done) continue;
@@ -164,7 +191,7 @@ Status DeletePlanDelegates(const Command& cmd, NetworkPlan& plan, const std::str
       continue;
     }
     if (++delegate.del_failures >= kMaxDelAttempts) {
-      GiveUp(plan, delegate, deleted);
+      given_up += (given_up.empty() ? "" : "; ") + GiveUp(plan, delegate, deleted);
       delegate.del_done = true;
       (void)runner.ForgetResult(delegate);  // nothing of ours outlives the pod
       continue;
@@ -173,6 +200,7 @@ Status DeletePlanDelegates(const Command& cmd, NetworkPlan& plan, const std::str
     messages += deleted.msg();
     if (first.ok()) first = deleted;
   }
+  ReportGivenUp(cmd, plan, given_up);
   if (first.ok()) return first;
   return Status(first.code(), "errors: " + messages, first.details());
 }

@@ -51,6 +51,12 @@ Result<NetworkPlan> Command::StaticPlan() const {
   return BuildPlan(networks, conf, env, k8s);
 }
 
+Result<NetworkPlan> Command::StaticPlanFromFiles() const {
+  ASSIGN_OR_RETURN(std::vector<ResolvedNetwork> networks,
+                   ResolveStaticNetworks(conf, k8s.pod_namespace, nullptr));
+  return BuildPlan(networks, conf, env, k8s);
+}
+
 bool Command::UsesKubernetes() const {
   return HasKubernetesAccess(conf.kubeconfig, process_env) && !k8s.pod_name.empty() &&
          !k8s.pod_namespace.empty();
@@ -59,7 +65,11 @@ bool Command::UsesKubernetes() const {
 Result<KubeClient*> Command::Kube() const {
   if (!kube_) {
     auto connect = deps.connect ? deps.connect : ConnectKubernetes;
-    Result<KubeAccess> access = connect(conf.kubeconfig, process_env);
+    // DEL only improves its guess with the API, and kubelet retries it: a short budget.
+    const ApiTimeouts& timeouts = conf.api_timeouts;
+    RetryPolicy policy = RetryPolicy::WithTimeouts(
+        timeouts.request, env.command == "DEL" ? timeouts.del : timeouts.add);
+    Result<KubeAccess> access = connect(conf.kubeconfig, process_env, policy);
     if (!access.ok()) return access.status().Prefixed("error getting k8s client");
     kube_ = std::make_shared<KubeAccess>(std::move(access).value());
   }

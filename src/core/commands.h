@@ -32,6 +32,8 @@ struct Command {
   Invocation MakeInvocation(std::string container_id, std::string netns) const;
   // The plan from the static config (delegates / clusterNetwork / defaultNetworks).
   Result<NetworkPlan> StaticPlan() const;
+  // The same from confDir files only, never asking the API (a DEL when it is unreachable).
+  Result<NetworkPlan> StaticPlanFromFiles() const;
   // "[ns/name/uid]" for messages.
   std::string PodLabel() const { return PodRef(k8s); }
 

@@ -141,24 +141,42 @@ class CurlTransport : public HttpTransport {
     Set(CURLOPT_WRITEDATA, &response.body);
     Set(CURLOPT_HEADERFUNCTION, CaptureRetryAfter);
     Set(CURLOPT_HEADERDATA, &response.retry_after);
+    char error_text[CURL_ERROR_SIZE] = "";
+    Set(CURLOPT_ERRORBUFFER, error_text);
     CURLcode result = curl_easy_perform(handle_);
     Set(CURLOPT_HTTPHEADER, static_cast<curl_slist*>(nullptr));
+    Set(CURLOPT_ERRORBUFFER, static_cast<char*>(nullptr));
     curl_slist_free_all(headers);
-    if (result != CURLE_OK) {
-      int status_code = result == CURLE_SSL_CACERT || result == CURLE_PEER_FAILED_VERIFICATION
-                            ? code::kInvalidConfig
-                            : code::kTryAgainLater;
-      return Status(status_code,
-                    request.method + " " + request.path + ": " + curl_easy_strerror(result),
-                    status_code == code::kInvalidConfig
-                        ? "the apiserver's certificate is not trusted by the kubeconfig's CA"
-                        : "the apiserver at " + config_.server + " did not answer");
-    }
+    if (result != CURLE_OK) return Failure(request, result, error_text);
     curl_easy_getinfo(handle_, CURLINFO_RESPONSE_CODE, &response.status);
     return response;
   }
 
  private:
+  // A request that got no HTTP answer, classified for the retry loop and for the user.
+  Result<HttpResponse> Failure(const HttpRequest& request, CURLcode result,
+                               const char* error_text) const {
+    std::string reason = *error_text != '\0' ? error_text : curl_easy_strerror(result);
+    std::string what = request.method + " " + request.path + ": " + reason;
+    switch (result) {
+      case CURLE_COULDNT_CONNECT:
+      case CURLE_COULDNT_RESOLVE_HOST:
+        return HttpResponse{0, reason, ""};
+      case CURLE_PEER_FAILED_VERIFICATION:
+        return Status(code::kInvalidConfig, what,
+                      "the apiserver's certificate is not trusted by the kubeconfig's CA");
+      case CURLE_SSL_CERTPROBLEM:
+      case CURLE_SSL_CACERT_BADFILE:
+      case CURLE_SSL_ENGINE_INITFAILED:
+      case CURLE_SSL_ENGINE_NOTFOUND:
+        return Status(code::kInvalidConfig, what,
+                      "the kubeconfig's client certificate, key or CA cannot be used");
+      default:
+        return Status(code::kTryAgainLater, what,
+                      "the apiserver at " + config_.server + " did not answer");
+    }
+  }
+
   template <typename T>
   void Set(CURLoption option, T value) {
     curl_easy_setopt(handle_, option, value);

@@ -59,6 +59,16 @@ std::chrono::milliseconds RetryAfter(const HttpResponse& response,
                                              backoff);
 }
 
+// Event messages are for `kubectl describe`; the apiserver may refuse long ones. Cut at a
+// UTF-8 character boundary.
+std::string_view EventMessage(std::string_view message) {
+  constexpr size_t kMax = 1024;
+  if (message.size() <= kMax) return message;
+  size_t end = kMax;
+  while (end > 0 && (static_cast<unsigned char>(message[end]) & 0xC0) == 0x80) --end;
+  return message.substr(0, end);
+}
+
 std::string PodPath(std::string_view ns, std::string_view name) {
   return "/api/v1/namespaces/" + std::string(ns) + "/pods/" + std::string(name);
 }
@@ -75,6 +85,16 @@ std::map<std::string, std::string> Annotations(const json& object) {
 }
 
 }  // namespace
+
+RetryPolicy RetryPolicy::WithTimeouts(std::chrono::milliseconds request,
+                                      std::chrono::milliseconds budget) {
+  RetryPolicy policy;
+  policy.request_timeout = std::min(request, budget);
+  policy.invocation_budget = budget;
+  policy.total_budget = std::min(policy.total_budget, budget);
+  policy.event_timeout = std::min(policy.event_timeout, policy.request_timeout);
+  return policy;
+}
 
 KubeClient::KubeClient(HttpTransport& transport, KubeConfig config, RetryPolicy policy, Sleep sleep)
     : transport_(transport),
@@ -111,6 +131,12 @@ Result<HttpResponse> KubeClient::Call(HttpRequest request, bool retry) {
                                std::max(left, std::chrono::milliseconds(1)));
     ++request_count_;
     Result<HttpResponse> response = transport_.Send(request);
+    if (response.ok() && response->status == 0) {
+      return Status(code::kTryAgainLater,
+                    request.method + " " + request.path + ": " + response->body,
+                    "nothing answers at " + config_.server +
+                        ": check the kubeconfig's server address, or wait for the apiserver");
+    }
     bool transient = !response.ok() ? response.status().code() == code::kTryAgainLater
                                     : Retryable(response->status);
     if (!transient || !retry) return response;
@@ -174,8 +200,12 @@ Result<std::optional<Nad>> KubeClient::GetNad(std::string_view ns, std::string_v
 Status KubeClient::SetPodAnnotation(std::string_view ns, std::string_view name,
                                     std::string_view key, std::string_view value) {
   json patch = {{"metadata", {{"annotations", {{std::string(key), std::string(value)}}}}}};
-  HttpRequest request{
-      "PATCH", PodPath(ns, name) + "/status", "application/merge-patch+json", patch.dump(), "", {}};
+  HttpRequest request{"PATCH",
+                      PodPath(ns, name) + "/status",
+                      "application/merge-patch+json",
+                      patch.dump(-1, ' ', false, json::error_handler_t::replace),
+                      "",
+                      {}};
   ASSIGN_OR_RETURN(HttpResponse response, Call(request));
   if (response.status == 200 || response.status == 404) return OkStatus();
   // RBAC written for upstream grants only "update" on pods/status.
@@ -198,7 +228,12 @@ Status KubeClient::PutAnnotation(std::string_view ns, std::string_view name, std
       return Status(code::kDecode, std::string("GET pod: cannot decode the answer: ") + e.what());
     }
     pod["metadata"]["annotations"][std::string(key)] = std::string(value);
-    HttpRequest put{"PUT", PodPath(ns, name) + "/status", "application/json", pod.dump(), "", {}};
+    HttpRequest put{"PUT",
+                    PodPath(ns, name) + "/status",
+                    "application/json",
+                    pod.dump(-1, ' ', false, json::error_handler_t::replace),
+                    "",
+                    {}};
     ASSIGN_OR_RETURN(HttpResponse response, Call(put));
     if (response.status == 200 || response.status == 404) return OkStatus();
     if (response.status != 409) return ApiError(put, response);
@@ -226,7 +261,7 @@ Status KubeClient::PostEvent(const Pod& pod, std::string_view type, std::string_
         {"apiVersion", "v1"}}},
       {"type", type},
       {"reason", reason},
-      {"message", message},
+      {"message", EventMessage(message)},
       {"source", {{"component", "multus"}}},
       {"firstTimestamp", stamp},
       {"lastTimestamp", stamp},
@@ -235,7 +270,7 @@ Status KubeClient::PostEvent(const Pod& pod, std::string_view type, std::string_
   HttpRequest request{"POST",
                       "/api/v1/namespaces/" + pod.namespace_name + "/events",
                       "application/json",
-                      event.dump(),
+                      event.dump(-1, ' ', false, json::error_handler_t::replace),
                       "",
                       {}};
   ASSIGN_OR_RETURN(HttpResponse response, Call(request, /*retry=*/false));
@@ -243,13 +278,14 @@ Status KubeClient::PostEvent(const Pod& pod, std::string_view type, std::string_
   return ApiError(request, response);
 }
 
-Result<KubeAccess> ConnectKubernetes(std::string_view kubeconfig, const EnvMap& env) {
+Result<KubeAccess> ConnectKubernetes(std::string_view kubeconfig, const EnvMap& env,
+                                     const RetryPolicy& policy) {
   Result<KubeConfig> config = kubeconfig.empty() ? InClusterConfig(env, kServiceAccountDir)
                                                  : LoadKubeconfig(std::string(kubeconfig));
   if (!config.ok()) return config.status();
   ASSIGN_OR_RETURN(std::unique_ptr<HttpTransport> transport, MakeCurlTransport(*config));
   KubeAccess access;
-  access.client = std::make_unique<KubeClient>(*transport, *config, RetryPolicy{}, nullptr);
+  access.client = std::make_unique<KubeClient>(*transport, *config, policy, nullptr);
   access.transport = std::move(transport);
   return access;
 }

@@ -106,6 +106,29 @@ Status SetLogOptions(NetConf& conf, const json& value, std::string_view) {
   return OkStatus();
 }
 
+// apiTimeouts: {"requestMs", "addMs", "delMs"}, each a whole number of milliseconds in
+// [1, 600000] (kubelet's own runtime request timeout is minutes, not hours).
+Status SetApiTimeouts(NetConf& conf, const json& value, std::string_view) {
+  if (!value.is_object()) return WrongType("apiTimeouts", "an object");
+  for (const auto& [key, option] : value.items()) {
+    std::string lower = Lower(key);
+    std::chrono::milliseconds* field = lower == "requestms" ? &conf.api_timeouts.request
+                                       : lower == "addms"   ? &conf.api_timeouts.add
+                                       : lower == "delms"   ? &conf.api_timeouts.del
+                                                            : nullptr;
+    if (field == nullptr) {
+      conf.unknown_keys.push_back("apiTimeouts." + key);
+      continue;
+    }
+    if (!option.is_number_integer() || option.get<long long>() < 1 ||
+        option.get<long long>() > 600000) {
+      return WrongType("apiTimeouts." + key, "a whole number of milliseconds from 1 to 600000");
+    }
+    *field = std::chrono::milliseconds(option.get<long long>());
+  }
+  return OkStatus();
+}
+
 Status SetRuntimeConfig(NetConf& conf, const json& value, std::string_view raw) {
   if (!value.is_object()) return WrongType("runtimeConfig", "an object");
   conf.runtime_config = std::string(raw);
@@ -150,6 +173,7 @@ const std::map<std::string, Setter>& Setters() {
       {"logfile", SetLogFile},
       {"loglevel", SetLogLevel},
       {"logoptions", SetLogOptions},
+      {"apitimeouts", SetApiTimeouts},
       {"namespaceisolation", Bool(&NetConf::namespace_isolation, "namespaceIsolation")},
       {"globalnamespaces", SetGlobalNamespaces},
       {"runtimeconfig", SetRuntimeConfig},

@@ -6,6 +6,7 @@ import os
 import shutil
 import unittest
 
+from k8s_e2e import K8sTestCase
 from multus_e2e import MultusTestCase, ip
 
 MAX_DEL_ATTEMPTS = 3
@@ -62,6 +63,56 @@ class DelConvergesTest(MultusTestCase):
         self.assertEqual(self.env.allocations_of("e2e-cluster"), [])
         # What the vanished plugin set up stays, as the log line says: its IP allocation.
         self.assertEqual(len(self.env.allocations_of("e2e-vanishing")), 1)
+
+
+class GivenUpEventTest(K8sTestCase):
+    """With a kubeconfig, giving up a delegate's DEL posts a Warning event on the pod."""
+    required_link_kinds = ("veth", "bridge", "macvlan")
+
+    def setUp(self):
+        super().setUp()
+        self.add_cluster_nad()
+        shutil.copy2("/usr/lib/cni/macvlan", os.path.join(self.env.bin_dir, "e2e-macvlan-copy"))
+        self.add_nad("default", "vanishing",
+                     self.env.macvlan_conf(name="vanishing", type="e2e-macvlan-copy"))
+        self.conf = self.k8s_conf()
+
+    def give_up(self, pod):
+        self.add_k8s(pod, self.conf)
+        os.unlink(os.path.join(self.env.bin_dir, "e2e-macvlan-copy"))
+        for _ in range(MAX_DEL_ATTEMPTS - 1):
+            self.assertNotEqual(self.call_k8s("DEL", pod, self.conf).rc, 0)
+        run = self.del_k8s(pod, self.conf)
+        self.assert_cni_dir_forgot(pod)
+        return run
+
+    def given_up_events(self, pod):
+        return [e for e in self.api.events("default")
+                if e.get("reason") == "NetworkTeardownGivenUp"
+                and e["involvedObject"]["name"] == pod.name]
+
+    def test_event_on_the_pod_names_network_plugin_and_leftovers(self):
+        pod = self.new_k8s_pod(networks="vanishing")
+        run = self.give_up(pod)
+        events = self.given_up_events(pod)
+        self.assertEqual(len(events), 1, self.explain(run))
+        event = events[0]
+        self.assertEqual(event["type"], "Warning")
+        self.assertEqual(event["involvedObject"]["uid"], pod.uid)
+        for part in ("default/vanishing", "e2e-macvlan-copy", "net1", "IP allocations"):
+            self.assertIn(part, event["message"], self.explain(run))
+        self.assertEqual(self.env.allocations_of("cluster-net"), [])
+
+    def test_no_event_when_the_pod_is_gone(self):
+        pod = self.new_k8s_pod(networks="vanishing")
+        self.add_k8s(pod, self.conf)
+        self.api.delete_pod("default", pod.name)
+        os.unlink(os.path.join(self.env.bin_dir, "e2e-macvlan-copy"))
+        for _ in range(MAX_DEL_ATTEMPTS - 1):
+            self.call_k8s("DEL", pod, self.conf)
+        run = self.del_k8s(pod, self.conf)
+        self.assertEqual(self.given_up_events(pod), [], self.explain(run))
+        self.assertNotIn("POST", [e["method"] for e in run.requests], self.explain(run))
 
 
 if __name__ == "__main__":

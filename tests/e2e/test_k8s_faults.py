@@ -295,7 +295,7 @@ class UnavailableTest(FaultTestBase):
         pod = self.pod_with_networks(create=False)
         run = self.run_multus("ADD", self.conf, pod=pod)
         err = self.assert_cni_error(run, code=11, msg_contains=[pod.name])
-        self.assertIn("did not answer", err["details"] + err["msg"], run.describe())
+        self.assertIn("nothing answers at", err["details"] + err["msg"], run.describe())
         self.assert_bounded(run)
         self.assert_nothing_left(pod, run.describe())
         self.assertEqual(self.env.links(self.env.node), self.node_links)

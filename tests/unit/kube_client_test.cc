@@ -212,6 +212,31 @@ RetryPolicy SmallPolicy() {
   return policy;
 }
 
+TEST_F(KubeClientTest, NothingAnsweringIsReportedAtOnceWithoutRetries) {
+  transport_.Reply(0, "Failed to connect to 10.0.0.1 port 6443: Connection refused");
+  KubeClient client = MakeClient();
+  Result<std::optional<Pod>> pod = client.GetPod("ns", "name");
+  ASSERT_FALSE(pod.ok());
+  EXPECT_EQ(pod.status().code(), code::kTryAgainLater);
+  EXPECT_THAT(pod.status().msg(), HasSubstr("Connection refused"));
+  EXPECT_THAT(pod.status().details(), HasSubstr("https://apiserver"));
+  EXPECT_EQ(transport_.requests().size(), 1u);
+  EXPECT_THAT(sleeps_, IsEmpty());
+}
+
+TEST_F(KubeClientTest, PolicyWithTimeoutsFitsEveryRequestIntoTheBudget) {
+  RetryPolicy del = RetryPolicy::WithTimeouts(milliseconds(5000), milliseconds(2000));
+  EXPECT_EQ(del.request_timeout, milliseconds(2000));
+  EXPECT_EQ(del.total_budget, milliseconds(2000));
+  EXPECT_EQ(del.invocation_budget, milliseconds(2000));
+  EXPECT_EQ(del.event_timeout, milliseconds(1000));
+  RetryPolicy slow = RetryPolicy::WithTimeouts(milliseconds(3000), milliseconds(60000));
+  EXPECT_EQ(slow.request_timeout, milliseconds(3000));
+  EXPECT_EQ(slow.invocation_budget, milliseconds(60000));
+  RetryPolicy tight = RetryPolicy::WithTimeouts(milliseconds(300), milliseconds(20000));
+  EXPECT_EQ(tight.event_timeout, milliseconds(300));
+}
+
 TEST_F(KubeClientTest, PersistentServerErrorsStopAtTheBudgetWithCode11) {
   for (int i = 0; i < 3; ++i) transport_.Reply(500, R"({"message":"etcd down"})");
   KubeClient client = MakeClient(TokenConfig(), SmallPolicy());

@@ -148,6 +148,24 @@ TEST(NetConfTest, EmptyLogLevelKeepsTheDefault) {
   EXPECT_EQ(conf->log.level, log::Level::kWarning);
 }
 
+TEST(NetConfTest, ApiTimeoutsDefaultToAShortDelBudget) {
+  Result<NetConf> conf = ParseNetConf(WithDelegate(""));
+  ASSERT_TRUE(conf.ok());
+  EXPECT_EQ(conf->api_timeouts.request, std::chrono::milliseconds(5000));
+  EXPECT_EQ(conf->api_timeouts.add, std::chrono::milliseconds(20000));
+  EXPECT_EQ(conf->api_timeouts.del, std::chrono::milliseconds(2000));
+}
+
+TEST(NetConfTest, ApiTimeoutsAreReadAndUnknownMembersWarned) {
+  Result<NetConf> conf = ParseNetConf(
+      WithDelegate(R"("apiTimeouts":{"requestMs":2500,"ADDMS":60000,"delMs":700,"retries":3})"));
+  ASSERT_TRUE(conf.ok()) << conf.status().msg();
+  EXPECT_EQ(conf->api_timeouts.request, std::chrono::milliseconds(2500));
+  EXPECT_EQ(conf->api_timeouts.add, std::chrono::milliseconds(60000));
+  EXPECT_EQ(conf->api_timeouts.del, std::chrono::milliseconds(700));
+  EXPECT_EQ(conf->unknown_keys, std::vector<std::string>{"apiTimeouts.retries"});
+}
+
 TEST(NetConfTest, GlobalNamespacesReplaceTheDefault) {
   Result<NetConf> conf = ParseNetConf(WithDelegate(R"("globalNamespaces":"kube-public")"));
   ASSERT_TRUE(conf.ok());
@@ -183,6 +201,12 @@ TEST(NetConfTest, ReportsTypeErrorsNamingTheKey) {
       {R"("retryDeleteOnError":0)", "\"retryDeleteOnError\" must be true or false"},
       {R"("clusterNetwork":1)", "\"clusterNetwork\" must be a string"},
       {R"("defaultNetworks":"a,b")", "\"defaultNetworks\" must be a list of strings"},
+      {R"("apiTimeouts":5)", "\"apiTimeouts\" must be an object"},
+      {R"("apiTimeouts":{"requestMs":0})", "\"apiTimeouts.requestMs\" must be a whole number"},
+      {R"("apiTimeouts":{"addMs":1.5})", "\"apiTimeouts.addMs\" must be a whole number"},
+      {R"("apiTimeouts":{"delMs":-1})", "\"apiTimeouts.delMs\" must be a whole number"},
+      {R"("apiTimeouts":{"delMs":600001})", "\"apiTimeouts.delMs\" must be a whole number"},
+      {R"("apiTimeouts":{"delMs":"2s"})", "\"apiTimeouts.delMs\" must be a whole number"},
   };
   for (const Error& e : errors) {
     Result<NetConf> conf = ParseNetConf(WithDelegate(e.members));
