@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "multus/cni_env.h"
+#include "multus/json_parse.h"
 #include "multus/json_raw.h"
 
 namespace multus {
@@ -290,7 +291,7 @@ Result<NetworkSelection> Parser::ParseTextItem(std::string_view item) const {
 Result<std::vector<NetworkSelection>> Parser::ParseJson(std::string_view value) const {
   json document;
   try {
-    document = json::parse(value);
+    document = multus::ParseJson(value);
   } catch (const json::exception& e) {
     return Invalid("not valid JSON", std::string(e.what()) + "; " + kJsonGrammar);
   }
@@ -322,7 +323,7 @@ Result<NetworkSelection> Parser::ParseJsonItem(std::string_view raw,
     if (spec == nullptr) continue;  // unknown keys are ignored, as upstream does
     json value;
     try {
-      value = json::parse(member.value);
+      value = multus::ParseJson(member.value);
     } catch (const json::exception& e) {  // not expected: the whole value parsed already
       return Invalid(where + ": " + Quote(member.key) + " is not valid JSON", e.what());
     }

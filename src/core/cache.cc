@@ -10,6 +10,8 @@
 #include <system_error>
 #include <utility>
 
+#include "multus/json_parse.h"
+
 namespace multus {
 namespace {
 
@@ -42,7 +44,9 @@ std::string Dump(const Json& doc) {
 // never produce) is kept verbatim as a string so nothing is lost.
 Json EmbedObjectText(std::string_view text) {
   if (text.empty()) return Json::object();
-  Json parsed = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  Json parsed = JsonDepthWithin(text, kMaxJsonDepth)
+                    ? Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false)
+                    : Json();
   if (parsed.is_object()) return parsed;
   return Json(std::string(text));
 }
@@ -377,7 +381,7 @@ std::string SerializePlan(const NetworkPlan& plan) {
 Result<NetworkPlan> ParsePlanCache(std::string_view bytes, std::string_view container_id,
                                    std::string_view netns, std::string_view cni_ifname) {
   try {
-    Json doc = Json::parse(bytes.begin(), bytes.end());
+    Json doc = ParseJson<Json>(bytes);
     if (doc.is_object()) return ParseOurPlan(doc, container_id, netns);
     if (doc.is_array()) return ParseUpstreamPlan(doc, container_id, netns, cni_ifname);
     return Corrupt(std::string("scratch cache: expected a JSON object or array, got ") +
@@ -405,7 +409,7 @@ std::string SerializeCachedResult(const CachedResult& cached) {
 
 Result<CachedResult> ParseCachedResult(std::string_view bytes) {
   try {
-    Json doc = Json::parse(bytes.begin(), bytes.end());
+    Json doc = ParseJson<Json>(bytes);
     if (!doc.is_object()) {
       return Corrupt(std::string("result cache: expected a JSON object, got ") + TypeName(doc));
     }

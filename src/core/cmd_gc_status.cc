@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "multus/cache.h"
 #include "multus/cni_env.h"
+#include "multus/json_parse.h"
 #include "multus/log.h"
 
 namespace multus {
@@ -18,7 +19,7 @@ namespace {
 Result<std::set<std::string>> ParseLiveContainers(const std::string& raw) {
   std::set<std::string> valid;
   try {
-    for (const auto& item : nlohmann::json::parse(raw)) {
+    for (const auto& item : ParseJson(raw)) {
       item.at("ifname").get<std::string>();  // required by the spec, checked for shape only
       valid.insert(item.at("containerID").get<std::string>());
     }

@@ -14,6 +14,8 @@
 #include <string>
 #include <utility>
 
+#include "multus/json_parse.h"
+
 namespace multus {
 namespace {
 
@@ -202,7 +204,7 @@ bool LostEveryAddress(Layout from, Layout to, const json& converted) {
 
 Result<nlohmann::json> ParseResult(std::string_view bytes, std::string_view config_version) {
   try {
-    json result = json::parse(bytes);
+    json result = ParseJson(bytes);
     if (!result.is_object()) return Status(code::kDecode, "plugin result is not a JSON object");
     if (VersionOf(result).empty()) {
       result["cniVersion"] = config_version.empty() ? "0.1.0" : std::string(config_version);

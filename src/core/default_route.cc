@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "multus/cni_version.h"
+#include "multus/json_parse.h"
 
 namespace multus {
 namespace {
@@ -73,7 +74,7 @@ std::vector<GatewayRequest> GatewayRequests(const NetworkPlan& plan) {
 Result<std::string> RewriteResultRoutes(const std::string& text, const std::string& ifname,
                                         const std::vector<GatewayRequest>& requests) {
   try {
-    json result = json::parse(text);
+    json result = ParseJson(text);
     if (!VersionAtLeast(result.value("cniVersion", ""), "0.3.0")) {
       RewriteLegacy(result, ifname, requests);
       return result.dump();

@@ -4,6 +4,7 @@
 
 #include "multus/cni_env.h"
 #include "multus/cni_version.h"
+#include "multus/json_parse.h"
 #include "multus/json_raw.h"
 
 namespace multus {
@@ -98,7 +99,7 @@ Status ValidatePluginType(std::string_view type) {
 Result<DelegateConf> LoadDelegateConf(std::string_view bytes) {
   json parsed;
   try {
-    parsed = json::parse(bytes);
+    parsed = ParseJson(bytes);
   } catch (const json::exception& e) {
     return Status(code::kDecode, std::string("error parsing delegate config: ") + e.what());
   }

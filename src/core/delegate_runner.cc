@@ -7,6 +7,7 @@
 #include "multus/cache.h"
 #include "multus/cni_result.h"
 #include "multus/cni_version.h"
+#include "multus/json_parse.h"
 #include "multus/log.h"
 
 namespace multus {
@@ -38,7 +39,7 @@ Status PluginFailure(const PluginConf& plugin, const ExecOutcome& outcome,
                                             "s and was killed");
   }
   try {
-    json error = json::parse(outcome.stdout_data);
+    json error = ParseJson(outcome.stdout_data);
     // A failing plugin that claims code 0 still failed.
     if (error.is_object() && error.contains("code") && error["code"].is_number_integer() &&
         error["code"].get<int>() != code::kOk) {

@@ -5,6 +5,7 @@
 
 #include "multus/cache.h"
 #include "multus/delegate_conf.h"
+#include "multus/json_parse.h"
 #include "multus/json_raw.h"
 #include "multus/log.h"
 #include "multus/network_plan.h"
@@ -30,7 +31,7 @@ Result<std::map<std::string, std::vector<std::string>>> ParseCheckpoint(std::str
                                                                         std::string_view pod_uid) {
   std::map<std::string, std::vector<std::string>> devices;
   try {
-    json checkpoint = json::parse(text);
+    json checkpoint = ParseJson(text);
     for (const json& entry : checkpoint.at("Data").at("PodDeviceEntries")) {
       if (entry.value("PodUID", "") != pod_uid) continue;
       std::vector<std::string>& ids = devices[entry.at("ResourceName").get<std::string>()];
@@ -97,7 +98,7 @@ std::string ReadDeviceInfo(const PlannedDelegate& delegate, std::string_view con
       ReadFileIfExists(CniDeviceInfoPath(delegate.display_name, container_id, delegate.ifname));
   if (!info.ok() || !info->has_value()) return "";
   try {
-    if (json::parse(**info).is_object()) return **info;
+    if (ParseJson(**info).is_object()) return **info;
   } catch (const json::exception&) {
   }
   log::Error("ignoring device-info of {}: not a JSON object", delegate.display_name);

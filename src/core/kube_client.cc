@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "multus/json_parse.h"
 #include "multus/json_raw.h"
 #include "multus/log.h"
 
@@ -22,7 +23,7 @@ bool Retryable(long status) {
 // The Status message of an error response, or the body.
 std::string ApiMessage(const HttpResponse& response) {
   try {
-    json body = json::parse(response.body);
+    json body = ParseJson(response.body);
     if (body.is_object() && body.contains("message")) return body["message"].get<std::string>();
   } catch (const json::exception&) {
   }
@@ -161,7 +162,7 @@ Result<std::optional<Pod>> KubeClient::GetPod(std::string_view ns, std::string_v
   if (response.status == 404) return std::optional<Pod>();
   if (response.status != 200) return ApiError(request, response);
   try {
-    json object = json::parse(response.body);
+    json object = ParseJson(response.body);
     Pod pod{std::string(ns), std::string(name), object["metadata"].value("uid", ""),
             Annotations(object), false};
     auto source = pod.annotations.find("kubernetes.io/config.source");
@@ -185,7 +186,7 @@ Result<std::optional<Nad>> KubeClient::GetNad(std::string_view ns, std::string_v
   if (response.status == 404) return std::optional<Nad>();
   if (response.status != 200) return ApiError(request, response);
   try {
-    json object = json::parse(response.body);
+    json object = ParseJson(response.body);
     Nad nad{std::string(ns), std::string(name), "", Annotations(object)};
     const json spec = object.value("spec", json::object());
     if (spec.contains("config") && spec["config"].is_string())
@@ -223,7 +224,7 @@ Status KubeClient::PutAnnotation(std::string_view ns, std::string_view name, std
     if (current.status != 200) return ApiError(get, current);
     json pod;
     try {
-      pod = json::parse(current.body);
+      pod = ParseJson(current.body);
     } catch (const json::exception& e) {
       return Status(code::kDecode, std::string("GET pod: cannot decode the answer: ") + e.what());
     }

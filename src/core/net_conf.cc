@@ -9,6 +9,7 @@
 
 #include "multus/cni_env.h"
 #include "multus/delegate_conf.h"
+#include "multus/json_parse.h"
 #include "multus/json_raw.h"
 
 namespace multus {
@@ -230,7 +231,7 @@ Status Validate(const NetConf& conf) {
 Result<NetConf> ParseNetConf(std::string_view bytes) {
   json parsed;
   try {
-    parsed = json::parse(bytes);
+    parsed = ParseJson(bytes);
   } catch (const json::exception& e) {
     return Status(code::kDecode, std::string("error unmarshall network config: ") + e.what(),
                   "stdin must be the multus JSON config");
@@ -249,7 +250,7 @@ Result<NetConf> ParseNetConf(std::string_view bytes) {
     }
     json value;
     try {
-      value = json::parse(member.value);
+      value = ParseJson(member.value);
     } catch (const json::exception& e) {
       return Status(code::kDecode, "error decoding \"" + member.key + "\": " + e.what());
     }

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "multus/cni_result.h"
+#include "multus/json_parse.h"
 
 namespace multus {
 namespace {
@@ -132,7 +133,7 @@ Status Unreadable(const AttachedNetwork& network, const std::string& why,
 Result<json> ResultAsLatest(const AttachedNetwork& network) {
   json result;
   try {
-    result = json::parse(network.result);
+    result = ParseJson(network.result);
   } catch (const json::exception& e) {
     return Unreadable(network, "not valid JSON", e.what());
   }
@@ -209,7 +210,7 @@ Result<std::vector<std::string>> Gateways(const AttachedNetwork& network, const 
 Result<ordered_json> DeviceInfo(const AttachedNetwork& network) {
   if (network.device_info.empty()) return ordered_json();
   try {
-    ordered_json info = ordered_json::parse(network.device_info);
+    ordered_json info = ParseJson<ordered_json>(network.device_info);
     if (info.is_object()) return info;
   } catch (const ordered_json::exception&) {
   }

@@ -7,6 +7,7 @@
 
 #include "multus/delegate_conf.h"
 #include "multus/device_info.h"
+#include "multus/json_parse.h"
 #include "multus/json_raw.h"
 
 namespace multus {
@@ -142,7 +143,7 @@ Result<ResolvedNetwork> NetworkFromNad(const Nad& nad, const NetConf& conf) {
   }
   json parsed;
   try {
-    parsed = json::parse(nad.config);
+    parsed = ParseJson(nad.config);
   } catch (const json::exception& e) {
     return Invalid("NAD " + network.display_name + ": spec.config is not valid JSON: " + e.what());
   }

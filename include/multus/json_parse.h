@@ -1,0 +1,31 @@
+// Parsing JSON that comes from outside (stdin, the API, plugins, files). nlohmann parses
+// iteratively, but copies, compares and serializes recursively: a document nested deeper than
+// kMaxJsonDepth is refused before it can exhaust the stack. Errors are thrown as
+// nlohmann::json::exception, exactly like json::parse, so callers handle one kind.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string_view>
+
+namespace multus {
+
+// CNI configs, results and pod objects nest a handful of levels; 128 leaves room for any
+// real document and keeps the recursion far from the stack's end.
+inline constexpr int kMaxJsonDepth = 128;
+
+// True when no array or object in `text` is nested deeper than `max_depth` (strings and
+// escapes are skipped; the text need not be valid JSON).
+bool JsonDepthWithin(std::string_view text, int max_depth);
+
+class JsonTooDeep : public nlohmann::json::exception {
+ public:
+  JsonTooDeep();
+};
+
+template <typename Json = nlohmann::json>
+Json ParseJson(std::string_view text) {
+  if (!JsonDepthWithin(text, kMaxJsonDepth)) throw JsonTooDeep();
+  return Json::parse(text);
+}
+
+}  // namespace multus

@@ -1,0 +1,36 @@
+#include "multus/json_parse.h"
+
+#include <string>
+
+namespace multus {
+
+bool JsonDepthWithin(std::string_view text, int max_depth) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;  // the escaped character cannot end the string
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) return false;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return true;
+}
+
+// 599: outside nlohmann's own ids (1xx-5xx), so it is recognisable in messages.
+JsonTooDeep::JsonTooDeep()
+    : nlohmann::json::exception(
+          599, ("[json.exception.too_deep.599] JSON nested deeper than " +
+                std::to_string(kMaxJsonDepth) + " levels")
+                   .c_str()) {}
+
+}  // namespace multus
