@@ -1,10 +1,13 @@
 // Parsing JSON that comes from outside (stdin, the API, plugins, files). nlohmann parses
 // iteratively, but copies, compares and serializes recursively: a document nested deeper than
-// kMaxJsonDepth is refused before it can exhaust the stack. Errors are thrown as
-// nlohmann::json::exception, exactly like json::parse, so callers handle one kind.
+// kMaxJsonDepth is refused before it can exhaust the stack. A leading UTF-8 byte order mark,
+// which nlohmann skips but the plugins (Go's encoding/json) and our byte-level editor reject,
+// is refused too, before any plugin runs. Errors are thrown as nlohmann::json::exception,
+// exactly like json::parse, so callers handle one kind.
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <string>
 #include <string_view>
 
 namespace multus {
@@ -17,14 +20,17 @@ inline constexpr int kMaxJsonDepth = 128;
 // escapes are skipped; the text need not be valid JSON).
 bool JsonDepthWithin(std::string_view text, int max_depth);
 
-class JsonTooDeep : public nlohmann::json::exception {
+class UnsafeJson : public nlohmann::json::exception {
  public:
-  JsonTooDeep();
+  explicit UnsafeJson(const std::string& why);
 };
+
+// Throws UnsafeJson for the cases above.
+void CheckJsonIsSafe(std::string_view text);
 
 template <typename Json = nlohmann::json>
 Json ParseJson(std::string_view text) {
-  if (!JsonDepthWithin(text, kMaxJsonDepth)) throw JsonTooDeep();
+  CheckJsonIsSafe(text);
   return Json::parse(text);
 }
 

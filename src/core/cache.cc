@@ -44,9 +44,11 @@ std::string Dump(const Json& doc) {
 // never produce) is kept verbatim as a string so nothing is lost.
 Json EmbedObjectText(std::string_view text) {
   if (text.empty()) return Json::object();
-  Json parsed = JsonDepthWithin(text, kMaxJsonDepth)
-                    ? Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false)
-                    : Json();
+  Json parsed;
+  try {
+    parsed = ParseJson<Json>(text);
+  } catch (const Json::exception&) {
+  }
   if (parsed.is_object()) return parsed;
   return Json(std::string(text));
 }
@@ -340,6 +342,21 @@ std::string ResultCachePath(std::string_view cni_dir, std::string_view network_n
   name += '-';
   name += ifname;
   return Join(ResultsDir(cni_dir), name);
+}
+
+Status CheckResultCacheName(std::string_view network_name, std::string_view container_id,
+                            std::string_view ifname) {
+  constexpr size_t kNameMax = 255;
+  constexpr size_t kTempDecoration = 40;
+  const size_t others = container_id.size() + ifname.size() + 2;
+  const size_t allowed = kNameMax - kTempDecoration - std::min(others, kNameMax - kTempDecoration);
+  if (network_name.size() <= allowed) return OkStatus();
+  return Status(code::kInvalidConfig,
+                "network name \"" + std::string(network_name.substr(0, 64)) +
+                    "...\" is too long (" + std::to_string(network_name.size()) + " bytes)",
+                "its result cache file <network>-<container ID>-<interface> must fit the "
+                "file-name limit: use a network name of at most " +
+                    std::to_string(allowed) + " bytes");
 }
 
 std::string FailedAddPath(std::string_view cni_dir, std::string_view container_id) {

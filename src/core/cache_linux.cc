@@ -52,6 +52,9 @@ std::string Parent(const std::string& path) {
   return path.substr(0, slash);
 }
 
+// Errors that mean "there is no such file": the goal of a removal is met.
+bool CannotExist(int error) { return error == ENOENT || error == ENOTDIR || error == ENAMETOOLONG; }
+
 }  // namespace
 
 // cniDir's parents such as /var/lib/cni belong to the node, not to us: left as they are.
@@ -152,7 +155,7 @@ Result<std::optional<std::string>> ReadFileIfExists(const std::string& path) {
   // O_NONBLOCK: a FIFO planted at the path must not hang the call; only regular files count.
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
   if (fd.get() < 0) {
-    if (errno == ENOENT) return std::optional<std::string>();
+    if (CannotExist(errno)) return std::optional<std::string>();
     return IoError("cannot open", path, errno);
   }
   struct stat info;
@@ -210,10 +213,13 @@ void RemoveStaleTempFiles(const std::string& dir, long max_age_seconds) {
 }
 
 Status RemoveFileIfExists(const std::string& path) {
-  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
-    return IoError("cannot remove", path, errno);
-  }
-  return OkStatus();
+  if (::unlink(path.c_str()) == 0 || CannotExist(errno)) return OkStatus();
+  const int unlink_error = errno;
+  // A read-only directory answers EROFS/EACCES even for a file that is not there (finding 8):
+  // DEL must not fail forever for a file it never wrote.
+  struct stat info;
+  if (::lstat(path.c_str(), &info) != 0 && CannotExist(errno)) return OkStatus();
+  return IoError("cannot remove", path, unlink_error);
 }
 
 }  // namespace multus

@@ -27,10 +27,16 @@ bool JsonDepthWithin(std::string_view text, int max_depth) {
 }
 
 // 599: outside nlohmann's own ids (1xx-5xx), so it is recognisable in messages.
-JsonTooDeep::JsonTooDeep()
-    : nlohmann::json::exception(
-          599, ("[json.exception.too_deep.599] JSON nested deeper than " +
-                std::to_string(kMaxJsonDepth) + " levels")
-                   .c_str()) {}
+UnsafeJson::UnsafeJson(const std::string& why)
+    : nlohmann::json::exception(599, ("[json.exception.unsafe.599] " + why).c_str()) {}
+
+void CheckJsonIsSafe(std::string_view text) {
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") {
+    throw UnsafeJson("JSON text starts with a UTF-8 byte order mark, which CNI plugins reject");
+  }
+  if (!JsonDepthWithin(text, kMaxJsonDepth)) {
+    throw UnsafeJson("JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+  }
+}
 
 }  // namespace multus

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "multus/cache.h"
 #include "multus/cni_env.h"
 #include "multus/delegate_conf.h"
 #include "multus/delegate_runner.h"
@@ -62,6 +63,7 @@ Status ValidatePlan(const NetworkPlan& plan, const std::vector<std::string>& sea
     }
     Result<DelegateConf> conf = LoadDelegateConf(delegate.config);
     if (!conf.ok()) return conf.status().Prefixed(where);
+    RETURN_IF_ERROR(CheckResultCacheName(conf->name, plan.container_id, delegate.ifname));
     for (const PluginConf& plugin : conf->plugins) {
       Result<std::string> path = FindPlugin(plugin.type, search_path);
       if (!path.ok()) return path.status().Prefixed(where);

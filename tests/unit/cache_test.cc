@@ -156,6 +156,19 @@ TEST(CacheFileTest, ReadMissingIsNullopt) {
   EXPECT_FALSE(read->has_value());
 }
 
+TEST(CacheFileTest, APathThatCannotExistIsMissingNotAnError) {
+  TempDir tmp;
+  ASSERT_TRUE(WriteFileAtomic(tmp.path() + "/plain", "x").ok());
+  const std::string under_a_file = tmp.path() + "/plain/x";          // ENOTDIR
+  const std::string too_long = tmp.path() + "/" + std::string(300, 'n');  // ENAMETOOLONG
+  for (const std::string& path : {under_a_file, too_long}) {
+    EXPECT_TRUE(RemoveFileIfExists(path).ok()) << path;
+    Result<std::optional<std::string>> read = ReadFileIfExists(path);
+    ASSERT_TRUE(read.ok()) << read.status().msg();
+    EXPECT_FALSE(read->has_value());
+  }
+}
+
 TEST(CacheFileTest, ReadDirectoryIsIoError) {
   TempDir tmp;
   auto read = ReadFileIfExists(tmp.path());

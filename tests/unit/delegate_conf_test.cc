@@ -84,6 +84,9 @@ TEST(DelegateConfTest, RejectsInvalidConfigs) {
     std::string message;  // substring
   };
   const Error errors[] = {
+      // Audit finding 3: a BOM passed the DOM parser, then the byte-level editor refused the
+      // config after other delegates had run. Refused up front now.
+      {"\xEF\xBB\xBF" R"({"name":"n","type":"bridge"})", code::kDecode, "byte order mark"},
       {R"({"name":"n","type":"../../bin/sh"})", code::kInvalidConfig,
        "invalid plugin name: ../../bin/sh"},
       {R"({"name":"n","type":"/usr/bin/bridge"})", code::kInvalidConfig, "invalid plugin name"},

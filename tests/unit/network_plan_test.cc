@@ -158,6 +158,18 @@ TEST_F(ValidatePlanTest, RejectsInvalidInterfaceNames) {
   }
 }
 
+// Audit finding 2: a NAD name up to 253 bytes made the result cache's file name exceed
+// NAME_MAX after the delegates ran, and every DEL failed. Now refused before any plugin runs.
+TEST_F(ValidatePlanTest, RejectsANetworkNameTooLongForItsResultCacheFile) {
+  std::string long_name(253, 'n');
+  Status status = ValidatePlan(Plan({Net("a"), Net(long_name)}), Path());
+  EXPECT_EQ(status.code(), code::kInvalidConfig);
+  EXPECT_NE(status.msg().find("is too long (253 bytes)"), std::string::npos) << status.msg();
+  EXPECT_NE(status.details().find("at most"), std::string::npos) << status.details();
+  std::string fits(100, 'n');
+  EXPECT_TRUE(ValidatePlan(Plan({Net("a"), Net(fits)}), Path()).ok());
+}
+
 TEST_F(ValidatePlanTest, RejectsDuplicateInterfaceNames) {
   struct Error {
     std::vector<ResolvedNetwork> networks;
