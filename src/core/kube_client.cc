@@ -224,11 +224,12 @@ Status KubeClient::PutAnnotation(std::string_view ns, std::string_view name, std
     if (current.status != 200) return ApiError(get, current);
     json pod;
     try {
+      // Inside the try: a pod, metadata or annotations that is not an object throws too.
       pod = ParseJson(current.body);
+      pod["metadata"]["annotations"][std::string(key)] = std::string(value);
     } catch (const json::exception& e) {
       return Status(code::kDecode, std::string("GET pod: cannot decode the answer: ") + e.what());
     }
-    pod["metadata"]["annotations"][std::string(key)] = std::string(value);
     HttpRequest put{"PUT",
                     PodPath(ns, name) + "/status",
                     "application/json",

@@ -388,6 +388,21 @@ TEST_F(KubeClientTest, PutConflictIsRetriedWithAFreshGet) {
   EXPECT_EQ(json::parse(requests[4].body)["metadata"]["annotations"]["k"], "v");
 }
 
+// Audit finding 7: a 403 on the PATCH, then a GET answering something that is not a pod
+// object, let a JSON exception escape (code 999, the ADD's rollback skipped).
+TEST_F(KubeClientTest, FallbackGetAnsweringANonObjectIsADecodeError) {
+  for (const char* body : {"[1,2]", "\"pod\"", R"({"metadata":[]})",
+                           R"({"metadata":{"annotations":"x"}})"}) {
+    FakeTransport transport;
+    transport.Reply(403, R"({"message":"forbidden"})");
+    transport.Reply(200, body);
+    KubeClient client(transport, TokenConfig(), RetryPolicy{}, [](milliseconds) {});
+    Status status = client.SetPodAnnotation("ns", "name", "k", "v");
+    EXPECT_EQ(status.code(), code::kDecode) << body << ": " << status.msg();
+    EXPECT_EQ(transport.pending(), 0u) << body;
+  }
+}
+
 TEST_F(KubeClientTest, PutThatKeepsConflictingIsCode11) {
   transport_.Reply(403, "");
   for (int i = 0; i < 5; ++i) {
