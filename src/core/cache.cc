@@ -10,6 +10,7 @@
 #include <system_error>
 #include <utility>
 
+#include "multus/cni_env.h"
 #include "multus/json_parse.h"
 
 namespace multus {
@@ -446,6 +447,20 @@ Result<CachedResult> ParseCachedResult(std::string_view bytes) {
     RETURN_IF_ERROR(r.Pairs("cniArgs", &cached.cni_args));
     RETURN_IF_ERROR(r.ObjectText("capabilityArgs", &cached.capability_args, "{}"));
     RETURN_IF_ERROR(r.ObjectText("result", &cached.result, ""));
+    // GC builds paths and runs DELs from these: as strict as the runtime's own environment
+    // (audit finding 10), so a planted file cannot name "../" or another interface.
+    if (!IsValidCniIdentifier(cached.container_id)) {
+      return Corrupt("result cache: invalid containerId \"" + cached.container_id + "\"");
+    }
+    if (!ValidateIfName(cached.ifname).ok()) {
+      return Corrupt("result cache: invalid ifName \"" + cached.ifname + "\"");
+    }
+    if (!IsValidCniIdentifier(cached.network_name)) {
+      return Corrupt("result cache: invalid networkName \"" + cached.network_name + "\"");
+    }
+    if (!cached.netns.empty() && cached.netns.front() != '/') {
+      return Corrupt("result cache: netns \"" + cached.netns + "\" is not an absolute path");
+    }
     return cached;
   } catch (const Json::exception& e) {
     return Corrupt(std::string("result cache is not valid JSON: ") + e.what());
@@ -468,7 +483,11 @@ std::vector<ResultCacheEntry> ListResultCaches(std::string_view cni_dir) {
       auto bytes = ReadFileIfExists(path);
       if (!bytes.ok() || !bytes->has_value()) continue;
       auto cached = ParseCachedResult(**bytes);
-      if (!cached.ok()) continue;
+      // A file must be the one its content names: no acting on a copy planted elsewhere.
+      if (!cached.ok() || name != cached->network_name + "-" + cached->container_id + "-" +
+                                      cached->ifname) {
+        continue;
+      }
       entries.push_back({path, std::move(cached).value()});
     }
   } catch (const std::filesystem::filesystem_error&) {
