@@ -1,8 +1,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <iostream>
-#include <iterator>
 
 #include "multus/app.h"
 #include "multus/executor.h"
@@ -20,13 +20,24 @@ int main(int argc, char** argv) {
   }
   std::string input;
   if (env.count("CNI_COMMAND") && env["CNI_COMMAND"] != "VERSION" && !isatty(STDIN_FILENO)) {
-    input.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    // One byte more than the limit is enough for Run to refuse it; the rest is never read.
+    char buffer[65536];
+    ssize_t n;
+    while (input.size() <= multus::kMaxStdinBytes &&
+           (n = read(STDIN_FILENO, buffer, sizeof(buffer))) != 0) {
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        break;
+      }
+      input.append(buffer, static_cast<size_t>(n));
+    }
   }
   auto executor = multus::MakeProcessExecutor();
   multus::Deps deps;
   deps.executor = executor.get();
   std::string out, err;
-  int exit_code = multus::Run(std::vector<std::string>(argv, argv + argc), env, input, out, err, deps);
+  int exit_code =
+      multus::Run(std::vector<std::string>(argv, argv + argc), env, input, out, err, deps);
   std::cout << out << std::flush;
   std::cerr << err << std::flush;
   multus::log::Flush();

@@ -33,6 +33,10 @@ struct Deps {
       connect;
 };
 
+// A multus config is a few KB (tens with many delegates); stdin beyond this is refused before
+// it is parsed (a 100 MB array once took 2.3 GB and 102 s).
+inline constexpr size_t kMaxStdinBytes = 4 << 20;
+
 // Runs one CNI invocation. stdout gets the CNI result or exactly one CNI error object;
 // stderr gets the about text (no CNI_COMMAND) and version (--version). Returns the exit code.
 int Run(const std::vector<std::string>& argv, const EnvMap& env, std::string_view stdin_data,

@@ -52,4 +52,9 @@ struct NetConf {
 // clusterNetwork, or a delegate that is neither a conf nor a conflist.
 Result<NetConf> ParseNetConf(std::string_view bytes);
 
+// For reporting a call that failed before (or while) its config was parsed: the defaults plus
+// whichever of cniVersion, logFile, logLevel, logToStderr and logOptions are well-formed.
+// Never fails.
+NetConf ParseReportingSettings(std::string_view bytes);
+
 }  // namespace multus

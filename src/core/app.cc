@@ -87,6 +87,13 @@ struct Outcome {
 
 Outcome Dispatch(const CniEnv& env, const EnvMap& process_env, std::string_view stdin_data,
                  Deps& deps, std::string& cni_version) {
+  if (stdin_data.size() > kMaxStdinBytes) {
+    return {Status(code::kInvalidConfig,
+                   "the config on stdin is larger than " + std::to_string(kMaxStdinBytes >> 20) +
+                       " MiB",
+                   "a multus config is a few kilobytes; check what the runtime passes"),
+            ""};
+  }
   Result<NetConf> conf = ParseNetConf(stdin_data);
   if (!conf.ok()) return {conf.status(), ""};
   cni_version = conf->cni_version.empty() ? std::string(kCurrentVersion) : conf->cni_version;
@@ -134,7 +141,7 @@ int Run(const std::vector<std::string>& argv, const EnvMap& env, std::string_vie
     stdout_data = UsageText();
     return 0;
   }
-  std::string cni_version(kCurrentVersion);
+  std::string cni_version;  // set once the config is parsed
   Status status;
   try {
     Result<CniEnv> cni_env = ParseCniEnv(env);
@@ -157,6 +164,14 @@ int Run(const std::vector<std::string>& argv, const EnvMap& env, std::string_vie
     status = Status(code::kInternal, "internal error");
   }
   if (status.ok()) return 0;
+  if (cni_version.empty()) {
+    // Failed before the config was parsed: still answer in its version and log where it says.
+    NetConf settings =
+        stdin_data.size() > kMaxStdinBytes ? NetConf{} : ParseReportingSettings(stdin_data);
+    log::Configure(settings.log);
+    cni_version =
+        settings.cni_version.empty() ? std::string(kCurrentVersion) : settings.cni_version;
+  }
   log::Error("{} (code {}{}{})", status.msg(), status.code(), status.details().empty() ? "" : ": ",
              status.details());
   stdout_data = ErrorJson(status, cni_version);

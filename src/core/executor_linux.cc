@@ -90,7 +90,10 @@ bool Pump(const ExecRequest& request, Pipe& in, Pipe& out, Pipe& err, ExecOutcom
       std::string& sink = i == 1 ? outcome.stdout_data : outcome.stderr_data;
       ssize_t n = read(pipe.read_end, buffer, sizeof(buffer));
       if (n > 0) {
-        sink.append(buffer, static_cast<size_t>(n));
+        // A runaway plugin must not make us hold gigabytes: keep draining, stop keeping. A
+        // result cut here fails to decode, which is the error it deserves.
+        constexpr size_t kMaxOutputBytes = 16 << 20;
+        if (sink.size() < kMaxOutputBytes) sink.append(buffer, static_cast<size_t>(n));
       } else if (n == 0 || errno != EINTR) {
         close(pipe.read_end);
         pipe.read_end = -1;

@@ -34,8 +34,13 @@ const char* SystemCaBundle() {
   return nullptr;
 }
 
+// Pods and NADs are bounded by etcd's 1.5 MB request limit; a body far beyond it is refused
+// (returning less than given makes libcurl abort the transfer).
 size_t AppendBody(char* data, size_t size, size_t count, void* user) {
-  static_cast<std::string*>(user)->append(data, size * count);
+  constexpr size_t kMaxBodyBytes = 16 << 20;
+  auto* body = static_cast<std::string*>(user);
+  if (body->size() + size * count > kMaxBodyBytes) return 0;
+  body->append(data, size * count);
   return size * count;
 }
 

@@ -228,6 +228,31 @@ Status Validate(const NetConf& conf) {
 
 }  // namespace
 
+NetConf ParseReportingSettings(std::string_view bytes) {
+  static const std::set<std::string> kReportingKeys = {"cniversion", "logfile", "loglevel",
+                                                       "logtostderr", "logoptions"};
+  NetConf conf;
+  try {
+    if (!ParseJson(bytes).is_object()) return conf;
+  } catch (const json::exception&) {
+    return conf;
+  }
+  Result<std::vector<RawMember>> members = RawObjectMembers(bytes);
+  if (!members.ok()) return conf;
+  for (const RawMember& member : *members) {
+    std::string key = Lower(member.key);
+    if (!kReportingKeys.count(key)) continue;
+    NetConf candidate = conf;
+    try {
+      if (Setters().at(key)(candidate, ParseJson(member.value), member.value).ok()) {
+        conf = std::move(candidate);
+      }
+    } catch (const json::exception&) {
+    }
+  }
+  return conf;
+}
+
 Result<NetConf> ParseNetConf(std::string_view bytes) {
   json parsed;
   try {

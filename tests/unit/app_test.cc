@@ -179,25 +179,27 @@ TEST_F(AppTest, BadInvocationsPrintOneCniErrorAndRunNothing) {
     std::string version;  // of the error object
   };
   const std::string good = ThreeNets();
+  // Errors found before the config is parsed still answer in the version stdin names (audit
+  // finding 16); without a readable version, the newest.
   const Error errors[] = {
-      {"unknown command", "CNI_COMMAND", "ADDD", good, 4, "unknown CNI_COMMAND: ADDD", "1.1.0"},
+      {"unknown command", "CNI_COMMAND", "ADDD", good, 4, "unknown CNI_COMMAND: ADDD", "0.3.1"},
       {"no ifname", "CNI_IFNAME", "", good, 4, "required env variables [CNI_IFNAME] missing",
-       "1.1.0"},
+       "0.3.1"},
       {"long ifname", "CNI_IFNAME", "a234567890123456", good, 4, "interface name is too long",
-       "1.1.0"},
+       "0.3.1"},
       {"bad container id", "CNI_CONTAINERID", "../x", good, 4, "invalid characters in containerID",
-       "1.1.0"},
+       "0.3.1"},
       {"unknown CNI_ARGS", "CNI_ARGS", "Foo=bar", good, 4, "CNI_ARGS: unknown args [Foo]", "0.3.1"},
       {"no netns", "CNI_NETNS", "/nonexistent/netns", good, 4,
        "CNI_NETNS /nonexistent/netns does not exist", "0.3.1"},
       {"malformed json", "", "", "{not json", 6, "error unmarshall network config", "1.1.0"},
       {"empty stdin", "", "", "", 6, "error unmarshall network config", "1.1.0"},
       {"no name", "", "", R"({"cniVersion":"0.3.1","delegates":[{"name":"a","type":"bridge"}]})", 7,
-       "missing network name", "1.1.0"},
+       "missing network name", "0.3.1"},
       {"no delegates", "", "", R"({"cniVersion":"0.3.1","name":"m"})", 7,
-       "at least one delegate/clusterNetwork must be specified", "1.1.0"},
+       "at least one delegate/clusterNetwork must be specified", "0.3.1"},
       {"bad delegate", "", "", Config({R"({"name":"x"})"}), 7, "failed to load delegate 0 config",
-       "1.1.0"},
+       "0.3.1"},
       {"unsupported version", "", "", ThreeNets("9.9.9"), 1, "incompatible CNI versions", "9.9.9"},
   };
   for (const Error& e : errors) {
@@ -215,6 +217,15 @@ TEST_F(AppTest, BadInvocationsPrintOneCniErrorAndRunNothing) {
   }
   EXPECT_TRUE(executor_.requests().empty());
   EXPECT_FALSE(Exists(Scratch()));
+}
+
+// Audit finding 15: a 100 MB stdin was parsed (2.3 GB, 102 s). Refused by size now.
+TEST_F(AppTest, OversizedStdinIsRefusedBeforeParsing) {
+  std::string huge = ThreeNets();
+  huge.insert(huge.size() - 1, ",\"pad\":\"" + std::string(kMaxStdinBytes, 'x') + "\"");
+  Output output = Run(Env("ADD"), huge);
+  ExpectError(output, code::kInvalidConfig, "larger than 4 MiB", "1.1.0");
+  EXPECT_TRUE(executor_.requests().empty());
 }
 
 TEST_F(AppTest, VerbsBelowTheirMinimumVersionAreIncompatible) {

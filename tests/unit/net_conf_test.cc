@@ -166,6 +166,17 @@ TEST(NetConfTest, ApiTimeoutsAreReadAndUnknownMembersWarned) {
   EXPECT_EQ(conf->unknown_keys, std::vector<std::string>{"apiTimeouts.retries"});
 }
 
+TEST(NetConfTest, ReportingSettingsComeFromAnInvalidConfigToo) {
+  NetConf settings = ParseReportingSettings(
+      R"({"cniVersion":"0.4.0","logFile":"/var/log/m.log","logLevel":"debug","logToStderr":5})");
+  EXPECT_EQ(settings.cni_version, "0.4.0");
+  EXPECT_EQ(settings.log.file, "/var/log/m.log");
+  EXPECT_EQ(settings.log.level, log::Level::kDebug);
+  EXPECT_EQ(settings.log.to_stderr, NetConf().log.to_stderr);  // ill-typed: the default
+  EXPECT_EQ(ParseReportingSettings("{not json").cni_version, "");
+  EXPECT_EQ(ParseReportingSettings(R"(["cniVersion"])").cni_version, "");
+}
+
 TEST(NetConfTest, GlobalNamespacesReplaceTheDefault) {
   Result<NetConf> conf = ParseNetConf(WithDelegate(R"("globalNamespaces":"kube-public")"));
   ASSERT_TRUE(conf.ok());
