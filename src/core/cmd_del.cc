@@ -190,7 +190,13 @@ Status DeletePlanDelegates(const Command& cmd, NetworkPlan& plan, const std::str
       delegate.del_done = true;
       continue;
     }
-    if (++delegate.del_failures >= kMaxDelAttempts) {
+    // A cached config that no longer loads is a corrupt cache (finding 18): no retry can
+    // run its plugin, so it is given up at once rather than after kMaxDelAttempts DELs.
+    bool corrupt = !LoadDelegateConf(delegate.config).ok();
+    if (corrupt) {
+      deleted = Status(code::kCorruptCache, "the cached config does not load: " + deleted.msg());
+    }
+    if (++delegate.del_failures >= kMaxDelAttempts || corrupt) {
       given_up += (given_up.empty() ? "" : "; ") + GiveUp(plan, delegate, deleted);
       delegate.del_done = true;
       (void)runner.ForgetResult(delegate);  // nothing of ours outlives the pod

@@ -377,6 +377,21 @@ TEST_F(AppTest, ADelThatKeepsFailingIsGivenUpAfterThreeAttempts) {
   ASSERT_EQ(Run(Env("DEL"), ThreeNets()).exit_code, 0);  // idempotent afterwards
 }
 
+// Audit finding 18: a cached delegate whose config does not load was never deleted. Now it is
+// a corrupt cache entry: given up at once (no DEL can run its plugin), the others deleted.
+TEST_F(AppTest, ACachedDelegateWhoseConfigDoesNotLoadIsGivenUpAtOnce) {
+  ASSERT_EQ(Run(Env("ADD"), ThreeNets()).exit_code, 0);
+  nlohmann::json plan = nlohmann::json::parse(test::ReadFile(Scratch()));
+  ASSERT_EQ(plan["delegates"].size(), 3u);
+  plan["delegates"][1]["config"] = R"({"name":"net1"})";  // neither type nor plugins
+  test::WriteFile(Scratch(), plan.dump(), 0600);
+  executor_.Clear();
+  Output output = Run(Env("DEL"), ThreeNets());
+  EXPECT_EQ(output.exit_code, 0) << output.out;
+  EXPECT_EQ(Calls(), (std::vector<std::string>{"DEL ipvlan net2", "DEL bridge eth0"}));
+  EXPECT_FALSE(Exists(Scratch()));
+}
+
 TEST_F(AppTest, ThePluginsErrorCodeReachesKubelet) {
   executor_.SetHandler([base = FakeExecutor::LikePlugin()](
                            const ExecRequest& r) -> Result<ExecOutcome> {
