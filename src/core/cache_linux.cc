@@ -57,12 +57,14 @@ bool CannotExist(int error) { return error == ENOENT || error == ENOTDIR || erro
 
 }  // namespace
 
-// cniDir's parents such as /var/lib/cni belong to the node, not to us: left as they are.
+// cniDir's parents such as /var/lib/cni belong to the node, not to us: left as they are. The
+// directory itself must be a real one: a symlink there, planted or not, would send our files
+// (locks, caches, markers) outside cniDir (audit finding 9). Its parents may be links.
 Status MakeDirs(const std::string& dir) {
   struct stat st;
-  if (::stat(dir.c_str(), &st) == 0) {
+  if (::lstat(dir.c_str(), &st) == 0) {
     if (S_ISDIR(st.st_mode)) return OkStatus();
-    return IoError("cannot create directory", dir, ENOTDIR);
+    return IoError("cannot use directory", dir, S_ISLNK(st.st_mode) ? ELOOP : ENOTDIR);
   }
   for (size_t pos = 1; pos <= dir.size(); ++pos) {
     if (pos != dir.size() && dir[pos] != '/') continue;

@@ -113,14 +113,22 @@ void MakeDirs(const std::string& dir) {
   }
 }
 
-// Opens `path` for appending, creating it 0600 (and its directory) if missing.
+// Opens `path` for appending, creating it 0600 (and its directory) if missing. Only a regular
+// file, never through a symlink (finding 11: a planted link made us append to, rotate and copy
+// the mode of its target): -1 with errno ELOOP or EINVAL otherwise.
 int OpenForAppend(const std::string& path) {
-  constexpr int kFlags = O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC;
+  constexpr int kFlags = O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK;
   int fd = open(path.c_str(), kFlags, 0600);
   if (fd < 0 && errno == ENOENT) {
     const std::string dir = SplitPath(path).dir;
     if (!dir.empty()) MakeDirs(dir);
     fd = open(path.c_str(), kFlags, 0600);
+  }
+  struct stat st {};
+  if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+    close(fd);
+    errno = EINVAL;
+    return -1;
   }
   return fd;
 }
@@ -187,7 +195,7 @@ std::vector<Backup> ListBackups(const PathParts& parts) {
 void Compress(const std::string& dir, const std::string& name) {
   const std::string path = dir + name;
   const std::string temp = dir + "." + name + ".gz.tmp" + std::to_string(getpid());
-  const int in = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  const int in = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   if (in < 0) return;
   struct stat st {};
   const int out =
