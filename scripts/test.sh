@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs the dependencies, builds, and runs every test with ctest. The end-to-end tests
 # need root (network namespaces); they are RUN_SERIAL, so -j only parallelizes unit tests.
+# Then the same unit and end-to-end tests against an ASan+UBSan build (scripts/sanitize.sh),
+# and every fuzz target briefly (scripts/fuzz.sh; MULTUS_FUZZ_SECONDS each, default 10).
+# docs/reliability.md says what each stage proves and how long it takes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,4 +17,10 @@ export BUILD_DIR
 if ./scripts/old-userland.sh "$BUILD_DIR/_deps/bullseye"; then
   export MULTUS_OLD_USERLAND=$PWD/$BUILD_DIR/_deps/bullseye
 fi
+# The containerd-like go-cni driver tests must run here, not skip (install-deps installs Go).
+export MULTUS_REQUIRE_RUNTIME_DRIVER=1
 ctest --test-dir "$BUILD_DIR" --output-on-failure -j "${CTEST_PARALLEL_LEVEL:-2}" "$@"
+
+./scripts/sanitize.sh
+./scripts/fuzz.sh --regress
+./scripts/fuzz.sh "${MULTUS_FUZZ_SECONDS:-10}"

@@ -43,6 +43,7 @@ IP = shutil.which("ip") or "/usr/sbin/ip"
 JQ = shutil.which("jq") or "/usr/bin/jq"
 BASE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 MULTUS_CONF_NAME = "multus-cni-network"
+SANITIZER_ENV = ("ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS")
 
 RUN_PREFIX = f"me2e-{os.getpid()}-{secrets.token_hex(2)}"
 _PREFIX_RE = re.compile(r"^me2e-(\d+)-[0-9a-f]{4}-")
@@ -612,7 +613,10 @@ class E2EEnv:
 
     def build_env(self, command, container_id=None, netns=None, ifname="eth0", cni_args=None,
                   cni_path=None, extra_env=None, pod=None):
-        env = {"PATH": BASE_PATH}
+        # As kubelet does, from scratch; the sanitizer stage's options are handed on so that
+        # a sanitized multus reports into its log dir (scripts/sanitize.sh).
+        env = {"PATH": BASE_PATH,
+               **{k: v for k, v in os.environ.items() if k in SANITIZER_ENV}}
         if command is not None:
             env["CNI_COMMAND"] = command
         if pod is not None:
