@@ -50,6 +50,9 @@ class Status {
 
 inline Status OkStatus() { return Status(); }
 
+// Code 5 for a failed system call on a file: "<what> <path>: <strerror(err)>".
+Status IoError(std::string_view what, std::string_view path, int err);
+
 // A value or a non-ok Status.
 template <typename T>
 class Result {

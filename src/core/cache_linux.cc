@@ -20,10 +20,6 @@ namespace {
 constexpr mode_t kDirMode = 0700;
 constexpr mode_t kFileMode = 0600;
 
-Status IoError(std::string_view what, const std::string& path, int err) {
-  return Status(code::kIoFailure, std::string(what) + " " + path + ": " + std::strerror(err));
-}
-
 // Closes a descriptor on scope exit unless released.
 class Fd {
  public:

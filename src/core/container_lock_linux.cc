@@ -20,10 +20,6 @@ namespace {
 
 constexpr mode_t kFileMode = 0600;
 
-Status IoError(std::string_view what, const std::string& path, int err) {
-  return Status(code::kIoFailure, std::string(what) + " " + path + ": " + std::strerror(err));
-}
-
 std::string ParentDir(const std::string& path) { return path.substr(0, path.find_last_of('/')); }
 
 // True when `fd` (locked by us) is still the file at `path`: not removed (and maybe
