@@ -27,11 +27,20 @@ LSAN_SUPP=$ROOT/tests/sanitize/lsan.supp
 EXCLUDE='^(e2e\.test_static_chroot|package\.deb)$'
 
 stamp() { date +%s; }
-# CPU seconds (user + system) of this shell's finished children: on a shared machine the wall
-# time says little, the CPU time says what the stage costs.
-cpu() { times | tail -1 | awk '{ n = 0; for (i = 1; i <= 2; i++) { split($i, a, "m"); sub("s", "", a[2]); n += a[1] * 60 + a[2] } printf "%d", n }'; }
+# CPU seconds (user + system) of this shell's finished children, into variable $1: on a shared
+# machine the wall time says little, the CPU time says what the stage costs. (`times` in this
+# shell: in a $(...) subshell it would count the subshell's children only.)
+cpu_into() {
+  local f
+  f=$(mktemp)
+  times >"$f"
+  printf -v "$1" '%s' "$(awk 'END { n = 0; for (i = 1; i <= 2; i++) { split($i, a, "m");
+    sub("s", "", a[2]); n += a[1] * 60 + a[2] } printf "%d", n }' "$f")"
+  rm -f "$f"
+}
+c0=0 c1=0 c2=0
 t0=$(stamp)
-c0=$(cpu)
+cpu_into c0
 
 # ---- build -----------------------------------------------------------------------------------
 # -Og -g1, not RelWithDebInfo's -O2 -g: with -fsanitize=address,undefined, -O2 -g costs ~4x the
@@ -50,7 +59,7 @@ BUILD_TYPE=Debug ./scripts/build.sh -DMULTUS_SANITIZE=ON -DMULTUS_STATIC=OFF \
   -DCMAKE_CXX_FLAGS_DEBUG="$flags" -DCMAKE_C_FLAGS_DEBUG="$flags" \
   -DCMAKE_EXE_LINKER_FLAGS=-no-pie ${SANITIZE_CMAKE_ARGS:-}
 t1=$(stamp)
-c1=$(cpu)
+cpu_into c1
 
 # ---- sanitizer options -----------------------------------------------------------------------
 # Every report goes to a file <LOG_DIR>/asan.<exe>.<pid>; a file there is a finding, whatever
@@ -105,7 +114,7 @@ ctest_rc=0
 ctest --test-dir "$BUILD_DIR" --output-on-failure -j "${CTEST_PARALLEL_LEVEL:-2}" \
   -E "$EXCLUDE" "$@" || ctest_rc=$?
 t2=$(stamp)
-c2=$(cpu)
+cpu_into c2
 
 # ---- reports ---------------------------------------------------------------------------------
 # Every report in full (the first 20), then one line per report: its kind and the first frame
