@@ -3,7 +3,8 @@
 # (default build-fuzz) and runs each of them.
 #   scripts/fuzz.sh [SECONDS] [TARGET...]   fuzz every (or each named) target SECONDS (default
 #                                           30) on a copy of its seed corpus kept in the build dir
-#   scripts/fuzz.sh --regress [TARGET...]   run every seed once (fast, for CI)
+#   scripts/fuzz.sh --regress [TARGET...]   run every seed and every past crash
+#                                           (tests/fuzz/crashes/<target>-*) once (fast, for CI)
 # FUZZ_JOBS=N runs N targets at a time (default 1). Prints a table of executions and crashes;
 # exits 1 if any target crashed, leaked, hit UB or timed out, naming the input and the command
 # that reproduces it. The repository is never written to: corpora grow and crashes land under
@@ -72,13 +73,13 @@ executions() {
   echo "${count:-0}"
 }
 
-# Runs every seed once, each as its own input: libFuzzer then never writes to the repository.
-# Writes "<executions> <failures>" to $work/result.
+# Runs every seed and past crash once, each as its own input: libFuzzer then never writes to
+# the repository. Writes "<executions> <failures>" to $work/result.
 regress_target() {
   local target=$1 bin=$2 work=$3
   local inputs=()
   local file
-  for file in "$FUZZ_SRC/corpus/$target"/*; do
+  for file in "$FUZZ_SRC/corpus/$target"/* "$FUZZ_SRC/crashes/$target"-*; do
     [[ -f $file ]] && inputs+=("$file")
   done
   local failures=0
@@ -116,7 +117,7 @@ run_target() {
   rm -rf "$work/artifacts" "$work/result"
   mkdir -p "$work/artifacts"
   if [[ $regress -eq 1 ]]; then
-    echo "fuzz: $target: seeds" >&2
+    echo "fuzz: $target: seeds and past crashes" >&2
     regress_target "$target" "$bin" "$work"
   else
     echo "fuzz: $target: ${seconds}s" >&2

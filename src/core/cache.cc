@@ -399,7 +399,7 @@ std::string SerializePlan(const NetworkPlan& plan) {
 Result<NetworkPlan> ParsePlanCache(std::string_view bytes, std::string_view container_id,
                                    std::string_view netns, std::string_view cni_ifname) {
   try {
-    Json doc = ParseJson<Json>(bytes);
+    Json doc = ParseJson<Json>(bytes, kMaxOwnFileJsonDepth);
     if (doc.is_object()) return ParseOurPlan(doc, container_id, netns);
     if (doc.is_array()) return ParseUpstreamPlan(doc, container_id, netns, cni_ifname);
     return Corrupt(std::string("scratch cache: expected a JSON object or array, got ") +
@@ -427,7 +427,7 @@ std::string SerializeCachedResult(const CachedResult& cached) {
 
 Result<CachedResult> ParseCachedResult(std::string_view bytes) {
   try {
-    Json doc = ParseJson<Json>(bytes);
+    Json doc = ParseJson<Json>(bytes, kMaxOwnFileJsonDepth);
     if (!doc.is_object()) {
       return Corrupt(std::string("result cache: expected a JSON object, got ") + TypeName(doc));
     }

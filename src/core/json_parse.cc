@@ -30,12 +30,15 @@ bool JsonDepthWithin(std::string_view text, int max_depth) {
 UnsafeJson::UnsafeJson(const std::string& why)
     : nlohmann::json::exception(599, ("[json.exception.unsafe.599] " + why).c_str()) {}
 
-void CheckJsonIsSafe(std::string_view text) {
+void CheckJsonIsSafe(std::string_view text, int max_depth) {
   if (text.substr(0, 3) == "\xEF\xBB\xBF") {
     throw UnsafeJson("JSON text starts with a UTF-8 byte order mark, which CNI plugins reject");
   }
-  if (!JsonDepthWithin(text, kMaxJsonDepth)) {
-    throw UnsafeJson("JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+  if (text.find('\0') != std::string_view::npos) {
+    throw UnsafeJson("JSON text contains a NUL byte");
+  }
+  if (!JsonDepthWithin(text, max_depth)) {
+    throw UnsafeJson("JSON nested deeper than " + std::to_string(max_depth) + " levels");
   }
 }
 

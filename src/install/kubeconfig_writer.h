@@ -18,7 +18,8 @@ struct KubeconfigInputs {
 };
 
 // The API server URL from KUBERNETES_SERVICE_PROTOCOL (default https), _HOST and _PORT
-// (default 443); IPv6 hosts are bracketed. Code 4 (invalid env) when the host is unset.
+// (default 443); IPv6 hosts are bracketed. Code 4 (invalid env) when the host is unset or
+// any of the three is not what kubelet would set (a host or IP, a port, https or http).
 Result<std::string> ApiServerUrl(const std::map<std::string, std::string>& env);
 
 // A kubeconfig with one cluster "local", one user "multus" authenticated by tokenFile (read by

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "file_ops.h"
+#include "multus/json_parse.h"
 
 namespace multus::install {
 namespace {
@@ -21,7 +22,12 @@ bool IsMasterCandidateName(std::string_view name) {
 }
 
 bool LooksLikeMultusConfig(std::string_view text) {
-  nlohmann::json conf = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  nlohmann::json conf;
+  try {
+    conf = multus::ParseJson(text);
+  } catch (const nlohmann::json::exception&) {
+    return false;
+  }
   if (!conf.is_object()) return false;
   if (IsMultusType(conf)) return true;
   auto plugins = conf.find("plugins");

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "multus/json_parse.h"
 #include "multus/log.h"
 
 namespace multus::install {
@@ -93,7 +94,7 @@ Result<RenderedConfig> RenderMultusConfig(std::string_view master_text,
   std::string_view raw_master = Trim(master_text);
   Json master;
   try {
-    master = Json::parse(raw_master);
+    master = ParseJson<Json>(raw_master);
   } catch (const Json::exception& e) {
     return Status(code::kDecode, std::string("master CNI config is not valid JSON: ") + e.what());
   }
@@ -192,6 +193,11 @@ Result<RenderedConfig> RenderMultusConfig(std::string_view master_text,
     return Status(code::kInternal, "could not place the master config in the multus config");
   }
   text.replace(at, quoted.size(), embedded);
+  // Wrapping nests the master a few levels deeper; the plugin must accept what we write.
+  if (!JsonDepthWithin(text, kMaxJsonDepth)) {
+    return Invalid("master CNI config nests too deep to be wrapped (the multus config may nest "
+                   "at most " + std::to_string(kMaxJsonDepth) + " levels)");
+  }
   out.content = text + "\n";
   return out;
 }

@@ -28,7 +28,12 @@ void CheckRouteRewrite(const std::string& printed, std::string_view version) {
   const std::vector<GatewayRequest> requests = {{"net1", "10.1.1.1", false},
                                                 {"net2", "2001:db8::1", true}};
   Result<std::string> rewritten = RewriteResultRoutes(printed, "net1", requests);
-  FUZZ_CHECK(rewritten.ok(), rewritten.status().msg() + " in " + printed);
+  // ConvertResult does not type-check every member (a numeric "dst" passes); the rewrite
+  // reads them and may refuse, as long as it says so.
+  if (!rewritten.ok()) {
+    FUZZ_CHECK(rewritten.status().code() == code::kDecode, rewritten.status().msg());
+    return;
+  }
   const json out = json::parse(*rewritten, nullptr, false);
   FUZZ_CHECK(out.is_object(), "rewritten result is not an object: " + *rewritten);
   if (VersionAtLeast(version, "0.3.0")) {

@@ -43,6 +43,32 @@ TEST(KubeconfigWriterTest, ApiServerUrl) {
   EXPECT_EQ(missing.status().msg(), "KUBERNETES_SERVICE_HOST is not set");
 }
 
+// Fuzz finding (tests/fuzz/crashes/install_kubeconfig-trailing-cr-dropped): a port of "1\r"
+// made a server URL that the written kubeconfig did not give back. Values kubelet would never
+// set are refused by name instead of being written.
+TEST(KubeconfigWriterTest, ApiServerUrlRefusesWhatKubeletWouldNeverSet) {
+  const std::map<std::string, std::string> bad[] = {
+      {{"KUBERNETES_SERVICE_HOST", "h"}, {"KUBERNETES_SERVICE_PORT", "1\r"}},
+      {{"KUBERNETES_SERVICE_HOST", "h"}, {"KUBERNETES_SERVICE_PORT", "0"}},
+      {{"KUBERNETES_SERVICE_HOST", "h"}, {"KUBERNETES_SERVICE_PORT", "65536"}},
+      {{"KUBERNETES_SERVICE_HOST", "h"}, {"KUBERNETES_SERVICE_PORT", "443/x"}},
+      {{"KUBERNETES_SERVICE_HOST", "h "}},
+      {{"KUBERNETES_SERVICE_HOST", "user@h"}},
+      {{"KUBERNETES_SERVICE_HOST", "h/path"}},
+      {{"KUBERNETES_SERVICE_HOST", "h\n"}},
+      {{"KUBERNETES_SERVICE_HOST", "h"}, {"KUBERNETES_SERVICE_PROTOCOL", "ftp"}},
+  };
+  for (const auto& env : bad) {
+    auto url = ApiServerUrl(env);
+    ASSERT_FALSE(url.ok()) << url.value();
+    EXPECT_EQ(url.status().code(), 4);
+    EXPECT_NE(url.status().msg().find("KUBERNETES_SERVICE_"), std::string::npos);
+  }
+  auto bracketed = ApiServerUrl({{"KUBERNETES_SERVICE_HOST", "[fd00::1]"}});
+  ASSERT_TRUE(bracketed.ok());
+  EXPECT_EQ(bracketed.value(), "https://[fd00::1]:443");
+}
+
 TEST(KubeconfigWriterTest, PointsAtTheTokenFileWithCaData) {
   KubeconfigInputs in;
   in.server = "https://10.96.0.1:443";

@@ -217,6 +217,13 @@ TEST(MultusConfigTest, Errors) {
        "master CNI config is a multus config itself"},
       {R"({"cniVersion":"0.3.1","type":"t"})", "", true, 7,
        "--override-network-name: the master CNI config has no string \"name\""},
+      // Fuzz findings (tests/fuzz/crashes/install_config-*): text after a NUL was ignored,
+      // and a master within the depth limit came out of the wrapping beyond it.
+      {std::string(R"({"cniVersion":"0.3.1","name":"a","type":"b"})") + std::string("\0]]]", 4),
+       "", false, 6, "master CNI config is not valid JSON"},
+      {R"({"cniVersion":"1.0.0","plugins":[{"type":"b","x":)" + std::string(124, '[') +
+           std::string(124, ']') + "}]}",
+       "", false, 7, "master CNI config nests too deep to be wrapped"},
   };
   for (const Case& c : cases) {
     ConfigSettings s = Defaults();

@@ -1,4 +1,5 @@
 #include "multus/cache.h"
+#include "multus/json_parse.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -591,6 +592,32 @@ TEST(CacheResultTest, RoundTripsCniCacheV1) {
   EXPECT_EQ(got->cni_args, want.cni_args);
   EXPECT_EQ(got->capability_args, want.capability_args);  // compact input stays identical
   EXPECT_EQ(got->result, want.result);                    // member order kept
+}
+
+// Fuzz findings (tests/fuzz/crashes/*-deep-*): capability args and results that pass the input
+// depth limit sit a few levels deeper once wrapped in our caches, which then did not load, so
+// DEL could not release what ADD made. Our own files are read with a little more room.
+std::string NestedArrays(int depth) { return std::string(depth, '[') + std::string(depth, ']'); }
+
+TEST(CacheDepthTest, WhatPassedTheInputLimitReadsBackFromEveryCache) {
+  const std::string deep = NestedArrays(kMaxJsonDepth - 1);
+  NetworkPlan plan = SamplePlan();
+  plan.delegates[1].capability_args = R"({"bandwidth":{"x":)" + deep + "}}";
+  auto parsed = ParsePlanCache(SerializePlan(plan), "other", "/other", "eth9");
+  ASSERT_TRUE(parsed.ok()) << parsed.status().msg();
+  ExpectSamePlan(*parsed, plan);
+
+  CachedResult cached = SampleResult();
+  cached.result = R"({"cniVersion":"1.0.0","x":)" + deep + "}";
+  auto result = ParseCachedResult(SerializeCachedResult(cached));
+  ASSERT_TRUE(result.ok()) << result.status().msg();
+  EXPECT_EQ(result->result, cached.result);
+
+  // The room is bounded: a cache nested far deeper is still refused as corrupt.
+  auto hostile = ParseCachedResult(R"({"kind":"cniCacheV1","result":{"x":)" +
+                                   NestedArrays(kMaxOwnFileJsonDepth) + "}}");
+  ASSERT_FALSE(hostile.ok());
+  EXPECT_NE(hostile.status().msg().find("nested deeper"), std::string::npos);
 }
 
 TEST(CacheResultTest, ReadsLibcniFileWithOmittedMembers) {

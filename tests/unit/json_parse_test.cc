@@ -37,6 +37,27 @@ TEST(JsonDepthTest, TooDeepIsAJsonExceptionNamingTheLimit) {
   EXPECT_EQ(ParseJson(Nested(kMaxJsonDepth)).size(), 1u);
 }
 
+// Fuzz finding (tests/fuzz/crashes/install_config-nul-after-master-breaks-config): nlohmann
+// stops at a NUL byte, so `{...}\0]]]` parsed as the object while libcni and the plugins refuse
+// the whole text. No JSON document contains a raw NUL, so it is refused.
+TEST(JsonDepthTest, ANulByteAnywhereIsRefused) {
+  for (const std::string& text : {std::string("{}\0]]]", 5), std::string("{\"a\":\"\0\"}", 9),
+                                 std::string("\0", 1)}) {
+    try {
+      (void)ParseJson(text);
+      FAIL() << "no exception";
+    } catch (const nlohmann::json::exception& e) {
+      EXPECT_NE(std::string(e.what()).find("NUL byte"), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(JsonDepthTest, OwnFilesHaveALargerButBoundedLimit) {
+  EXPECT_EQ(ParseJson(Nested(kMaxOwnFileJsonDepth), kMaxOwnFileJsonDepth).size(), 1u);
+  EXPECT_THROW((void)ParseJson(Nested(kMaxOwnFileJsonDepth + 1), kMaxOwnFileJsonDepth),
+               nlohmann::json::exception);
+}
+
 // Audit finding 1: a 100,000-deep member crashed multus with a stack overflow when the
 // document was copied or serialized. Every entry point now refuses it with a CNI error.
 TEST(JsonDepthTest, DeepRuntimeConfigIsADecodeError) {
