@@ -3,6 +3,7 @@
 #   multus_deps_logging  spdlog + fmt, header-only (no libspdlog.so/libfmt.so at run time)
 #   multus_deps_yaml     yaml-cpp (static archive)
 #   multus_deps_http     libcurl + OpenSSL + nghttp2 + c-ares + zlib
+#   multus_deps_zlib     zlib (the log file's gzip rotation), static with MULTUS_STATIC
 # With MULTUS_STATIC=ON libcurl is the minimal static build of Debian's source package
 # (scripts/build-static-curl.sh, cached under the build tree); otherwise the system's libcurl.
 
@@ -63,6 +64,16 @@ else()
   find_package(CURL REQUIRED)
   find_package(OpenSSL REQUIRED)
   target_link_libraries(multus_deps_http INTERFACE CURL::libcurl OpenSSL::SSL)
+endif()
+
+# The core gzips rotated log files itself: it links zlib directly, not through libcurl (a
+# dynamic libcurl pulls libz.so only into its own dependencies, and the link then fails).
+add_library(multus_deps_zlib INTERFACE)
+if(MULTUS_STATIC)
+  target_link_libraries(multus_deps_zlib INTERFACE ${MULTUS_STATIC_z})
+else()
+  find_package(ZLIB REQUIRED)
+  target_link_libraries(multus_deps_zlib INTERFACE ZLIB::ZLIB)
 endif()
 
 # A binary that runs on the node (or is copied there): fully static with MULTUS_STATIC, so it
