@@ -7,6 +7,7 @@
 #include "multus/app.h"
 #include "multus/executor.h"
 #include "multus/log.h"
+#include "multus/platform.h"
 
 extern char** environ;
 
@@ -33,8 +34,13 @@ int main(int argc, char** argv) {
     }
   }
   auto executor = multus::MakeProcessExecutor();
+  auto netns = multus::MakeLinuxPodNetns();
+  auto clock = multus::MakeSystemClock();
   multus::Deps deps;
   deps.executor = executor.get();
+  deps.netns = netns.get();
+  deps.clock = clock.get();
+  deps.configure_log = multus::log::Configure;
   std::string out, err;
   int exit_code =
       multus::Run(std::vector<std::string>(argv, argv + argc), env, input, out, err, deps);

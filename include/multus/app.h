@@ -10,18 +10,26 @@
 
 #include "multus/cni_env.h"
 #include "multus/device_info.h"
+#include "multus/log.h"
 
 namespace multus {
 
+class Clock;
 class Executor;
 class NadLookup;
+class PodNetns;
 struct KubeAccess;
 struct RetryPolicy;
 
+// Everything Run needs from outside: main.cc builds the real ones, unit tests fakes.
 struct Deps {
   Executor* executor = nullptr;
+  PodNetns* netns = nullptr;
+  Clock* clock = nullptr;
+  // Applies the config's log settings for the rest of the process, once per Run (main:
+  // log::Configure). Unset: logging stays as it is.
+  std::function<void(const log::Settings&)> configure_log;
   NadLookup* nads = nullptr;  // nullptr: no Kubernetes API (file-based configs only)
-  std::function<void(std::chrono::milliseconds)> sleep;
   std::chrono::milliseconds readiness_timeout{45000};
   std::chrono::milliseconds readiness_poll{1000};
   std::chrono::milliseconds plugin_timeout{60000};

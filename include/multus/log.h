@@ -5,6 +5,7 @@
 #include <fmt/core.h>
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -40,7 +41,20 @@ std::string FormatLine(Level level, std::string_view message,
 // "debug" | "verbose" | "warning" | "error" | "panic", case-insensitive. Code 7 otherwise.
 Result<Level> ParseLevel(std::string_view text);
 
-// Applies settings for the rest of the process. Until called, errors go to stderr.
+// Where the lines of the process go. Configure() installs the real one (stderr and/or the
+// rotating file); a test installs its own to read what was logged.
+class Output {
+ public:
+  virtual ~Output() = default;
+  virtual void Write(Level level, std::string_view message) = 0;
+  virtual void Flush() {}
+};
+
+// Sends every line up to `level` to `output` for the rest of the process (or the next call).
+void Install(std::shared_ptr<Output> output, Level level);
+
+// Installs the real output for `settings`. Until called, errors go to stderr. Only a
+// program's main (through Deps) calls it: library code never reconfigures the process.
 // A log file that cannot be opened is reported on stderr, never fails the CNI call.
 void Configure(const Settings& settings);
 

@@ -97,7 +97,7 @@ Outcome Dispatch(const CniEnv& env, const EnvMap& process_env, std::string_view 
   Result<NetConf> conf = ParseNetConf(stdin_data);
   if (!conf.ok()) return {conf.status(), ""};
   cni_version = conf->cni_version.empty() ? std::string(kCurrentVersion) : conf->cni_version;
-  log::Configure(conf->log);
+  if (deps.configure_log) deps.configure_log(conf->log);
   for (const std::string& key : conf->unknown_keys) {
     log::Warning("the multus config key \"{}\" is unknown and ignored (misspelt?)", key);
   }
@@ -168,7 +168,7 @@ int Run(const std::vector<std::string>& argv, const EnvMap& env, std::string_vie
     // Failed before the config was parsed: still answer in its version and log where it says.
     NetConf settings =
         stdin_data.size() > kMaxStdinBytes ? NetConf{} : ParseReportingSettings(stdin_data);
-    log::Configure(settings.log);
+    if (deps.configure_log) deps.configure_log(settings.log);
     cni_version =
         settings.cni_version.empty() ? std::string(kCurrentVersion) : settings.cni_version;
   }

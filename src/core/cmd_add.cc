@@ -14,7 +14,7 @@
 #include "multus/delegate_conf.h"
 #include "multus/device_info.h"
 #include "multus/log.h"
-#include "multus/netns.h"
+#include "multus/platform.h"
 #include "multus/network_status.h"
 
 namespace multus {
@@ -58,17 +58,16 @@ void SettleRollBack(const std::string& scratch, const NetworkPlan& plan, bool cl
   if (!settled.ok()) log::Error("{}", settled.msg());
 }
 
-Status CheckNetnsExists(const std::string& netns) {
-  struct stat info;
-  if (stat(netns.c_str(), &info) == 0) return OkStatus();
+Status CheckNetnsExists(PodNetns& netns_ops, const std::string& netns) {
+  if (netns_ops.Exists(netns)) return OkStatus();
   return Status(code::kInvalidEnv, "CNI_NETNS " + netns + " does not exist",
                 "the pod sandbox's network namespace must exist on ADD");
 }
 
 // A planned interface that already exists in the pod would make its plugin fail, and the
 // rollback's DEL would then remove a link multus never created.
-Status CheckInterfacesFree(const NetworkPlan& plan) {
-  ASSIGN_OR_RETURN(std::set<std::string> existing, LinkNames(plan.netns));
+Status CheckInterfacesFree(PodNetns& netns_ops, const NetworkPlan& plan) {
+  ASSIGN_OR_RETURN(std::set<std::string> existing, netns_ops.LinkNames(plan.netns));
   for (const PlannedDelegate& delegate : plan.delegates) {
     if (existing.count(delegate.ifname)) {
       return Status(code::kInvalidConfig,
@@ -82,11 +81,11 @@ Status CheckInterfacesFree(const NetworkPlan& plan) {
 
 // default-route: netlink in the pod netns, then the results (returned, cached, reported)
 // rewritten to match what is really there.
-Status MoveDefaultRoutes(DelegateRunner& runner, const NetworkPlan& plan,
+Status MoveDefaultRoutes(PodNetns& netns_ops, DelegateRunner& runner, const NetworkPlan& plan,
                          std::vector<std::string>& results) {
   std::vector<GatewayRequest> requests = GatewayRequests(plan);
   if (requests.empty()) return OkStatus();
-  RETURN_IF_ERROR(ApplyDefaultRoutes(plan.netns, requests));
+  RETURN_IF_ERROR(netns_ops.ApplyDefaultRoutes(plan.netns, requests));
   for (size_t i = 0; i < plan.delegates.size(); ++i) {
     ASSIGN_OR_RETURN(results[i],
                      RewriteResultRoutes(results[i], plan.delegates[i].ifname, requests));
@@ -144,7 +143,7 @@ Status PublishNetworkStatus(const Command& cmd, const NetworkPlan& plan,
 // runtime. Any failure here is rolled back like a delegate failure.
 Result<std::string> Finish(const Command& cmd, DelegateRunner& runner, const NetworkPlan& plan,
                            std::vector<std::string>& results, const std::optional<Pod>& pod) {
-  Status routed = MoveDefaultRoutes(runner, plan, results);
+  Status routed = MoveDefaultRoutes(*cmd.deps.netns, runner, plan, results);
   if (!routed.ok()) return routed.Prefixed(cmd.PodLabel() + ": error setting default gateway");
   Result<nlohmann::json> parsed = ParseResult(results.front(), "");
   if (!parsed.ok()) return parsed.status().Prefixed(cmd.PodLabel() + ": cluster network result");
@@ -160,7 +159,7 @@ Result<std::string> Finish(const Command& cmd, DelegateRunner& runner, const Net
 }
 
 Result<std::string> AddLocked(const Command& cmd) {
-  RETURN_IF_ERROR(CheckNetnsExists(cmd.env.netns));
+  RETURN_IF_ERROR(CheckNetnsExists(*cmd.deps.netns, cmd.env.netns));
   RETURN_IF_ERROR(WaitForReadiness(cmd));
   std::optional<Pod> pod;
   if (cmd.UsesKubernetes()) {
@@ -180,7 +179,7 @@ Result<std::string> AddLocked(const Command& cmd) {
   NetworkPlan plan = std::move(planned).value();
   std::vector<std::string> search_path = cmd.SearchPath();
   Status valid = ValidatePlan(plan, search_path);
-  if (valid.ok()) valid = CheckInterfacesFree(plan);
+  if (valid.ok()) valid = CheckInterfacesFree(*cmd.deps.netns, plan);
   if (!valid.ok()) return valid.Prefixed(cmd.PodLabel());
 
   std::string scratch = ScratchCachePath(cmd.conf.cni_dir, plan.container_id);

@@ -8,6 +8,7 @@
 #include "multus/device_info.h"
 #include "multus/kubeconfig.h"
 #include "multus/log.h"
+#include "multus/platform.h"
 
 namespace multus {
 namespace {
@@ -15,9 +16,8 @@ namespace {
 // A DEL may come after the sandbox's netns is gone; plugins then only release IPAM state.
 }  // namespace
 
-std::string UsableNetns(const std::string& netns) {
-  struct stat info;
-  if (netns.empty() || stat(netns.c_str(), &info) == 0) return netns;
+std::string UsableNetns(PodNetns& netns_ops, const std::string& netns) {
+  if (netns.empty() || netns_ops.Exists(netns)) return netns;
   log::Verbose("netns {} is gone; delegates get an empty CNI_NETNS", netns);
   return "";
 }
@@ -119,7 +119,7 @@ Status CmdDel(const Command& cmd) {
   }
   plan.container_id = cmd.env.container_id;
 
-  Status deleted = DeletePlanDelegates(cmd, plan, UsableNetns(cmd.env.netns));
+  Status deleted = DeletePlanDelegates(cmd, plan, UsableNetns(*cmd.deps.netns, cmd.env.netns));
   if (deleted.ok()) {
     RETURN_IF_ERROR(RemoveFileIfExists(scratch));
     (void)RemoveFileIfExists(failed_add);

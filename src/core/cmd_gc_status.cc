@@ -56,7 +56,7 @@ Status CollectAttachment(const Command& cmd, const CachedResult& cached) {
   delegate.ifname = cached.ifname;
   delegate.capability_args = cached.capability_args;
   DelegateRunner runner(*cmd.deps.executor,
-                        cmd.MakeInvocation(cached.container_id, UsableNetns(cached.netns)));
+                        cmd.MakeInvocation(cached.container_id, UsableNetns(*cmd.deps.netns, cached.netns)));
   return runner.Del(delegate);
 }
 
@@ -70,7 +70,7 @@ Status CollectPlan(const Command& cmd, const std::string& container_id) {
   if (!bytes) return OkStatus();
   ASSIGN_OR_RETURN(NetworkPlan plan, ParsePlanCache(*bytes, container_id, "", "eth0"));
   log::Verbose("GC: deleting stale container {}", container_id);
-  RETURN_IF_ERROR(DeletePlanDelegates(cmd, plan, UsableNetns(plan.netns)));
+  RETURN_IF_ERROR(DeletePlanDelegates(cmd, plan, UsableNetns(*cmd.deps.netns, plan.netns)));
   RETURN_IF_ERROR(RemoveFileIfExists(path));
   RemoveTempFilesOf(path);
   return lock->Remove();

@@ -1,8 +1,6 @@
 // What every verb shares: search path, invocation, static plan, readiness.
 #include <sys/stat.h>
 
-#include <thread>
-
 #include "commands.h"
 #include "multus/kubeconfig.h"
 #include "multus/log.h"
@@ -115,8 +113,6 @@ Result<NetworkPlan> Command::PodPlan(const std::optional<Pod>& pod) const {
 Status WaitForReadiness(const Command& cmd) {
   const std::string& path = cmd.conf.readiness_indicator_file;
   if (path.empty()) return OkStatus();
-  auto sleep = cmd.deps.sleep ? cmd.deps.sleep
-                              : [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
   std::chrono::milliseconds waited{0};
   struct stat info;
   while (stat(path.c_str(), &info) != 0) {
@@ -128,7 +124,7 @@ Status WaitForReadiness(const Command& cmd) {
                         path,
                     "the cluster network's plugin creates this file when it is ready");
     }
-    sleep(cmd.deps.readiness_poll);
+    cmd.deps.clock->Sleep(cmd.deps.readiness_poll);
     waited += cmd.deps.readiness_poll;
   }
   return OkStatus();

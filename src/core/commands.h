@@ -11,6 +11,7 @@
 #include "multus/kube_client.h"
 #include "multus/net_conf.h"
 #include "multus/network_plan.h"
+#include "multus/platform.h"
 #include "multus/status.h"
 
 namespace multus {
@@ -67,7 +68,7 @@ Status DeletePlanDelegates(const Command& cmd, NetworkPlan& plan, const std::str
 
 // `netns` if it still exists, else "" (a DEL may come after the sandbox's netns is gone;
 // plugins then only release IPAM state).
-std::string UsableNetns(const std::string& netns);
+std::string UsableNetns(PodNetns& netns_ops, const std::string& netns);
 
 // Waits for the readiness indicator file (ADD, STATUS, GC). Code 11 naming the file.
 Status WaitForReadiness(const Command& cmd);

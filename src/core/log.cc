@@ -117,19 +117,34 @@ std::shared_ptr<spdlog::logger> MakeLogger(const Settings& settings) {
   return logger;
 }
 
+// The real output: a spdlog logger with our line format.
+class SpdlogOutput final : public Output {
+ public:
+  explicit SpdlogOutput(std::shared_ptr<spdlog::logger> logger) : logger_(std::move(logger)) {}
+  void Write(Level level, std::string_view message) override {
+    logger_->log(ToSpdlog(level), spdlog::string_view_t(message.data(), message.size()));
+  }
+  void Flush() override { logger_->flush(); }
+  const std::shared_ptr<spdlog::logger>& logger() const { return logger_; }
+
+ private:
+  std::shared_ptr<spdlog::logger> logger_;
+};
+
 struct State {
   std::atomic<int> level{static_cast<int>(Settings{}.level)};
   std::mutex mutex;
-  std::shared_ptr<spdlog::logger> logger;
+  std::shared_ptr<Output> output;
 };
 
 State& GetState() {
   // Leaked on purpose: logging must keep working during static destruction.
   static State* state = [] {
     auto* created = new State;
-    created->logger = MakeLogger(Settings{});
+    auto output = std::make_shared<SpdlogOutput>(MakeLogger(Settings{}));
     // spdlog's own default logger writes to stdout, which carries the CNI result.
-    spdlog::set_default_logger(created->logger);
+    spdlog::set_default_logger(output->logger());
+    created->output = std::move(output);
     return created;
   }();
   return *state;
@@ -138,10 +153,10 @@ State& GetState() {
 // Replaces spdlog's stdout default logger before main() runs.
 [[maybe_unused]] const bool kInstalled = (GetState(), true);
 
-std::shared_ptr<spdlog::logger> CurrentLogger() {
+std::shared_ptr<Output> CurrentOutput() {
   State& state = GetState();
   std::lock_guard<std::mutex> lock(state.mutex);
-  return state.logger;
+  return state.output;
 }
 
 }  // namespace
@@ -194,17 +209,21 @@ Result<Level> ParseLevel(std::string_view text) {
   return Status(code::kInvalidConfig, "cannot set logging level to " + std::string(text));
 }
 
-void Configure(const Settings& settings) {
+void Install(std::shared_ptr<Output> output, Level level) {
   State& state = GetState();
-  auto logger = MakeLogger(settings);
-  std::shared_ptr<spdlog::logger> old;
+  std::shared_ptr<Output> old;
   {
     std::lock_guard<std::mutex> lock(state.mutex);
-    old = std::exchange(state.logger, logger);
-    state.level.store(static_cast<int>(settings.level), std::memory_order_relaxed);
+    old = std::exchange(state.output, std::move(output));
+    state.level.store(static_cast<int>(level), std::memory_order_relaxed);
   }
-  old->flush();
-  spdlog::set_default_logger(logger);
+  old->Flush();
+}
+
+void Configure(const Settings& settings) {
+  auto output = std::make_shared<SpdlogOutput>(MakeLogger(settings));
+  spdlog::set_default_logger(output->logger());
+  Install(std::move(output), settings.level);
 }
 
 bool Enabled(Level level) {
@@ -213,9 +232,9 @@ bool Enabled(Level level) {
 
 void Write(Level level, std::string_view message) {
   if (!Enabled(level)) return;
-  CurrentLogger()->log(ToSpdlog(level), spdlog::string_view_t(message.data(), message.size()));
+  CurrentOutput()->Write(level, message);
 }
 
-void Flush() { CurrentLogger()->flush(); }
+void Flush() { CurrentOutput()->Flush(); }
 
 }  // namespace multus::log

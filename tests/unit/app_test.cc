@@ -10,8 +10,9 @@
 #include <vector>
 
 #include "multus/cache.h"
+#include "testing/captured_log.h"
 #include "testing/fake_executor.h"
-#include "testing/scratch_netns.h"
+#include "testing/fake_platform.h"
 #include "testing/temp_dir.h"
 
 namespace multus {
@@ -42,14 +43,12 @@ class AppTest : public ::testing::Test {
     for (const char* plugin : {"bridge", "macvlan", "ipvlan", "tuning", "other"}) {
       test::WriteExecutable(root_ / ("bin/" + std::string(plugin)));
     }
-    // ADD lists the links of CNI_NETNS, so it must be a real (empty) network namespace.
-    if (netns_.empty()) GTEST_SKIP() << "cannot create a network namespace (needs root)";
+    pod_netns_.Create(netns_);
     executor_.SetHandler(FakeExecutor::LikePlugin());
     deps_.executor = &executor_;
-    deps_.sleep = [this](std::chrono::milliseconds d) {
-      slept_.push_back(d);
-      if (on_sleep_) on_sleep_();
-    };
+    deps_.netns = &pod_netns_;
+    deps_.clock = &clock_;
+    deps_.configure_log = log_.configurer();
     deps_.readiness_timeout = std::chrono::milliseconds(3000);
     deps_.readiness_poll = std::chrono::milliseconds(1000);
   }
@@ -120,12 +119,12 @@ class AppTest : public ::testing::Test {
   }
 
   TempDir root_;
-  test::ScratchNetns pod_netns_;
-  std::string netns_ = pod_netns_.path();
+  const std::string netns_ = "/var/run/netns/cni-app-test";
+  test::FakePodNetns pod_netns_;
+  test::FakeClock clock_;
+  test::CapturedLog log_;
   FakeExecutor executor_;
   Deps deps_;
-  std::vector<std::chrono::milliseconds> slept_;
-  std::function<void()> on_sleep_;
 };
 
 TEST_F(AppTest, VersionPrintsTheSupportedVersions) {
@@ -373,6 +372,9 @@ TEST_F(AppTest, ADelThatKeepsFailingIsGivenUpAfterThreeAttempts) {
   EXPECT_EQ(third.exit_code, 0) << third.out;
   EXPECT_EQ(Calls(), (std::vector<std::string>{"DEL macvlan net1"}));
   EXPECT_FALSE(Exists(Scratch()));
+  // The give-up is an error line naming the network, the plugin and the attempts.
+  EXPECT_TRUE(log_.Has("error", "after 3 attempts")) << log_.Dump();
+  EXPECT_TRUE(log_.Has("error", "macvlan")) << log_.Dump();
   executor_.Clear();
   ASSERT_EQ(Run(Env("DEL"), ThreeNets()).exit_code, 0);  // idempotent afterwards
 }
@@ -390,6 +392,24 @@ TEST_F(AppTest, ACachedDelegateWhoseConfigDoesNotLoadIsGivenUpAtOnce) {
   EXPECT_EQ(output.exit_code, 0) << output.out;
   EXPECT_EQ(Calls(), (std::vector<std::string>{"DEL ipvlan net2", "DEL bridge eth0"}));
   EXPECT_FALSE(Exists(Scratch()));
+}
+
+// Run never reconfigures the process' logging itself: it asks Deps, once per call, with the
+// config's settings (also when the call fails before the config is usable).
+TEST_F(AppTest, LoggingIsConfiguredOnceThroughDepsWithTheConfigsSettings) {
+  ASSERT_EQ(Run(Env("ADD"), ThreeNets("0.3.1", R"("logLevel":"debug","logToStderr":false)"))
+                .exit_code,
+            0);
+  ASSERT_EQ(log_.configured().size(), 1u);
+  EXPECT_EQ(log_.configured()[0].level, log::Level::kDebug);
+  EXPECT_FALSE(log_.configured()[0].to_stderr);
+  EXPECT_TRUE(log_.Has("verbose", "Add: ")) << log_.Dump();
+
+  Output bad = Run(Env("ADD"), R"({"cniVersion":"0.4.0","logLevel":"error","delegates":3})");
+  EXPECT_EQ(bad.exit_code, 1);
+  ASSERT_EQ(log_.configured().size(), 2u);
+  EXPECT_EQ(log_.configured()[1].level, log::Level::kError);
+  EXPECT_TRUE(log_.Has("error", "code ")) << log_.Dump();
 }
 
 TEST_F(AppTest, ThePluginsErrorCodeReachesKubelet) {
@@ -528,7 +548,7 @@ TEST_F(AppTest, DelWithoutCacheFallsBackToTheStaticConfig) {
 
 TEST_F(AppTest, DelWithAVanishedNetnsGivesPluginsAnEmptyNetns) {
   ASSERT_EQ(Run(Env("ADD"), ThreeNets()).exit_code, 0);
-  pod_netns_.Close();
+  pod_netns_.Remove(netns_);
   executor_.Clear();
   ASSERT_EQ(Run(Env("DEL"), ThreeNets()).exit_code, 0);
   ASSERT_EQ(executor_.requests().size(), 3u);
@@ -608,13 +628,13 @@ TEST_F(AppTest, CheckFailureNamesTheNetwork) {
 
 TEST_F(AppTest, AddWaitsForTheReadinessFile) {
   const std::string ready = root_ / "ready/flannel";
-  on_sleep_ = [&] {
-    if (slept_.size() == 2) test::WriteFile(ready, "");
-  };
+  clock_.OnSleep([&] {
+    if (clock_.slept().size() == 2) test::WriteFile(ready, "");
+  });
   Output output =
       Run(Env("ADD"), ThreeNets("0.3.1", R"("readinessindicatorfile":")" + ready + "\""));
   ASSERT_EQ(output.exit_code, 0) << output.out;
-  EXPECT_EQ(slept_, (std::vector<std::chrono::milliseconds>(2, std::chrono::milliseconds(1000))));
+  EXPECT_EQ(clock_.slept(), (std::vector<std::chrono::milliseconds>(2, std::chrono::milliseconds(1000))));
   EXPECT_EQ(executor_.requests().size(), 3u);
 }
 
@@ -624,7 +644,7 @@ TEST_F(AppTest, AddGivesUpOnTheReadinessFileWithTryAgainLater) {
       Run(Env("ADD"), ThreeNets("0.3.1", R"("readinessindicatorfile":")" + ready + "\""));
   ExpectError(output, code::kTryAgainLater, "still waiting for readinessindicatorfile @ " + ready,
               "0.3.1");
-  EXPECT_EQ(slept_.size(), 3u);  // 3 s timeout, 1 s poll
+  EXPECT_EQ(clock_.slept().size(), 3u);  // 3 s timeout, 1 s poll
   EXPECT_TRUE(executor_.requests().empty());
   EXPECT_FALSE(Exists(Scratch()));
 }
@@ -634,7 +654,7 @@ TEST_F(AppTest, DelDoesNotWaitForTheReadinessFile) {
       ThreeNets("0.3.1", R"("readinessindicatorfile":")" + (root_ / "never") + "\"");
   Output output = Run(Env("DEL"), config);
   EXPECT_EQ(output.exit_code, 0) << output.out;
-  EXPECT_TRUE(slept_.empty());
+  EXPECT_TRUE(clock_.slept().empty());
   EXPECT_EQ(executor_.requests().size(), 3u);
 }
 
