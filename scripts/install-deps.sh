@@ -13,6 +13,7 @@ PACKAGES=(
   containernetworking-plugins iproute2 patchelf debootstrap
   python3 openssl jq time procps file lintian
   golang-go golang-github-containerd-go-cni-dev golang-github-appc-cni-dev
+  clang libclang-rt-14-dev llvm
 )
 # libnghttp2-dev, libc-ares-dev, libssl-dev and zlib1g-dev provide the static archives the
 # self-contained build links; dpkg-dev unpacks Debian's curl source (scripts/build-static-curl.sh).
@@ -20,6 +21,8 @@ PACKAGES=(
 # patchelf and debootstrap serve the tests that run multus without the host's userland;
 # lintian checks the .deb.
 # golang-go and Debian's go-cni/libcni sources build tests/runtime_driver (containerd's CNI calls).
+# clang and libclang-rt-14-dev (libFuzzer) build the fuzz targets (scripts/fuzz.sh); llvm's
+# llvm-symbolizer gives the sanitizer and fuzzer reports their source lines.
 # scripts/image.sh builds the container image with these (install-deps.sh --image).
 if [[ ${1:-} == --image ]]; then
   PACKAGES+=(buildah)
