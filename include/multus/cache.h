@@ -88,7 +88,4 @@ struct ResultCacheEntry {
 };
 std::vector<ResultCacheEntry> ListResultCaches(std::string_view cni_dir);
 
-std::string Base64Encode(std::string_view bytes);
-Result<std::string> Base64Decode(std::string_view text);
-
 }  // namespace multus

@@ -3,6 +3,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "multus/base64.h"
 #include "multus/cache.h"
 
 namespace multus {

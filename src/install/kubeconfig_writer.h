@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "multus/cache.h"
+#include "multus/base64.h"
 #include "multus/status.h"
 
 namespace multus::install {
