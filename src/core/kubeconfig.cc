@@ -4,7 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "multus/base64.h"
-#include "multus/cache.h"
+#include "multus/file_io.h"
 
 namespace multus {
 namespace {

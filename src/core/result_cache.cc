@@ -9,7 +9,7 @@
 #include "cache_json.h"
 #include "multus/cache_paths.h"
 #include "multus/cni_env.h"
-#include "multus/cache.h"
+#include "multus/file_io.h"
 #include "multus/json_parse.h"
 
 namespace multus {

@@ -7,15 +7,16 @@
 #include <chrono>
 #include <cstring>
 
-#include "file_ops.h"
 #include "kubeconfig_writer.h"
 #include "master_config.h"
+#include "multus/file_io.h"
 
 namespace multus::install {
 namespace {
 
 constexpr mode_t kPrivateFile = 0600;
 constexpr mode_t kPrivateDir = 0700;
+constexpr mode_t kPublicDir = 0755;  // the node's CNI directories, as the runtime expects
 constexpr std::string_view kOldSuffix = ".old";
 
 Status Missing(const std::string& what, const std::string& path) {
@@ -84,12 +85,12 @@ Status Installer::Prepare() {
   // multus.d holds the token copy and the kubeconfig: private whatever the umask, also when
   // an older version created it.
   const std::string private_dir = options_.cni_conf_dir + "/multus.d";
-  RETURN_IF_ERROR(MakeDirs(private_dir));
+  RETURN_IF_ERROR(MakeDirs(private_dir, kPublicDir, LeafSymlink::kFollow));
   if (chmod(private_dir.c_str(), kPrivateDir) != 0) {
     return Status(code::kIoFailure, "cannot make " + private_dir + " private: " + strerror(errno));
   }
   if (!options_.multus_cni_conf_dir.empty())
-    RETURN_IF_ERROR(MakeDirs(options_.multus_cni_conf_dir));
+    RETURN_IF_ERROR(MakeDirs(options_.multus_cni_conf_dir, kPublicDir, LeafSymlink::kFollow));
   return OkStatus();
 }
 
@@ -97,8 +98,8 @@ Status Installer::InstallBinary() {
   const std::string target = options_.cni_bin_dir + "/multus";
   auto source = ReadFile(options_.multus_bin_file);
   if (!source.ok()) return source.status();
-  auto installed = ReadFileIfExists(target);
-  if (installed && *installed == source.value() &&
+  auto installed = ReadFile(target);
+  if (installed.ok() && *installed == source.value() &&
       FileMode(target) == FileMode(options_.multus_bin_file)) {
     log_.Info("multus binary " + target + " is up to date");
     return OkStatus();
@@ -110,10 +111,10 @@ Status Installer::InstallBinary() {
 
 Status Installer::WriteIfChanged(const std::string& path, const std::string& content, mode_t mode,
                                  const std::string& what) {
-  auto current = ReadFileIfExists(path);
-  if (current && *current == content && FileMode(path) == mode) return OkStatus();
-  RETURN_IF_ERROR(WriteFileAtomic(path, content, mode));
-  log_.Info((current ? "updated " : "wrote ") + what + " " + path);
+  auto current = ReadFile(path);
+  if (current.ok() && *current == content && FileMode(path) == mode) return OkStatus();
+  RETURN_IF_ERROR(WriteFileAtomic(path, content, {.mode = mode, .own_directory = false}));
+  log_.Info((current.ok() ? "updated " : "wrote ") + what + " " + path);
   return OkStatus();
 }
 
@@ -185,7 +186,7 @@ Status Installer::SyncConfig() {
                                  rendered->content, kPrivateFile, "multus config"));
   // A stale 00-multus.conf would shadow a new 00-multus.conflist (it sorts first), and the
   // other way round.
-  if (RemoveFileIfExists(options_.cni_conf_dir + "/" + rendered->stale_file_name)) {
+  if (RemoveFile(options_.cni_conf_dir + "/" + rendered->stale_file_name)) {
     log_.Info("removed stale " + options_.cni_conf_dir + "/" + rendered->stale_file_name);
   }
   if (options_.rename_conf_file && !master->path.ends_with(kOldSuffix)) {
@@ -207,7 +208,7 @@ void Installer::Cleanup() {
   }
   for (const std::string& name : names) {
     std::string path = options_.cni_conf_dir + "/" + name;
-    if (RemoveFileIfExists(path)) log_.Info("removed " + path);
+    if (RemoveFile(path)) log_.Info("removed " + path);
   }
   if (!renamed_master_name_.empty()) {
     std::string original = options_.multus_autoconfig_dir + "/" + renamed_master_name_;

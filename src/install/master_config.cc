@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "file_ops.h"
+#include "multus/file_io.h"
 #include "multus/json_parse.h"
 
 namespace multus::install {

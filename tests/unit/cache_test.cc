@@ -50,15 +50,6 @@ mode_t ModeOf(const std::string& path) {
   return st.st_mode & 07777;
 }
 
-std::vector<std::string> ListDir(const std::string& dir) {
-  std::vector<std::string> names;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    names.push_back(entry.path().filename().string());
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
 // True when a non-blocking exclusive flock on `path` (a new open file description)
 // would have to wait, i.e. someone holds the lock.
 bool IsLocked(const std::string& path) {
@@ -83,110 +74,6 @@ TEST(CachePathTest, ToleratesTrailingSlashOnCniDir) {
   EXPECT_EQ(ScratchCachePath("/var/lib/cni/multus/", "abc"), "/var/lib/cni/multus/abc");
   EXPECT_EQ(ResultCachePath("/d/", "n", "c", "eth0"), "/d/results/n-c-eth0");
   EXPECT_EQ(LockPath("/d/", "c"), "/d/locks/c.lock");
-}
-
-// ---- file I/O ----
-
-TEST(CacheFileTest, AtomicWriteCreatesDirsAndFileWithPrivateModes) {
-  TempDir tmp;
-  const std::string dir = tmp.path() + "/multus/results";
-  const std::string path = dir + "/net-cid-eth0";
-  ASSERT_TRUE(WriteFileAtomic(path, "hello\n").ok());
-
-  auto read = ReadFileIfExists(path);
-  ASSERT_TRUE(read.ok());
-  ASSERT_TRUE(read->has_value());
-  EXPECT_EQ(**read, "hello\n");
-  EXPECT_EQ(ModeOf(path), 0600u);
-  EXPECT_EQ(ModeOf(dir), 0700u);
-  EXPECT_EQ(ModeOf(tmp.path() + "/multus"), 0700u);
-  EXPECT_EQ(ListDir(dir), std::vector<std::string>{"net-cid-eth0"});
-}
-
-TEST(CacheFileTest, AtomicWriteModeIgnoresUmask) {
-  TempDir tmp;
-  const mode_t old = ::umask(0277);
-  Status status = WriteFileAtomic(tmp.path() + "/f", "x");
-  ::umask(old);
-  ASSERT_TRUE(status.ok()) << status.msg();
-  EXPECT_EQ(ModeOf(tmp.path() + "/f"), 0600u);
-}
-
-TEST(CacheFileTest, AtomicWriteOverwritesAndLeavesNoTempFiles) {
-  TempDir tmp;
-  const std::string path = tmp.path() + "/cid";
-  ASSERT_TRUE(WriteFileAtomic(path, std::string(100000, 'a')).ok());
-  ASSERT_TRUE(WriteFileAtomic(path, "short").ok());
-  auto read = ReadFileIfExists(path);
-  ASSERT_TRUE(read.ok());
-  EXPECT_EQ(read->value(), "short");
-  EXPECT_EQ(ListDir(tmp.path()), std::vector<std::string>{"cid"});
-}
-
-TEST(CacheFileTest, AtomicWriteWritesEmptyAndBinaryContent) {
-  TempDir tmp;
-  const std::string bytes("a\0b\xff", 4);
-  ASSERT_TRUE(WriteFileAtomic(tmp.path() + "/bin", bytes).ok());
-  ASSERT_TRUE(WriteFileAtomic(tmp.path() + "/empty", "").ok());
-  EXPECT_EQ(ReadFileIfExists(tmp.path() + "/bin")->value(), bytes);
-  EXPECT_EQ(ReadFileIfExists(tmp.path() + "/empty")->value(), "");
-}
-
-TEST(CacheFileTest, AtomicWriteFailureIsIoErrorAndLeavesNothing) {
-  TempDir tmp;
-  // The target is an existing directory: rename fails after the temp file was written.
-  const std::string target = tmp.path() + "/taken";
-  ASSERT_EQ(::mkdir(target.c_str(), 0700), 0);
-  ASSERT_EQ(::mkdir((target + "/child").c_str(), 0700), 0);
-  Status status = WriteFileAtomic(target, "data");
-  EXPECT_EQ(status.code(), code::kIoFailure);
-  EXPECT_NE(status.msg().find(target), std::string::npos) << status.msg();
-  EXPECT_EQ(ListDir(tmp.path()), std::vector<std::string>{"taken"});
-}
-
-TEST(CacheFileTest, AtomicWriteUnderAFileIsIoError) {
-  TempDir tmp;
-  ASSERT_TRUE(WriteFileAtomic(tmp.path() + "/plain", "x").ok());
-  Status status = WriteFileAtomic(tmp.path() + "/plain/sub/file", "x");
-  EXPECT_EQ(status.code(), code::kIoFailure);
-}
-
-TEST(CacheFileTest, ReadMissingIsNullopt) {
-  TempDir tmp;
-  auto read = ReadFileIfExists(tmp.path() + "/nope");
-  ASSERT_TRUE(read.ok());
-  EXPECT_FALSE(read->has_value());
-}
-
-TEST(CacheFileTest, APathThatCannotExistIsMissingNotAnError) {
-  TempDir tmp;
-  ASSERT_TRUE(WriteFileAtomic(tmp.path() + "/plain", "x").ok());
-  const std::string under_a_file = tmp.path() + "/plain/x";          // ENOTDIR
-  const std::string too_long = tmp.path() + "/" + std::string(300, 'n');  // ENAMETOOLONG
-  for (const std::string& path : {under_a_file, too_long}) {
-    EXPECT_TRUE(RemoveFileIfExists(path).ok()) << path;
-    Result<std::optional<std::string>> read = ReadFileIfExists(path);
-    ASSERT_TRUE(read.ok()) << read.status().msg();
-    EXPECT_FALSE(read->has_value());
-  }
-}
-
-TEST(CacheFileTest, ReadDirectoryIsIoError) {
-  TempDir tmp;
-  auto read = ReadFileIfExists(tmp.path());
-  // open(O_RDONLY) on a directory succeeds; read() then fails with EISDIR.
-  ASSERT_FALSE(read.ok());
-  EXPECT_EQ(read.status().code(), code::kIoFailure);
-}
-
-TEST(CacheFileTest, RemoveMissingIsOkAndRemoveExistingRemoves) {
-  TempDir tmp;
-  const std::string path = tmp.path() + "/cid";
-  EXPECT_TRUE(RemoveFileIfExists(path).ok());
-  EXPECT_TRUE(RemoveFileIfExists(tmp.path() + "/no/such/dir/cid").ok());
-  ASSERT_TRUE(WriteFileAtomic(path, "x").ok());
-  EXPECT_TRUE(RemoveFileIfExists(path).ok());
-  EXPECT_FALSE(ReadFileIfExists(path)->has_value());
 }
 
 // ---- lock ----
