@@ -1,163 +1,18 @@
-#include "multus/cache.h"
-#include "multus/base64.h"
-#include "multus/json_parse.h"
+#include "multus/plan_cache.h"
 
-#include <dirent.h>
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <atomic>
-#include <chrono>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <thread>
 #include <vector>
+
+#include "multus/base64.h"
+#include "multus/json_parse.h"
 
 namespace multus {
 namespace {
 
 using nlohmann::json;
-
-// A fresh directory under the test temp dir, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = testing::TempDir() + "/cache_test.XXXXXX";
-    char* made = ::mkdtemp(tmpl.data());
-    EXPECT_NE(made, nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-mode_t ModeOf(const std::string& path) {
-  struct stat st;
-  EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
-  return st.st_mode & 07777;
-}
-
-// True when a non-blocking exclusive flock on `path` (a new open file description)
-// would have to wait, i.e. someone holds the lock.
-bool IsLocked(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
-  EXPECT_GE(fd, 0) << path;
-  const bool locked = ::flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
-  ::close(fd);
-  return locked;
-}
-
-// ---- paths ----
-
-TEST(CachePathTest, BuildsEveryPathUnderCniDir) {
-  EXPECT_EQ(ScratchCachePath("/var/lib/cni/multus", "abc123"), "/var/lib/cni/multus/abc123");
-  EXPECT_EQ(ResultsDir("/var/lib/cni/multus"), "/var/lib/cni/multus/results");
-  EXPECT_EQ(ResultCachePath("/var/lib/cni/multus", "macvlan-conf", "abc123", "net1"),
-            "/var/lib/cni/multus/results/macvlan-conf-abc123-net1");
-  EXPECT_EQ(LockPath("/var/lib/cni/multus", "abc123"), "/var/lib/cni/multus/locks/abc123.lock");
-}
-
-TEST(CachePathTest, ToleratesTrailingSlashOnCniDir) {
-  EXPECT_EQ(ScratchCachePath("/var/lib/cni/multus/", "abc"), "/var/lib/cni/multus/abc");
-  EXPECT_EQ(ResultCachePath("/d/", "n", "c", "eth0"), "/d/results/n-c-eth0");
-  EXPECT_EQ(LockPath("/d/", "c"), "/d/locks/c.lock");
-}
-
-// ---- lock ----
-
-TEST(CacheLockTest, AcquireCreatesLockFileAndHoldsItUntilDestroyed) {
-  TempDir tmp;
-  const std::string cni_dir = tmp.path() + "/multus";
-  const std::string path = LockPath(cni_dir, "cid1");
-  {
-    auto lock = ContainerLock::Acquire(cni_dir, "cid1");
-    ASSERT_TRUE(lock.ok()) << lock.status().msg();
-    EXPECT_EQ(ModeOf(cni_dir + "/locks"), 0700u);
-    EXPECT_EQ(ModeOf(path), 0600u);
-    EXPECT_TRUE(IsLocked(path));
-
-    // Moving keeps one holder; the moved-from object releases nothing.
-    ContainerLock moved = std::move(lock).value();
-    EXPECT_TRUE(IsLocked(path));
-  }
-  EXPECT_FALSE(IsLocked(path));
-}
-
-TEST(CacheLockTest, DifferentContainersDoNotConflict) {
-  TempDir tmp;
-  auto a = ContainerLock::Acquire(tmp.path(), "a");
-  ASSERT_TRUE(a.ok());
-  auto b = ContainerLock::Acquire(tmp.path(), "b");  // would deadlock if they conflicted
-  ASSERT_TRUE(b.ok());
-  EXPECT_TRUE(IsLocked(LockPath(tmp.path(), "a")));
-  EXPECT_TRUE(IsLocked(LockPath(tmp.path(), "b")));
-}
-
-TEST(CacheLockTest, SecondAcquireInAnotherThreadWaitsForRelease) {
-  TempDir tmp;
-  std::atomic<bool> released{false};
-  std::atomic<bool> second_saw_release{false};
-  auto first = ContainerLock::Acquire(tmp.path(), "cid");
-  ASSERT_TRUE(first.ok());
-  std::thread second([&] {
-    auto lock = ContainerLock::Acquire(tmp.path(), "cid");
-    second_saw_release = lock.ok() && released.load();
-  });
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  released = true;
-  { ContainerLock drop = std::move(first).value(); }
-  second.join();
-  EXPECT_TRUE(second_saw_release);
-}
-
-TEST(CacheLockTest, LockHeldByAnotherProcessBlocksUs) {
-  TempDir tmp;
-  int to_parent[2], to_child[2];
-  ASSERT_EQ(::pipe(to_parent), 0);
-  ASSERT_EQ(::pipe(to_child), 0);
-  const pid_t pid = ::fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    ::close(to_parent[0]);
-    ::close(to_child[1]);
-    auto lock = ContainerLock::Acquire(tmp.path(), "cid");
-    const char ok = lock.ok() ? 'L' : 'E';
-    if (::write(to_parent[1], &ok, 1) != 1) ::_exit(2);
-    char c;
-    while (::read(to_child[0], &c, 1) > 0) {
-    }  // hold the lock until the parent closes its end
-    ::_exit(0);
-  }
-  ::close(to_parent[1]);
-  ::close(to_child[0]);
-  char got = 0;
-  ASSERT_EQ(::read(to_parent[0], &got, 1), 1);
-  EXPECT_EQ(got, 'L');
-  EXPECT_TRUE(IsLocked(LockPath(tmp.path(), "cid")));
-  ::close(to_child[1]);
-  int wstatus = 0;
-  ASSERT_EQ(::waitpid(pid, &wstatus, 0), pid);
-  EXPECT_TRUE(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0);
-  ::close(to_parent[0]);
-  EXPECT_FALSE(IsLocked(LockPath(tmp.path(), "cid")));
-  auto ours = ContainerLock::Acquire(tmp.path(), "cid");
-  EXPECT_TRUE(ours.ok());
-}
-
-// ---- our scratch format ----
 
 NetworkPlan SamplePlan() {
   NetworkPlan plan;
@@ -440,146 +295,18 @@ TEST(CacheCorruptTest, BadScratchCachesAreCode101) {
   }
 }
 
-// ---- cniCacheV1 result cache ----
-
-CachedResult SampleResult() {
-  CachedResult cached;
-  cached.container_id = "3f2a9c";
-  cached.ifname = "net1";
-  cached.network_name = "macvlan-conf";
-  cached.netns = "/var/run/netns/cni-1234";
-  cached.config =
-      R"({"cniVersion":"1.0.0","name":"macvlan-conf","type":"macvlan","n":12345678901234567890})";
-  cached.cni_args = {{"IgnoreUnknown", "true"}, {"K8S_POD_NAMESPACE", "default"}};
-  cached.capability_args = R"({"mac":"c2:11:22:33:44:55"})";
-  cached.result =
-      R"({"cniVersion":"1.0.0","interfaces":[{"name":"net1","mac":"c2:11:22:33:44:55","sandbox":"/var/run/netns/cni-1234"}],"ips":[{"address":"10.1.1.5/24","interface":0}]})";
-  return cached;
-}
-
-TEST(CacheResultTest, RoundTripsCniCacheV1) {
-  const CachedResult want = SampleResult();
-  const std::string text = SerializeCachedResult(want);
-  const json doc = json::parse(text);
-  EXPECT_EQ(doc["kind"], "cniCacheV1");
-  EXPECT_EQ(doc["config"], Base64Encode(want.config));
-  EXPECT_EQ(doc["ifName"], "net1");
-  EXPECT_EQ(doc["networkName"], "macvlan-conf");
-  EXPECT_EQ(doc["cniArgs"],
-            json::parse(R"([["IgnoreUnknown","true"],["K8S_POD_NAMESPACE","default"]])"));
-  EXPECT_TRUE(doc["capabilityArgs"].is_object());
-  EXPECT_TRUE(doc["result"].is_object());
-
-  auto got = ParseCachedResult(text);
-  ASSERT_TRUE(got.ok()) << got.status().msg();
-  EXPECT_EQ(got->container_id, want.container_id);
-  EXPECT_EQ(got->ifname, want.ifname);
-  EXPECT_EQ(got->network_name, want.network_name);
-  EXPECT_EQ(got->netns, want.netns);
-  EXPECT_EQ(got->config, want.config);
-  EXPECT_EQ(got->cni_args, want.cni_args);
-  EXPECT_EQ(got->capability_args, want.capability_args);  // compact input stays identical
-  EXPECT_EQ(got->result, want.result);                    // member order kept
-}
-
 // Fuzz findings (tests/fuzz/crashes/*-deep-*): capability args and results that pass the input
 // depth limit sit a few levels deeper once wrapped in our caches, which then did not load, so
 // DEL could not release what ADD made. Our own files are read with a little more room.
 std::string NestedArrays(int depth) { return std::string(depth, '[') + std::string(depth, ']'); }
 
-TEST(CacheDepthTest, WhatPassedTheInputLimitReadsBackFromEveryCache) {
+TEST(CacheDepthTest, WhatPassedTheInputLimitReadsBackFromThePlanCache) {
   const std::string deep = NestedArrays(kMaxJsonDepth - 1);
   NetworkPlan plan = SamplePlan();
   plan.delegates[1].capability_args = R"({"bandwidth":{"x":)" + deep + "}}";
   auto parsed = ParsePlanCache(SerializePlan(plan), "other", "/other", "eth9");
   ASSERT_TRUE(parsed.ok()) << parsed.status().msg();
   ExpectSamePlan(*parsed, plan);
-
-  CachedResult cached = SampleResult();
-  cached.result = R"({"cniVersion":"1.0.0","x":)" + deep + "}";
-  auto result = ParseCachedResult(SerializeCachedResult(cached));
-  ASSERT_TRUE(result.ok()) << result.status().msg();
-  EXPECT_EQ(result->result, cached.result);
-
-  // The room is bounded: a cache nested far deeper is still refused as corrupt.
-  auto hostile = ParseCachedResult(R"({"kind":"cniCacheV1","result":{"x":)" +
-                                   NestedArrays(kMaxOwnFileJsonDepth) + "}}");
-  ASSERT_FALSE(hostile.ok());
-  EXPECT_NE(hostile.status().msg().find("nested deeper"), std::string::npos);
-}
-
-TEST(CacheResultTest, ReadsLibcniFileWithOmittedMembers) {
-  const std::string text = R"({"kind":"cniCacheV1","containerId":"c","config":")" +
-                           Base64Encode(R"({"name":"n"})") +
-                           R"(","ifName":"eth0","networkName":"n"})";
-  auto got = ParseCachedResult(text);
-  ASSERT_TRUE(got.ok()) << got.status().msg();
-  EXPECT_EQ(got->config, R"({"name":"n"})");
-  EXPECT_EQ(got->netns, "");
-  EXPECT_TRUE(got->cni_args.empty());
-  EXPECT_EQ(got->capability_args, "{}");
-  EXPECT_EQ(got->result, "");
-}
-
-TEST(CacheResultTest, BadResultCachesAreCode101) {
-  const std::string cfg = Base64Encode("{}");
-  const std::string errors[] = {
-      "",
-      "[]",
-      R"({"containerId":"c"})",
-      R"({"kind":"multusPlanV1","containerId":"c","config":")" + cfg +
-          R"(","ifName":"e","networkName":"n"})",
-      R"({"kind":"cniCacheV1","config":")" + cfg + R"(","ifName":"e","networkName":"n"})",
-      R"({"kind":"cniCacheV1","containerId":"c","ifName":"e","networkName":"n"})",
-      R"({"kind":"cniCacheV1","containerId":"c","config":"!!!!","ifName":"e","networkName":"n"})",
-      R"({"kind":"cniCacheV1","containerId":"c","config":")" + cfg +
-          R"(","ifName":"e","networkName":"n","result":[1]})",
-      // Audit finding 10: what GC builds paths and DELs from is validated like the env.
-      R"({"kind":"cniCacheV1","containerId":"../../x","config":")" + cfg +
-          R"(","ifName":"e","networkName":"n"})",
-      R"({"kind":"cniCacheV1","containerId":"c","config":")" + cfg +
-          R"(","ifName":"../lo","networkName":"n"})",
-      R"({"kind":"cniCacheV1","containerId":"c","config":")" + cfg +
-          R"(","ifName":"e","networkName":"../n"})",
-      R"({"kind":"cniCacheV1","containerId":"c","config":")" + cfg +
-          R"(","ifName":"e","networkName":"n","netns":"proc/1/ns/net"})",
-  };
-  for (const std::string& bytes : errors) {
-    SCOPED_TRACE(bytes);
-    auto got = ParseCachedResult(bytes);
-    ASSERT_FALSE(got.ok());
-    EXPECT_EQ(got.status().code(), code::kCorruptCache);
-  }
-}
-
-TEST(CacheResultTest, ListSkipsInvalidUnreadableAndTempFiles) {
-  TempDir tmp;
-  EXPECT_TRUE(ListResultCaches(tmp.path() + "/missing").empty());
-
-  CachedResult a = SampleResult();
-  CachedResult b = SampleResult();
-  b.ifname = "eth0";
-  b.network_name = "cbr0";
-  const std::string pa = ResultCachePath(tmp.path(), a.network_name, a.container_id, a.ifname);
-  const std::string pb = ResultCachePath(tmp.path(), b.network_name, b.container_id, b.ifname);
-  ASSERT_TRUE(WriteFileAtomic(pa, SerializeCachedResult(a)).ok());
-  ASSERT_TRUE(WriteFileAtomic(pb, SerializeCachedResult(b)).ok());
-  const std::string results = ResultsDir(tmp.path());
-  ASSERT_TRUE(WriteFileAtomic(results + "/garbage", "not json").ok());
-  ASSERT_TRUE(WriteFileAtomic(results + "/.x.tmp-1-2-3", SerializeCachedResult(a)).ok());
-  ASSERT_EQ(::mkdir((results + "/subdir").c_str(), 0700), 0);
-  ASSERT_TRUE(WriteFileAtomic(results + "/unreadable", SerializeCachedResult(a)).ok());
-  ASSERT_EQ(::chmod((results + "/unreadable").c_str(), 0), 0);
-
-  const auto entries = ListResultCaches(tmp.path());
-  std::vector<std::string> paths;
-  for (const auto& e : entries) paths.push_back(e.path);
-  // "unreadable" (root can read it) holds a valid cache of another name: a file must be the
-  // one its content names, so it is skipped either way.
-  EXPECT_EQ(paths, (std::vector<std::string>{pb, pa}));
-  ASSERT_GE(entries.size(), 2u);
-  EXPECT_EQ(entries[0].cached.network_name, "cbr0");
-  EXPECT_EQ(entries[1].cached.ifname, "net1");
 }
 
 }  // namespace
