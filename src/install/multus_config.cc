@@ -1,13 +1,12 @@
 #include "multus_config.h"
 
 #include <algorithm>
-#include <array>
 #include <cctype>
-#include <charconv>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "multus/cni_version.h"
 #include "multus/json_parse.h"
 #include "multus/log.h"
 
@@ -57,23 +56,12 @@ std::string Sentinel() {
 }  // namespace
 
 Result<int> CompareCniVersions(std::string_view a, std::string_view b) {
-  auto parse = [](std::string_view v, std::array<int, 3>* out) {
-    *out = {0, 0, 0};
-    for (size_t i = 0; i < 3; ++i) {
-      if (v.empty() || v.front() < '0' || v.front() > '9') return false;
-      auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), (*out)[i]);
-      if (ec != std::errc() || end == v.data()) return false;
-      v.remove_prefix(end - v.data());
-      if (v.empty()) return i >= 1;  // "1.0" is accepted, "1" is not
-      if (v.front() != '.' || i == 2) return false;
-      v.remove_prefix(1);
+  for (std::string_view version : {a, b}) {
+    if (!IsWellFormedVersion(version)) {
+      return Invalid("invalid cniVersion \"" + std::string(version) + "\"");
     }
-    return false;
-  };
-  std::array<int, 3> va, vb;
-  if (!parse(a, &va)) return Invalid("invalid cniVersion \"" + std::string(a) + "\"");
-  if (!parse(b, &vb)) return Invalid("invalid cniVersion \"" + std::string(b) + "\"");
-  return va < vb ? -1 : (va > vb ? 1 : 0);
+  }
+  return CompareVersions(a, b);
 }
 
 Result<std::string> NormalizeLogLevel(std::string_view level) {
