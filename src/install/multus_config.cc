@@ -9,6 +9,7 @@
 #include "multus/cni_version.h"
 #include "multus/json_parse.h"
 #include "multus/log.h"
+#include "multus/multus_type.h"
 
 namespace multus::install {
 namespace {
@@ -27,9 +28,9 @@ std::string_view Trim(std::string_view text) {
   return text;
 }
 
-bool IsMultusType(const Json& conf) {
+bool IsMultusPlugin(const Json& conf) {
   auto it = conf.find("type");
-  return it != conf.end() && it->is_string() && (*it == "multus" || *it == "multus-shim");
+  return it != conf.end() && it->is_string() && IsMultusType(it->get_ref<const std::string&>());
 }
 
 // Adds the capabilities of one plugin to `caps`. A capability is on if any plugin turns it on.
@@ -109,14 +110,14 @@ Result<RenderedConfig> RenderMultusConfig(std::string_view master_text,
 
   // The union of capabilities, and a guard against wrapping a multus config in another.
   std::map<std::string, bool> caps;
-  if (IsMultusType(master)) return Invalid("master CNI config is a multus config itself");
+  if (IsMultusPlugin(master)) return Invalid("master CNI config is a multus config itself");
   if (auto plugins = master.find("plugins"); plugins != master.end()) {
     if (!plugins->is_array()) return Invalid("master CNI config: \"plugins\" must be a list");
     for (size_t i = 0; i < plugins->size(); ++i) {
       const Json& plugin = (*plugins)[i];
       std::string where = "plugins[" + std::to_string(i) + "]";
       if (!plugin.is_object()) return Invalid("master CNI config: " + where + " is not an object");
-      if (IsMultusType(plugin)) return Invalid("master CNI config is a multus config itself");
+      if (IsMultusPlugin(plugin)) return Invalid("master CNI config is a multus config itself");
       RETURN_IF_ERROR(MergeCapabilities(plugin, where, &caps));
     }
   } else {
