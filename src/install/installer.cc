@@ -10,6 +10,7 @@
 #include "kubeconfig_writer.h"
 #include "master_config.h"
 #include "multus/file_io.h"
+#include "multus/in_cluster.h"
 
 namespace multus::install {
 namespace {
@@ -65,7 +66,7 @@ Status Installer::Prepare() {
   if (!AutoMode() && !IsRegularFile(options_.multus_conf_file)) {
     return Missing("--multus-conf-file", options_.multus_conf_file);
   }
-  auto server = ApiServerUrl(env_);
+  auto server = InClusterServerUrl(env_);
   if (!server.ok()) return server.status();
   server_ = server.value();
 
