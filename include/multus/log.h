@@ -5,6 +5,7 @@
 #include <fmt/core.h>
 
 #include <chrono>
+#include <iosfwd>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -43,6 +44,10 @@ Result<Level> ParseLevel(std::string_view text);
 // Applies settings for the rest of the process. Until called, errors go to stderr.
 // A log file that cannot be opened is reported on stderr, never fails the CNI call.
 void Configure(const Settings& settings);
+
+// Sends the lines at `level` or less verbose to `out` alone, until the next Configure: how
+// multus-install logs to the stream its caller gives it. `out` must outlive that use.
+void ConfigureStream(std::ostream& out, Level level);
 
 bool Enabled(Level level);
 void Write(Level level, std::string_view message);

@@ -4,13 +4,13 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 
 #include "kubeconfig_writer.h"
 #include "master_config.h"
 #include "multus/file_io.h"
 #include "multus/in_cluster.h"
+#include "multus/log.h"
 
 namespace multus::install {
 namespace {
@@ -26,12 +26,8 @@ Status Missing(const std::string& what, const std::string& path) {
 
 }  // namespace
 
-void Logger::Line(log::Level level, const std::string& msg) {
-  out_ << log::FormatLine(level, msg, std::chrono::system_clock::now()) << std::flush;
-}
-
-Installer::Installer(InstallOptions options, std::map<std::string, std::string> env, Logger& log)
-    : options_(std::move(options)), env_(std::move(env)), log_(log) {}
+Installer::Installer(InstallOptions options, std::map<std::string, std::string> env)
+    : options_(std::move(options)), env_(std::move(env)) {}
 
 std::string Installer::KubeconfigPath() const {
   return options_.cni_conf_dir + "/multus.d/multus.kubeconfig";
@@ -102,11 +98,11 @@ Status Installer::InstallBinary() {
   auto installed = ReadFile(target);
   if (installed.ok() && *installed == source.value() &&
       FileMode(target) == FileMode(options_.multus_bin_file)) {
-    log_.Info("multus binary " + target + " is up to date");
+    log::Verbose("multus binary {} is up to date", target);
     return OkStatus();
   }
   RETURN_IF_ERROR(CopyFileAtomic(options_.multus_bin_file, target));
-  log_.Info("installed " + options_.multus_bin_file + " as " + target);
+  log::Verbose("installed {} as {}", options_.multus_bin_file, target);
   return OkStatus();
 }
 
@@ -115,7 +111,7 @@ Status Installer::WriteIfChanged(const std::string& path, const std::string& con
   auto current = ReadFile(path);
   if (current.ok() && *current == content && FileMode(path) == mode) return OkStatus();
   RETURN_IF_ERROR(WriteFileAtomic(path, content, {.mode = mode, .own_directory = false}));
-  log_.Info((current.ok() ? "updated " : "wrote ") + what + " " + path);
+  log::Verbose("{} {} {}", current.ok() ? "updated" : "wrote", what, path);
   return OkStatus();
 }
 
@@ -161,14 +157,15 @@ Status Installer::SyncConfig() {
   }
   if (!master.ok()) {
     if (!last_master_path_.empty() && !master_missing_reported_) {
-      log_.Warn("master CNI config " + last_master_path_ +
-                " is gone; keeping the multus config until a master appears again");
+      log::Warning("master CNI config {} is gone; keeping the multus config until a master "
+                   "appears again",
+                   last_master_path_);
       master_missing_reported_ = true;
     }
     return master.status();
   }
   if (master_missing_reported_) {
-    log_.Info("master CNI config " + master->path + " is back");
+    log::Verbose("master CNI config {} is back", master->path);
     master_missing_reported_ = false;
   }
   auto rendered = RenderMultusConfig(master->content, settings_);
@@ -177,7 +174,7 @@ Status Installer::SyncConfig() {
     return Status(error.code(), master->path + ": " + error.msg(), error.details());
   }
   if (master->path != last_master_path_) {
-    log_.Info("master CNI config: " + master->path + " (cniVersion " + rendered->cni_version + ")");
+    log::Verbose("master CNI config: {} (cniVersion {})", master->path, rendered->cni_version);
     last_master_path_ = master->path;
   }
   if (rendered->content.empty()) {
@@ -188,14 +185,14 @@ Status Installer::SyncConfig() {
   // A stale 00-multus.conf would shadow a new 00-multus.conflist (it sorts first), and the
   // other way round.
   if (RemoveFile(options_.cni_conf_dir + "/" + rendered->stale_file_name)) {
-    log_.Info("removed stale " + options_.cni_conf_dir + "/" + rendered->stale_file_name);
+    log::Verbose("removed stale {}/{}", options_.cni_conf_dir, rendered->stale_file_name);
   }
   if (options_.rename_conf_file && !master->path.ends_with(kOldSuffix)) {
     std::string old_path = master->path + std::string(kOldSuffix);
     RETURN_IF_ERROR(RenameFile(master->path, old_path));
     renamed_master_name_ = BaseName(master->path);
     last_master_path_ = old_path;
-    log_.Info("renamed master CNI config to " + old_path);
+    log::Verbose("renamed master CNI config to {}", old_path);
   }
   return OkStatus();
 }
@@ -209,14 +206,14 @@ void Installer::Cleanup() {
   }
   for (const std::string& name : names) {
     std::string path = options_.cni_conf_dir + "/" + name;
-    if (RemoveFile(path)) log_.Info("removed " + path);
+    if (RemoveFile(path)) log::Verbose("removed {}", path);
   }
   if (!renamed_master_name_.empty()) {
     std::string original = options_.multus_autoconfig_dir + "/" + renamed_master_name_;
     std::string old_path = original + std::string(kOldSuffix);
     if (!IsRegularFile(original) && IsRegularFile(old_path) &&
         RenameFile(old_path, original).ok()) {
-      log_.Info("restored master CNI config " + original);
+      log::Verbose("restored master CNI config {}", original);
     }
   }
 }
