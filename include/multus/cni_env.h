@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "multus/network_plan.h"
+#include "multus/cni_args.h"
 #include "multus/status.h"
 
 namespace multus {
@@ -44,9 +44,6 @@ bool IsValidUtf8(std::string_view text);
 // Interface name rules of the kernel and libcni: 1..15 bytes, not "." or "..", no '/', ':'
 // or whitespace. Code 4 with a message naming the problem.
 Status ValidateIfName(std::string_view ifname);
-
-// Splits "K=V;K=V". Code 4 for a pair without '='.
-Result<KeyValues> ParseCniArgs(std::string_view args);
 
 // Extracts the K8S_POD_* keys. Unknown keys are an error (code 4) unless IgnoreUnknown is
 // 1/true, as libcni's LoadArgs does.

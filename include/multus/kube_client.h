@@ -10,26 +10,11 @@
 #include <string_view>
 
 #include "multus/http_transport.h"
+#include "multus/kube_objects.h"
 #include "multus/kubeconfig.h"
 #include "multus/status.h"
 
 namespace multus {
-
-struct Pod {
-  std::string namespace_name;
-  std::string name;
-  std::string uid;
-  std::map<std::string, std::string> annotations;
-  // Static pods (annotation kubernetes.io/config.source not "api") may have another UID.
-  bool is_static = false;
-};
-
-struct Nad {
-  std::string namespace_name;
-  std::string name;
-  std::string config;  // spec.config, exact text ("" when absent)
-  std::map<std::string, std::string> annotations;
-};
 
 struct RetryPolicy {
   std::chrono::milliseconds request_timeout{5000};

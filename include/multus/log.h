@@ -5,6 +5,7 @@
 #include <fmt/core.h>
 
 #include <chrono>
+#include <iosfwd>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -57,6 +58,10 @@ void Install(std::shared_ptr<Output> output, Level level);
 // program's main (through Deps) calls it: library code never reconfigures the process.
 // A log file that cannot be opened is reported on stderr, never fails the CNI call.
 void Configure(const Settings& settings);
+
+// Sends the lines at `level` or less verbose to `out` alone, until the next Configure: how
+// multus-install logs to the stream its caller gives it. `out` must outlive that use.
+void ConfigureStream(std::ostream& out, Level level);
 
 bool Enabled(Level level);
 void Write(Level level, std::string_view message);

@@ -6,11 +6,10 @@
 #include <utility>
 #include <vector>
 
+#include "multus/cni_args.h"
 #include "multus/status.h"
 
 namespace multus {
-
-using KeyValues = std::vector<std::pair<std::string, std::string>>;
 
 struct PlannedDelegate {
   // Name shown in network-status and logs: the CNI `name`, or `<namespace>/<nad>`.

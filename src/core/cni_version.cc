@@ -30,6 +30,20 @@ bool IsSupportedVersion(std::string_view version) {
                    EffectiveVersion(version)) != kSupportedVersions.end();
 }
 
+bool IsWellFormedVersion(std::string_view version) {
+  for (int i = 0; i < 3; ++i) {
+    int part = 0;
+    if (version.empty() || version.front() < '0' || version.front() > '9') return false;
+    auto [end, ec] = std::from_chars(version.data(), version.data() + version.size(), part);
+    if (ec != std::errc()) return false;
+    version.remove_prefix(end - version.data());
+    if (version.empty()) return i >= 1;  // "1.0" is accepted, "1" is not
+    if (version.front() != '.' || i == 2) return false;
+    version.remove_prefix(1);
+  }
+  return false;
+}
+
 int CompareVersions(std::string_view a, std::string_view b) {
   auto pa = SplitVersion(EffectiveVersion(a));
   auto pb = SplitVersion(EffectiveVersion(b));

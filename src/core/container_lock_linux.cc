@@ -12,15 +12,13 @@
 #include <string>
 #include <utility>
 
-#include "multus/cache.h"
 #include "multus/container_lock.h"
+#include "multus/file_io.h"
 
 namespace multus {
 namespace {
 
 constexpr mode_t kFileMode = 0600;
-
-std::string ParentDir(const std::string& path) { return path.substr(0, path.find_last_of('/')); }
 
 // True when `fd` (locked by us) is still the file at `path`: not removed (and maybe
 // recreated) by the previous holder while we waited.
@@ -75,7 +73,7 @@ Result<std::optional<int>> LockOnce(const std::string& path, bool wait) {
 Result<ContainerLock> ContainerLock::Acquire(std::string_view cni_dir,
                                              std::string_view container_id) {
   std::string path = LockPath(cni_dir, container_id);
-  RETURN_IF_ERROR(MakeDirs(ParentDir(path)));
+  RETURN_IF_ERROR(MakeDirs(DirName(path)));
   for (;;) {
     ASSIGN_OR_RETURN(std::optional<int> fd, LockOnce(path, /*wait=*/true));
     if (fd) return ContainerLock(*fd, std::move(path));
@@ -85,7 +83,7 @@ Result<ContainerLock> ContainerLock::Acquire(std::string_view cni_dir,
 Result<std::optional<ContainerLock>> ContainerLock::TryAcquire(std::string_view cni_dir,
                                                                std::string_view container_id) {
   std::string path = LockPath(cni_dir, container_id);
-  RETURN_IF_ERROR(MakeDirs(ParentDir(path)));
+  RETURN_IF_ERROR(MakeDirs(DirName(path)));
   // A file removed between our open and flock means its holder just finished: one more try.
   for (int attempt = 0; attempt < 2; ++attempt) {
     ASSIGN_OR_RETURN(std::optional<int> fd, LockOnce(path, /*wait=*/false));

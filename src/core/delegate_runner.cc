@@ -4,11 +4,13 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "multus/cache.h"
+#include "multus/cache_paths.h"
 #include "multus/cni_result.h"
 #include "multus/cni_version.h"
+#include "multus/file_io.h"
 #include "multus/json_parse.h"
 #include "multus/log.h"
+#include "multus/result_cache.h"
 
 namespace multus {
 namespace {

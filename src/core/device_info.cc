@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "multus/cache.h"
 #include "multus/delegate_conf.h"
+#include "multus/file_io.h"
 #include "multus/json_parse.h"
 #include "multus/json_raw.h"
 #include "multus/log.h"

@@ -3,7 +3,9 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "multus/cache.h"
+#include "multus/base64.h"
+#include "multus/file_io.h"
+#include "multus/in_cluster.h"
 
 namespace multus {
 namespace {
@@ -128,10 +130,8 @@ Result<KubeConfig> InClusterConfig(const EnvMap& env, const std::string& sa_dir)
     return Invalid("no kubeconfig and no in-cluster environment",
                    "set \"kubeconfig\" in the multus config");
   }
-  bool ipv6 = host->second.find(':') != std::string::npos;
   KubeConfig config;
-  config.server =
-      "https://" + (ipv6 ? "[" + host->second + "]" : host->second) + ":" + port->second;
+  ASSIGN_OR_RETURN(config.server, InClusterServerUrl(env));
   config.token_file = sa_dir + "/token";
   RETURN_IF_ERROR(ReadCredentialFile(config.token_file).status());
   ASSIGN_OR_RETURN(config.ca_pem, ReadCredentialFile(sa_dir + "/ca.crt"));

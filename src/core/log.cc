@@ -4,6 +4,7 @@
 #include <spdlog/formatter.h>
 #include <spdlog/logger.h>
 #include <spdlog/sinks/base_sink.h>
+#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -102,6 +103,16 @@ RotationOptions ToRotationOptions(const FileOptions& options) {
   return rotation;
 }
 
+std::shared_ptr<spdlog::logger> MakeLogger(const std::vector<spdlog::sink_ptr>& sinks,
+                                           Level level) {
+  auto logger = std::make_shared<spdlog::logger>("multus", sinks.begin(), sinks.end());
+  logger->set_formatter(std::make_unique<LineFormatter>());
+  logger->set_level(ToSpdlog(level));
+  logger->flush_on(spdlog::level::trace);
+  logger->set_error_handler([](const std::string& /*message*/) {});  // write errors are ignored
+  return logger;
+}
+
 std::shared_ptr<spdlog::logger> MakeLogger(const Settings& settings) {
   std::vector<spdlog::sink_ptr> sinks;
   if (settings.to_stderr) sinks.push_back(std::make_shared<spdlog::sinks::stderr_sink_mt>());
@@ -109,12 +120,7 @@ std::shared_ptr<spdlog::logger> MakeLogger(const Settings& settings) {
     sinks.push_back(
         std::make_shared<FileSink>(settings.file, ToRotationOptions(settings.file_options)));
   }
-  auto logger = std::make_shared<spdlog::logger>("multus", sinks.begin(), sinks.end());
-  logger->set_formatter(std::make_unique<LineFormatter>());
-  logger->set_level(ToSpdlog(settings.level));
-  logger->flush_on(spdlog::level::trace);
-  logger->set_error_handler([](const std::string& /*message*/) {});  // write errors are ignored
-  return logger;
+  return MakeLogger(sinks, settings.level);
 }
 
 // The real output: a spdlog logger with our line format.
@@ -224,6 +230,11 @@ void Configure(const Settings& settings) {
   auto output = std::make_shared<SpdlogOutput>(MakeLogger(settings));
   spdlog::set_default_logger(output->logger());
   Install(std::move(output), settings.level);
+}
+
+void ConfigureStream(std::ostream& out, Level level) {
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out, /*force_flush=*/true);
+  Install(std::make_shared<SpdlogOutput>(MakeLogger({sink}, level)), level);
 }
 
 bool Enabled(Level level) {

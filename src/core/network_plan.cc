@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "multus/cache.h"
+#include "multus/cache_paths.h"
 #include "multus/cni_env.h"
 #include "multus/delegate_conf.h"
 #include "multus/delegate_runner.h"

@@ -7,6 +7,7 @@
 
 #include "multus/delegate_conf.h"
 #include "multus/log.h"
+#include "multus/multus_type.h"
 
 namespace multus {
 namespace {
@@ -58,9 +59,8 @@ Result<DelegateConf> LoadFile(const fs::path& path) {
 
 // multus must never delegate to itself (upstream W27: directory mode could pick 00-multus.conf).
 bool IsMultusConfig(const DelegateConf& conf) {
-  return std::any_of(conf.plugins.begin(), conf.plugins.end(), [](const PluginConf& p) {
-    return p.type == "multus" || p.type == "multus-shim";
-  });
+  return std::any_of(conf.plugins.begin(), conf.plugins.end(),
+                     [](const PluginConf& p) { return IsMultusType(p.type); });
 }
 
 ResolvedNetwork FromConf(const DelegateConf& conf) {

@@ -5,10 +5,8 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "multus/delegate_conf.h"
+#include "multus/cni_args_injection.h"
 #include "multus/device_info.h"
-#include "multus/json_parse.h"
-#include "multus/json_raw.h"
 
 namespace multus {
 namespace {
@@ -105,74 +103,7 @@ Result<ResolvedNetwork> RequireNad(NadLookup& nads, const NetworkSelection& sele
   return *found;
 }
 
-Result<std::string> MergeArgsObject(std::string_view object, std::string_view cni_args) {
-  ASSIGN_OR_RETURN(std::vector<RawMember> members, RawObjectMembers(object));
-  std::string_view args = FindRawMember(members, "args");
-  if (args.empty() || args.front() != '{') args = "{}";
-  ASSIGN_OR_RETURN(std::vector<RawMember> args_members, RawObjectMembers(args));
-  std::string_view cni = FindRawMember(args_members, "cni");
-  if (cni.empty() || cni.front() != '{') cni = "{}";
-  ASSIGN_OR_RETURN(std::vector<RawMember> overrides, RawObjectMembers(cni_args));
-  std::vector<std::pair<std::string, std::string>> updates;
-  for (const RawMember& member : overrides)
-    updates.emplace_back(member.key, std::string(member.value));
-  ASSIGN_OR_RETURN(std::string merged_cni, SetRawMembers(cni, updates));
-  ASSIGN_OR_RETURN(std::string merged_args, SetRawMembers(args, {{"cni", merged_cni}}));
-  return SetRawMembers(object, {{"args", merged_args}});
-}
-
 }  // namespace
-
-Result<std::string> InjectCniArgs(std::string_view config, std::string_view cni_args) {
-  return EditPluginObjects(
-      config, [cni_args](std::string_view plugin) { return MergeArgsObject(plugin, cni_args); });
-}
-
-Result<ResolvedNetwork> NetworkFromNad(const Nad& nad, const NetConf& conf) {
-  ResolvedNetwork network;
-  network.display_name = nad.namespace_name + "/" + nad.name;
-  auto resource = nad.annotations.find(std::string(kResourceNameAnnotation));
-  if (resource != nad.annotations.end()) network.resource_name = resource->second;
-  if (nad.config.empty()) {
-    // The NAD name is a validated DNS name, and FindConfigByName only reads confDir's files.
-    Result<ResolvedNetwork> file = FindConfigByName(conf.conf_dir, nad.name);
-    if (!file.ok())
-      return file.status().Prefixed("NAD " + network.display_name + " has no spec.config");
-    network.config = file->config;
-    return network;
-  }
-  json parsed;
-  try {
-    parsed = ParseJson(nad.config);
-  } catch (const json::exception& e) {
-    return Invalid("NAD " + network.display_name + ": spec.config is not valid JSON: " + e.what());
-  }
-  if (!parsed.is_object())
-    return Invalid("NAD " + network.display_name + ": spec.config is not an object");
-  network.config = nad.config;
-  if (!parsed.contains("name") || parsed["name"] == "") {
-    ASSIGN_OR_RETURN(network.config, SetRawMembers(nad.config, {{"name", json(nad.name).dump()}}));
-  }
-  Result<DelegateConf> delegate = LoadDelegateConf(network.config);
-  if (!delegate.ok()) return delegate.status().Prefixed("NAD " + network.display_name);
-  return network;
-}
-
-Result<std::optional<ResolvedNetwork>> KubeNadLookup::Find(std::string_view namespace_name,
-                                                           std::string_view name) {
-  auto key = std::make_pair(std::string(namespace_name), std::string(name));
-  auto cached = fetched_.find(key);
-  if (cached != fetched_.end()) return cached->second;
-  ASSIGN_OR_RETURN(std::optional<Nad> nad, client_.GetNad(namespace_name, name));
-  std::optional<ResolvedNetwork> network;
-  if (!nad) missing_.push_back(key);
-  if (nad) {
-    ASSIGN_OR_RETURN(ResolvedNetwork resolved, NetworkFromNad(*nad, conf_));
-    network = std::move(resolved);
-  }
-  fetched_[key] = network;
-  return network;
-}
 
 Result<std::vector<ResolvedNetwork>> ApplyPodAnnotations(std::vector<ResolvedNetwork> networks,
                                                          const NetConf& conf, const Pod& pod,

@@ -4,18 +4,20 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 
-#include "file_ops.h"
 #include "kubeconfig_writer.h"
 #include "master_config.h"
+#include "multus/file_io.h"
+#include "multus/in_cluster.h"
+#include "multus/log.h"
 
 namespace multus::install {
 namespace {
 
 constexpr mode_t kPrivateFile = 0600;
 constexpr mode_t kPrivateDir = 0700;
+constexpr mode_t kPublicDir = 0755;  // the node's CNI directories, as the runtime expects
 constexpr std::string_view kOldSuffix = ".old";
 
 Status Missing(const std::string& what, const std::string& path) {
@@ -24,12 +26,8 @@ Status Missing(const std::string& what, const std::string& path) {
 
 }  // namespace
 
-void Logger::Line(log::Level level, const std::string& msg) {
-  out_ << log::FormatLine(level, msg, std::chrono::system_clock::now()) << std::flush;
-}
-
-Installer::Installer(InstallOptions options, std::map<std::string, std::string> env, Logger& log)
-    : options_(std::move(options)), env_(std::move(env)), log_(log) {}
+Installer::Installer(InstallOptions options, std::map<std::string, std::string> env)
+    : options_(std::move(options)), env_(std::move(env)) {}
 
 std::string Installer::KubeconfigPath() const {
   return options_.cni_conf_dir + "/multus.d/multus.kubeconfig";
@@ -64,7 +62,7 @@ Status Installer::Prepare() {
   if (!AutoMode() && !IsRegularFile(options_.multus_conf_file)) {
     return Missing("--multus-conf-file", options_.multus_conf_file);
   }
-  auto server = ApiServerUrl(env_);
+  auto server = InClusterServerUrl(env_);
   if (!server.ok()) return server.status();
   server_ = server.value();
 
@@ -84,12 +82,12 @@ Status Installer::Prepare() {
   // multus.d holds the token copy and the kubeconfig: private whatever the umask, also when
   // an older version created it.
   const std::string private_dir = options_.cni_conf_dir + "/multus.d";
-  RETURN_IF_ERROR(MakeDirs(private_dir));
+  RETURN_IF_ERROR(MakeDirs(private_dir, kPublicDir, LeafSymlink::kFollow));
   if (chmod(private_dir.c_str(), kPrivateDir) != 0) {
     return Status(code::kIoFailure, "cannot make " + private_dir + " private: " + strerror(errno));
   }
   if (!options_.multus_cni_conf_dir.empty())
-    RETURN_IF_ERROR(MakeDirs(options_.multus_cni_conf_dir));
+    RETURN_IF_ERROR(MakeDirs(options_.multus_cni_conf_dir, kPublicDir, LeafSymlink::kFollow));
   return OkStatus();
 }
 
@@ -97,23 +95,23 @@ Status Installer::InstallBinary() {
   const std::string target = options_.cni_bin_dir + "/multus";
   auto source = ReadFile(options_.multus_bin_file);
   if (!source.ok()) return source.status();
-  auto installed = ReadFileIfExists(target);
-  if (installed && *installed == source.value() &&
+  auto installed = ReadFile(target);
+  if (installed.ok() && *installed == source.value() &&
       FileMode(target) == FileMode(options_.multus_bin_file)) {
-    log_.Info("multus binary " + target + " is up to date");
+    log::Verbose("multus binary {} is up to date", target);
     return OkStatus();
   }
   RETURN_IF_ERROR(CopyFileAtomic(options_.multus_bin_file, target));
-  log_.Info("installed " + options_.multus_bin_file + " as " + target);
+  log::Verbose("installed {} as {}", options_.multus_bin_file, target);
   return OkStatus();
 }
 
 Status Installer::WriteIfChanged(const std::string& path, const std::string& content, mode_t mode,
                                  const std::string& what) {
-  auto current = ReadFileIfExists(path);
-  if (current && *current == content && FileMode(path) == mode) return OkStatus();
-  RETURN_IF_ERROR(WriteFileAtomic(path, content, mode));
-  log_.Info((current ? "updated " : "wrote ") + what + " " + path);
+  auto current = ReadFile(path);
+  if (current.ok() && *current == content && FileMode(path) == mode) return OkStatus();
+  RETURN_IF_ERROR(WriteFileAtomic(path, content, {.mode = mode, .own_directory = false}));
+  log::Verbose("{} {} {}", current.ok() ? "updated" : "wrote", what, path);
   return OkStatus();
 }
 
@@ -159,14 +157,15 @@ Status Installer::SyncConfig() {
   }
   if (!master.ok()) {
     if (!last_master_path_.empty() && !master_missing_reported_) {
-      log_.Warn("master CNI config " + last_master_path_ +
-                " is gone; keeping the multus config until a master appears again");
+      log::Warning("master CNI config {} is gone; keeping the multus config until a master "
+                   "appears again",
+                   last_master_path_);
       master_missing_reported_ = true;
     }
     return master.status();
   }
   if (master_missing_reported_) {
-    log_.Info("master CNI config " + master->path + " is back");
+    log::Verbose("master CNI config {} is back", master->path);
     master_missing_reported_ = false;
   }
   auto rendered = RenderMultusConfig(master->content, settings_);
@@ -175,7 +174,7 @@ Status Installer::SyncConfig() {
     return Status(error.code(), master->path + ": " + error.msg(), error.details());
   }
   if (master->path != last_master_path_) {
-    log_.Info("master CNI config: " + master->path + " (cniVersion " + rendered->cni_version + ")");
+    log::Verbose("master CNI config: {} (cniVersion {})", master->path, rendered->cni_version);
     last_master_path_ = master->path;
   }
   if (rendered->content.empty()) {
@@ -185,15 +184,15 @@ Status Installer::SyncConfig() {
                                  rendered->content, kPrivateFile, "multus config"));
   // A stale 00-multus.conf would shadow a new 00-multus.conflist (it sorts first), and the
   // other way round.
-  if (RemoveFileIfExists(options_.cni_conf_dir + "/" + rendered->stale_file_name)) {
-    log_.Info("removed stale " + options_.cni_conf_dir + "/" + rendered->stale_file_name);
+  if (RemoveFile(options_.cni_conf_dir + "/" + rendered->stale_file_name)) {
+    log::Verbose("removed stale {}/{}", options_.cni_conf_dir, rendered->stale_file_name);
   }
   if (options_.rename_conf_file && !master->path.ends_with(kOldSuffix)) {
     std::string old_path = master->path + std::string(kOldSuffix);
     RETURN_IF_ERROR(RenameFile(master->path, old_path));
     renamed_master_name_ = BaseName(master->path);
     last_master_path_ = old_path;
-    log_.Info("renamed master CNI config to " + old_path);
+    log::Verbose("renamed master CNI config to {}", old_path);
   }
   return OkStatus();
 }
@@ -207,14 +206,14 @@ void Installer::Cleanup() {
   }
   for (const std::string& name : names) {
     std::string path = options_.cni_conf_dir + "/" + name;
-    if (RemoveFileIfExists(path)) log_.Info("removed " + path);
+    if (RemoveFile(path)) log::Verbose("removed {}", path);
   }
   if (!renamed_master_name_.empty()) {
     std::string original = options_.multus_autoconfig_dir + "/" + renamed_master_name_;
     std::string old_path = original + std::string(kOldSuffix);
     if (!IsRegularFile(original) && IsRegularFile(old_path) &&
         RenameFile(old_path, original).ok()) {
-      log_.Info("restored master CNI config " + original);
+      log::Verbose("restored master CNI config {}", original);
     }
   }
 }

@@ -3,34 +3,19 @@
 #pragma once
 
 #include <map>
-#include <ostream>
 #include <string>
 #include <vector>
 
-#include "multus/log.h"
 #include "multus/status.h"
 #include "multus_config.h"
 #include "options.h"
 
 namespace multus::install {
 
-// Timestamped lines "2026-01-02T03:04:05Z multus-install <level>: <message>".
-class Logger {
- public:
-  explicit Logger(std::ostream& out) : out_(out) {}
-  void Info(const std::string& msg) { Line(log::Level::kVerbose, msg); }
-  void Warn(const std::string& msg) { Line(log::Level::kWarning, msg); }
-  void Error(const std::string& msg) { Line(log::Level::kError, msg); }
-
- private:
-  // In the plugin's line format (multus/log.h), so one log parser reads both.
-  void Line(log::Level level, const std::string& msg);
-  std::ostream& out_;
-};
-
 class Installer {
  public:
-  Installer(InstallOptions options, std::map<std::string, std::string> env, Logger& log);
+  // Logs through multus/log.h.
+  Installer(InstallOptions options, std::map<std::string, std::string> env);
 
   // Validates the options and the environment and creates multus.d and --multus-cni-conf-dir.
   // Code 7 for bad flag values, 4 for missing KUBERNETES_SERVICE_* variables, 5 for missing
@@ -67,7 +52,6 @@ class Installer {
 
   InstallOptions options_;
   std::map<std::string, std::string> env_;
-  Logger& log_;
   ConfigSettings settings_;
   std::string server_;
   // With --rename-conf-file the master is pinned to the first one found, since the rename

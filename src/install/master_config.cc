@@ -1,41 +1,14 @@
 #include "master_config.h"
 
-#include <nlohmann/json.hpp>
-
-#include "file_ops.h"
-#include "multus/json_parse.h"
+#include "multus/file_io.h"
+#include "multus/multus_type.h"
 
 namespace multus::install {
-namespace {
-
-bool IsMultusType(const nlohmann::json& conf) {
-  auto it = conf.find("type");
-  return it != conf.end() && it->is_string() && (*it == "multus" || *it == "multus-shim");
-}
-
-}  // namespace
 
 bool IsMasterCandidateName(std::string_view name) {
   if (name.empty() || name.front() == '.') return false;
   if (name.starts_with("00-multus.conf")) return false;
   return name.ends_with(".conf") || name.ends_with(".conflist");
-}
-
-bool LooksLikeMultusConfig(std::string_view text) {
-  nlohmann::json conf;
-  try {
-    conf = multus::ParseJson(text);
-  } catch (const nlohmann::json::exception&) {
-    return false;
-  }
-  if (!conf.is_object()) return false;
-  if (IsMultusType(conf)) return true;
-  auto plugins = conf.find("plugins");
-  if (plugins == conf.end() || !plugins->is_array()) return false;
-  for (const auto& plugin : *plugins) {
-    if (plugin.is_object() && IsMultusType(plugin)) return true;
-  }
-  return false;
 }
 
 Result<MasterConfig> FindMasterConfig(const std::string& dir, const std::string& pinned_name) {

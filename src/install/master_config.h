@@ -17,9 +17,6 @@ struct MasterConfig {
 // multus's own output (00-multus.conf*).
 bool IsMasterCandidateName(std::string_view name);
 
-// Whether `text` is a CNI config whose type (or one of whose plugins' type) is multus.
-bool LooksLikeMultusConfig(std::string_view text);
-
 // The master: `dir`/`pinned_name` when pinned_name is set, else the alphabetically first
 // candidate in `dir` that is not a multus config. Code 11 (try again later) when there is none
 // yet, code 5 when the pinned file cannot be read.

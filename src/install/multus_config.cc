@@ -1,15 +1,15 @@
 #include "multus_config.h"
 
 #include <algorithm>
-#include <array>
 #include <cctype>
-#include <charconv>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "multus/cni_version.h"
 #include "multus/json_parse.h"
 #include "multus/log.h"
+#include "multus/multus_type.h"
 
 namespace multus::install {
 namespace {
@@ -28,9 +28,9 @@ std::string_view Trim(std::string_view text) {
   return text;
 }
 
-bool IsMultusType(const Json& conf) {
+bool IsMultusPlugin(const Json& conf) {
   auto it = conf.find("type");
-  return it != conf.end() && it->is_string() && (*it == "multus" || *it == "multus-shim");
+  return it != conf.end() && it->is_string() && IsMultusType(it->get_ref<const std::string&>());
 }
 
 // Adds the capabilities of one plugin to `caps`. A capability is on if any plugin turns it on.
@@ -57,23 +57,12 @@ std::string Sentinel() {
 }  // namespace
 
 Result<int> CompareCniVersions(std::string_view a, std::string_view b) {
-  auto parse = [](std::string_view v, std::array<int, 3>* out) {
-    *out = {0, 0, 0};
-    for (size_t i = 0; i < 3; ++i) {
-      if (v.empty() || v.front() < '0' || v.front() > '9') return false;
-      auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), (*out)[i]);
-      if (ec != std::errc() || end == v.data()) return false;
-      v.remove_prefix(end - v.data());
-      if (v.empty()) return i >= 1;  // "1.0" is accepted, "1" is not
-      if (v.front() != '.' || i == 2) return false;
-      v.remove_prefix(1);
+  for (std::string_view version : {a, b}) {
+    if (!IsWellFormedVersion(version)) {
+      return Invalid("invalid cniVersion \"" + std::string(version) + "\"");
     }
-    return false;
-  };
-  std::array<int, 3> va, vb;
-  if (!parse(a, &va)) return Invalid("invalid cniVersion \"" + std::string(a) + "\"");
-  if (!parse(b, &vb)) return Invalid("invalid cniVersion \"" + std::string(b) + "\"");
-  return va < vb ? -1 : (va > vb ? 1 : 0);
+  }
+  return CompareVersions(a, b);
 }
 
 Result<std::string> NormalizeLogLevel(std::string_view level) {
@@ -121,14 +110,14 @@ Result<RenderedConfig> RenderMultusConfig(std::string_view master_text,
 
   // The union of capabilities, and a guard against wrapping a multus config in another.
   std::map<std::string, bool> caps;
-  if (IsMultusType(master)) return Invalid("master CNI config is a multus config itself");
+  if (IsMultusPlugin(master)) return Invalid("master CNI config is a multus config itself");
   if (auto plugins = master.find("plugins"); plugins != master.end()) {
     if (!plugins->is_array()) return Invalid("master CNI config: \"plugins\" must be a list");
     for (size_t i = 0; i < plugins->size(); ++i) {
       const Json& plugin = (*plugins)[i];
       std::string where = "plugins[" + std::to_string(i) + "]";
       if (!plugin.is_object()) return Invalid("master CNI config: " + where + " is not an object");
-      if (IsMultusType(plugin)) return Invalid("master CNI config is a multus config itself");
+      if (IsMultusPlugin(plugin)) return Invalid("master CNI config is a multus config itself");
       RETURN_IF_ERROR(MergeCapabilities(plugin, where, &caps));
     }
   } else {

@@ -8,6 +8,7 @@
 
 #include "event_loop.h"
 #include "installer.h"
+#include "multus/log.h"
 #include "options.h"
 
 #ifndef MULTUS_VERSION
@@ -19,10 +20,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-int Fatal(Logger& log, const Status& status) {
+int Fatal(const Status& status) {
   std::string msg = status.msg();
   if (!status.details().empty()) msg += " (" + status.details() + ")";
-  log.Error(msg);
+  log::Error("{}", msg);
   return kExitFatal;
 }
 
@@ -31,7 +32,7 @@ bool Retryable(const Status& status) {
 }
 
 // Waits until the multus config could be written; kExitOk with *stopped on a signal.
-int WaitForConfig(Installer& installer, EventLoop& loop, const InstallOptions& options, Logger& log,
+int WaitForConfig(Installer& installer, EventLoop& loop, const InstallOptions& options,
                   bool* stopped) {
   const auto start = Clock::now();
   const auto deadline = start + std::chrono::seconds(options.master_wait_seconds);
@@ -39,17 +40,16 @@ int WaitForConfig(Installer& installer, EventLoop& loop, const InstallOptions& o
   for (;;) {
     Status status = installer.SyncConfig();
     if (status.ok()) return kExitOk;
-    if (!Retryable(status)) return Fatal(log, status);
+    if (!Retryable(status)) return Fatal(status);
     auto now = Clock::now();
     if (now >= deadline) {
-      log.Error("gave up waiting for a master CNI config after " +
-                std::to_string(options.master_wait_seconds) + "s");
-      return Fatal(log, status);
+      log::Error("gave up waiting for a master CNI config after {}s", options.master_wait_seconds);
+      return Fatal(status);
     }
     if (now >= next_progress) {
       auto waited = std::chrono::duration_cast<std::chrono::seconds>(now - start).count();
-      log.Info("waiting for the master CNI config (" + std::to_string(waited) + "s of " +
-               std::to_string(options.master_wait_seconds) + "s): " + status.msg());
+      log::Verbose("waiting for the master CNI config ({}s of {}s): {}", waited,
+                   options.master_wait_seconds, status.msg());
       next_progress = now + std::chrono::seconds(10);
     }
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count();
@@ -60,23 +60,22 @@ int WaitForConfig(Installer& installer, EventLoop& loop, const InstallOptions& o
   }
 }
 
-int RunInstaller(const InstallOptions& options, const std::map<std::string, std::string>& env,
-                 Logger& log) {
-  Installer installer(options, env, log);
-  if (Status status = installer.Prepare(); !status.ok()) return Fatal(log, status);
+int RunInstaller(const InstallOptions& options, const std::map<std::string, std::string>& env) {
+  Installer installer(options, env);
+  if (Status status = installer.Prepare(); !status.ok()) return Fatal(status);
   if (!options.skip_multus_binary_copy) {
-    if (Status status = installer.InstallBinary(); !status.ok()) return Fatal(log, status);
+    if (Status status = installer.InstallBinary(); !status.ok()) return Fatal(status);
   }
-  if (Status status = installer.SyncCredentials(); !status.ok()) return Fatal(log, status);
+  if (Status status = installer.SyncCredentials(); !status.ok()) return Fatal(status);
 
   auto loop = EventLoop::Create();
-  if (!loop.ok()) return Fatal(log, loop.status());
+  if (!loop.ok()) return Fatal(loop.status());
   (*loop)->SetDirectories(installer.WatchDirectories());
 
   bool stopped = false;
-  if (int rc = WaitForConfig(installer, **loop, options, log, &stopped); rc != kExitOk) return rc;
+  if (int rc = WaitForConfig(installer, **loop, options, &stopped); rc != kExitOk) return rc;
   if (!stopped) {
-    log.Info("multus is installed");
+    log::Verbose("multus is installed");
     if (options.oneshot) return kExitOk;
   }
 
@@ -94,10 +93,10 @@ int RunInstaller(const InstallOptions& options, const std::map<std::string, std:
       }
     }
     // A lasting problem is reported once, not at every resync.
-    if (!errors.empty() && errors != last_error) log.Error(errors + "; will retry");
+    if (!errors.empty() && errors != last_error) log::Error("{}; will retry", errors);
     last_error = errors;
   }
-  log.Info("stopping on signal " + std::to_string((*loop)->last_signal()));
+  log::Verbose("stopping on signal {}", (*loop)->last_signal());
   if (options.cleanup_config_on_exit) installer.Cleanup();
   return kExitOk;
 }
@@ -106,10 +105,10 @@ int RunInstaller(const InstallOptions& options, const std::map<std::string, std:
 
 int Run(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
         std::ostream& out, std::ostream& log_stream) {
-  Logger log(log_stream);
+  log::ConfigureStream(log_stream, log::Level::kVerbose);
   auto options = ParseOptions(args);
   if (!options.ok()) {
-    log.Error(options.status().msg() + " (" + options.status().details() + ")");
+    log::Error("{} ({})", options.status().msg(), options.status().details());
     return kExitUsage;
   }
   if (options->help) {
@@ -121,11 +120,11 @@ int Run(const std::vector<std::string>& args, const std::map<std::string, std::s
     return kExitOk;
   }
   try {
-    return RunInstaller(options.value(), env, log);
+    return RunInstaller(options.value(), env);
   } catch (const std::exception& e) {
-    log.Error(std::string("unexpected error: ") + e.what());
+    log::Error("unexpected error: {}", e.what());
   } catch (...) {
-    log.Error("unexpected error");
+    log::Error("unexpected error");
   }
   return kExitFatal;
 }

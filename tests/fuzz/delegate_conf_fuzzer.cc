@@ -5,6 +5,7 @@
 #include "fuzz_util.h"
 #include "multus/delegate_conf.h"
 #include "multus/device_info.h"
+#include "multus/cni_args_injection.h"
 #include "multus/pod_networks.h"
 
 namespace multus {

@@ -9,6 +9,7 @@
 #include "fuzz_util.h"
 #include "master_config.h"
 #include "multus/delegate_conf.h"
+#include "multus/multus_type.h"
 #include "multus/net_conf.h"
 #include "multus_config.h"
 
@@ -57,13 +58,13 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace multus;
   std::string_view text = fuzz::AsText(data, size);
-  (void)install::LooksLikeMultusConfig(text);
+  (void)LooksLikeMultusConfig(text);
   const install::ConfigSettings settings = Settings(size);
   Result<install::RenderedConfig> rendered = install::RenderMultusConfig(text, settings);
   if (!rendered.ok()) return 0;
   const std::optional<DelegateConf> master = AcceptedMaster(text, settings);
   if (!master) return 0;
-  FUZZ_CHECK(!install::LooksLikeMultusConfig(text), "a multus master was wrapped");
+  FUZZ_CHECK(!LooksLikeMultusConfig(text), "a multus master was wrapped");
 
   // libcni loads the file, then runs its (first) plugin with name and cniVersion injected.
   Result<DelegateConf> file = LoadDelegateConf(rendered->content);

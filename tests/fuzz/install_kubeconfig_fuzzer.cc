@@ -5,6 +5,7 @@
 #include "fuzz_util.h"
 #include "kubeconfig_writer.h"
 #include "multus/cni_env.h"
+#include "multus/in_cluster.h"
 #include "multus/kubeconfig.h"
 
 namespace {
@@ -28,7 +29,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::map<std::string, std::string> env = {{"KUBERNETES_SERVICE_HOST", std::string(parts[0])},
                                             {"KUBERNETES_SERVICE_PORT", std::string(parts[1])}};
   if (size % 3 == 1) env["KUBERNETES_SERVICE_PROTOCOL"] = "http";
-  Result<std::string> server = install::ApiServerUrl(env);
+  Result<std::string> server = InClusterServerUrl(env);
   if (!server.ok()) return 0;
   install::KubeconfigInputs inputs;
   inputs.server = *server;

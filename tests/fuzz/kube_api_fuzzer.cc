@@ -13,6 +13,7 @@
 #include "multus/kube_client.h"
 #include "multus/net_conf.h"
 #include "multus/network_source.h"
+#include "multus/nad_network.h"
 #include "multus/pod_networks.h"
 
 namespace multus {

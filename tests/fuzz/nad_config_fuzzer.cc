@@ -5,6 +5,8 @@
 #include "multus/device_info.h"
 #include "multus/kube_client.h"
 #include "multus/net_conf.h"
+#include "multus/cni_args_injection.h"
+#include "multus/nad_network.h"
 #include "multus/pod_networks.h"
 
 namespace multus {

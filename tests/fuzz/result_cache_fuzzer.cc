@@ -1,6 +1,7 @@
 // The result cache <cniDir>/results/<net>-<id>-<ifname> (libcni's cniCacheV1, written by us or
 // by upstream), and the base64 it carries. Parse -> serialize -> parse keeps every member.
 #include "fuzz_util.h"
+#include "multus/base64.h"
 #include "multus/cache.h"
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "multus/log.h"
 #include "test_util.h"
 
 namespace multus::install {
@@ -23,7 +24,8 @@ constexpr char kMaster[] = R"({"cniVersion":"0.3.1","name":"test1","type":"cnite
 
 class InstallerTest : public ::testing::Test {
  protected:
-  InstallerTest() : log_(log_text_) {
+  InstallerTest() {
+    log::ConfigureStream(log_text_, log::Level::kVerbose);
     WriteText(dir_ / "net.d/10-testcni.conf", kMaster);
     WriteText(dir_ / "bin/.keep", "");
     WriteText(dir_ / "image/multus", "#!/bin/sh\n");
@@ -38,10 +40,12 @@ class InstallerTest : public ::testing::Test {
     options_.service_account_dir = dir_ / "sa";
   }
 
+  // The stream dies with the test: back to stderr.
+  ~InstallerTest() override { log::Configure(log::Settings{}); }
+
   std::unique_ptr<Installer> Make() {
     return std::make_unique<Installer>(
-        options_, std::map<std::string, std::string>{{"KUBERNETES_SERVICE_HOST", "10.96.0.1"}},
-        log_);
+        options_, std::map<std::string, std::string>{{"KUBERNETES_SERVICE_HOST", "10.96.0.1"}});
   }
   std::unique_ptr<Installer> Prepared() {
     auto installer = Make();
@@ -55,7 +59,6 @@ class InstallerTest : public ::testing::Test {
   TempDir dir_;
   InstallOptions options_;
   std::ostringstream log_text_;
-  Logger log_;
 };
 
 TEST_F(InstallerTest, PrepareErrors) {
@@ -85,7 +88,7 @@ TEST_F(InstallerTest, PrepareErrors) {
     EXPECT_EQ(status.code(), c.code) << c.msg;
     EXPECT_EQ(status.msg().substr(0, c.msg.size()), c.msg);
   }
-  Installer no_env(options_, {}, log_);
+  Installer no_env(options_, {});
   EXPECT_EQ(no_env.Prepare().code(), 4);
 }
 

@@ -21,13 +21,6 @@ TEST(MasterConfigTest, CandidateNames) {
   }
 }
 
-TEST(MasterConfigTest, LooksLikeMultusConfig) {
-  EXPECT_TRUE(LooksLikeMultusConfig(R"({"type":"multus"})"));
-  EXPECT_TRUE(LooksLikeMultusConfig(R"({"plugins":[{"type":"multus-shim"}]})"));
-  EXPECT_FALSE(LooksLikeMultusConfig(R"({"type":"calico"})"));
-  EXPECT_FALSE(LooksLikeMultusConfig("not json"));
-}
-
 TEST(MasterConfigTest, PicksTheAlphabeticallyFirstCandidate) {
   TempDir dir;
   WriteText(dir / "20-b.conf", R"({"type":"b"})");

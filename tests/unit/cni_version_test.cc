@@ -42,5 +42,15 @@ TEST(CniVersionTest, ComparesNumerically) {
   EXPECT_FALSE(VersionAtLeast("", "0.2.0"));
 }
 
+TEST(CniVersionTest, WellFormedIsTwoOrThreeDecimalNumbers) {
+  for (const char* good : {"0.1.0", "1.0.0", "1.0", "0.10.0", "10.20.30"}) {
+    EXPECT_TRUE(IsWellFormedVersion(good)) << good;
+  }
+  for (const char* bad : {"", "1", "1.", "a.b.c", "1.0.0.0", "1.0.0-rc1", "-1.0.0", "1..0",
+                          "1.0.", " 1.0.0", "99999999999.0.0"}) {
+    EXPECT_FALSE(IsWellFormedVersion(bad)) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace multus

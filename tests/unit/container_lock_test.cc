@@ -29,6 +29,22 @@ bool Exists(const std::string& path) {
   return ::lstat(path.c_str(), &info) == 0;
 }
 
+mode_t ModeOf(const std::string& path) {
+  struct stat st;
+  EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
+  return st.st_mode & 07777;
+}
+
+// True when a non-blocking exclusive flock on `path` (a new open file description)
+// would have to wait, i.e. someone holds the lock.
+bool IsLocked(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+  EXPECT_GE(fd, 0) << path;
+  const bool locked = ::flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  ::close(fd);
+  return locked;
+}
+
 TEST(ContainerLockTest, RemoveDeletesTheFileAndReleasesTheLock) {
   TempDir tmp;
   auto lock = ContainerLock::Acquire(tmp.path(), "cid");
@@ -147,6 +163,85 @@ TEST(ContainerLockTest, RefusesASymlinkPlantedAtTheLockPath) {
   EXPECT_EQ(lock.status().code(), code::kIoFailure);
   EXPECT_NE(lock.status().msg().find("cannot open lock file"), std::string::npos);
   EXPECT_FALSE(Exists(victim)) << "the lock followed the symlink";
+}
+
+TEST(CacheLockTest, AcquireCreatesLockFileAndHoldsItUntilDestroyed) {
+  TempDir tmp;
+  const std::string cni_dir = tmp.path() + "/multus";
+  const std::string path = LockPath(cni_dir, "cid1");
+  {
+    auto lock = ContainerLock::Acquire(cni_dir, "cid1");
+    ASSERT_TRUE(lock.ok()) << lock.status().msg();
+    EXPECT_EQ(ModeOf(cni_dir + "/locks"), 0700u);
+    EXPECT_EQ(ModeOf(path), 0600u);
+    EXPECT_TRUE(IsLocked(path));
+
+    // Moving keeps one holder; the moved-from object releases nothing.
+    ContainerLock moved = std::move(lock).value();
+    EXPECT_TRUE(IsLocked(path));
+  }
+  EXPECT_FALSE(IsLocked(path));
+}
+
+TEST(CacheLockTest, DifferentContainersDoNotConflict) {
+  TempDir tmp;
+  auto a = ContainerLock::Acquire(tmp.path(), "a");
+  ASSERT_TRUE(a.ok());
+  auto b = ContainerLock::Acquire(tmp.path(), "b");  // would deadlock if they conflicted
+  ASSERT_TRUE(b.ok());
+  EXPECT_TRUE(IsLocked(LockPath(tmp.path(), "a")));
+  EXPECT_TRUE(IsLocked(LockPath(tmp.path(), "b")));
+}
+
+TEST(CacheLockTest, SecondAcquireInAnotherThreadWaitsForRelease) {
+  TempDir tmp;
+  std::atomic<bool> released{false};
+  std::atomic<bool> second_saw_release{false};
+  auto first = ContainerLock::Acquire(tmp.path(), "cid");
+  ASSERT_TRUE(first.ok());
+  std::thread second([&] {
+    auto lock = ContainerLock::Acquire(tmp.path(), "cid");
+    second_saw_release = lock.ok() && released.load();
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  released = true;
+  { ContainerLock drop = std::move(first).value(); }
+  second.join();
+  EXPECT_TRUE(second_saw_release);
+}
+
+TEST(CacheLockTest, LockHeldByAnotherProcessBlocksUs) {
+  TempDir tmp;
+  int to_parent[2], to_child[2];
+  ASSERT_EQ(::pipe(to_parent), 0);
+  ASSERT_EQ(::pipe(to_child), 0);
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::close(to_parent[0]);
+    ::close(to_child[1]);
+    auto lock = ContainerLock::Acquire(tmp.path(), "cid");
+    const char ok = lock.ok() ? 'L' : 'E';
+    if (::write(to_parent[1], &ok, 1) != 1) ::_exit(2);
+    char c;
+    while (::read(to_child[0], &c, 1) > 0) {
+    }  // hold the lock until the parent closes its end
+    ::_exit(0);
+  }
+  ::close(to_parent[1]);
+  ::close(to_child[0]);
+  char got = 0;
+  ASSERT_EQ(::read(to_parent[0], &got, 1), 1);
+  EXPECT_EQ(got, 'L');
+  EXPECT_TRUE(IsLocked(LockPath(tmp.path(), "cid")));
+  ::close(to_child[1]);
+  int wstatus = 0;
+  ASSERT_EQ(::waitpid(pid, &wstatus, 0), pid);
+  EXPECT_TRUE(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0);
+  ::close(to_parent[0]);
+  EXPECT_FALSE(IsLocked(LockPath(tmp.path(), "cid")));
+  auto ours = ContainerLock::Acquire(tmp.path(), "cid");
+  EXPECT_TRUE(ours.ok());
 }
 
 }  // namespace

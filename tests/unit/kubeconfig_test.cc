@@ -329,6 +329,15 @@ TEST_F(InClusterConfigTest, MissingEnvironmentIsCode7) {
   }
 }
 
+TEST_F(InClusterConfigTest, MalformedServiceVariablesAreCode4NamingTheVariable) {
+  EnvMap env = {{"KUBERNETES_SERVICE_HOST", "10.96.0.1"}, {"KUBERNETES_SERVICE_PORT", "443/x"}};
+  Result<KubeConfig> config = InClusterConfig(env, sa_.path());
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().code(), code::kInvalidEnv);
+  EXPECT_EQ(config.status().msg(),
+            "KUBERNETES_SERVICE_PORT is not a port number (1-65535): \"443/x\"");
+}
+
 TEST(InClusterConfigFilesTest, MissingTokenOrCaIsCode7NamingTheFile) {
   EnvMap env = {{"KUBERNETES_SERVICE_HOST", "10.96.0.1"}, {"KUBERNETES_SERVICE_PORT", "443"}};
   TempDir no_token;

@@ -9,17 +9,10 @@
 #include <utility>
 #include <vector>
 
-#include "testing/fake_transport.h"
 #include "testing/temp_dir.h"
 
 namespace multus {
 namespace {
-
-// A named default config: GCC 12 at -O3 reports a false maybe-uninitialized on a temporary.
-const NetConf& DefaultConf() {
-  static const NetConf conf;
-  return conf;
-}
 
 using nlohmann::json;
 using test::TempDir;
@@ -79,142 +72,6 @@ std::vector<std::string> Names(const std::vector<ResolvedNetwork>& networks) {
   std::vector<std::string> names;
   for (const ResolvedNetwork& n : networks) names.push_back(n.display_name);
   return names;
-}
-
-// ---- NetworkFromNad ----
-
-Nad MakeNad(std::string config, std::string name = "macvlan-conf") {
-  return Nad{"ns", std::move(name), std::move(config), {}};
-}
-
-TEST(PodNetworksTest, NadConfigWithANameIsKeptByteForByte) {
-  const std::string config =
-      R"({ "cniVersion": "0.3.1", "name": "mine", "type": "macvlan", "mtu": 1.50 })";
-  Result<ResolvedNetwork> network = NetworkFromNad(MakeNad(config), DefaultConf());
-  ASSERT_TRUE(network.ok()) << network.status().msg();
-  EXPECT_EQ(network->display_name, "ns/macvlan-conf");
-  EXPECT_EQ(network->config, config);
-  EXPECT_EQ(network->ifname_request, "");
-}
-
-TEST(PodNetworksTest, NadNameIsInjectedWhenMissingWithoutReformattingNumbers) {
-  struct Case {
-    std::string label, config, expected;
-  };
-  const Case cases[] = {
-      {"conf without name",
-       R"({"cniVersion":"0.3.1","type":"macvlan","big":123456789012345678901234567890,"f":1.10})",
-       R"({"cniVersion":"0.3.1","type":"macvlan","big":123456789012345678901234567890,"f":1.10,"name":"macvlan-conf"})"},
-      {"conf with empty name", R"({"cniVersion":"0.3.1","name":"","type":"macvlan","mtu":9000})",
-       R"({"cniVersion":"0.3.1","name":"macvlan-conf","type":"macvlan","mtu":9000})"},
-      {"conflist without name",
-       R"({"cniVersion":"1.0.0","plugins":[{"type":"macvlan","n":18446744073709551617},{"type":"tuning"}]})",
-       R"({"cniVersion":"1.0.0","plugins":[{"type":"macvlan","n":18446744073709551617},{"type":"tuning"}],"name":"macvlan-conf"})"},
-  };
-  for (const Case& c : cases) {
-    SCOPED_TRACE(c.label);
-    Result<ResolvedNetwork> network = NetworkFromNad(MakeNad(c.config), DefaultConf());
-    ASSERT_TRUE(network.ok()) << network.status().msg();
-    EXPECT_EQ(network->config, c.expected);
-    EXPECT_EQ(network->display_name, "ns/macvlan-conf");
-  }
-}
-
-TEST(PodNetworksTest, NadWithoutSpecConfigUsesTheConfDirFileOfItsName) {
-  TempDir dir;
-  WriteFile(dir / "10-other.conf", Conf("other"));
-  WriteFile(dir / "20-macvlan.conflist",
-            R"({"cniVersion":"1.0.0","name":"macvlan-conf","plugins":[{"type":"macvlan"}]})");
-  NetConf conf;
-  conf.conf_dir = dir.path();
-  Result<ResolvedNetwork> network = NetworkFromNad(MakeNad(""), conf);
-  ASSERT_TRUE(network.ok()) << network.status().msg();
-  EXPECT_EQ(network->display_name, "ns/macvlan-conf");
-  EXPECT_EQ(network->config,
-            R"({"cniVersion":"1.0.0","name":"macvlan-conf","plugins":[{"type":"macvlan"}]})");
-
-  Result<ResolvedNetwork> missing = NetworkFromNad(MakeNad("", "absent"), conf);
-  ASSERT_FALSE(missing.ok());
-  EXPECT_EQ(missing.status().code(), code::kInvalidConfig);
-  EXPECT_EQ(
-      missing.status().msg(),
-      "NAD ns/absent has no spec.config: no network available in the name absent in cni dir " +
-          dir.path());
-}
-
-TEST(PodNetworksTest, BadNadConfigIsCode7NamingTheNad) {
-  struct Error {
-    std::string config, message;
-  };
-  const Error errors[] = {
-      {"{ not json", "NAD ns/macvlan-conf: spec.config is not valid JSON: "},
-      {"[1,2]", "NAD ns/macvlan-conf: spec.config is not an object"},
-      {R"("text")", "NAD ns/macvlan-conf: spec.config is not an object"},
-      {R"({"cniVersion":"0.3.1","name":"x","type":"../../bin/sh"})", "NAD ns/macvlan-conf: "},
-  };
-  for (const Error& e : errors) {
-    SCOPED_TRACE(e.config);
-    Result<ResolvedNetwork> network = NetworkFromNad(MakeNad(e.config), DefaultConf());
-    ASSERT_FALSE(network.ok());
-    EXPECT_EQ(network.status().code(), code::kInvalidConfig);
-    EXPECT_EQ(network.status().msg().substr(0, e.message.size()), e.message)
-        << network.status().msg();
-  }
-}
-
-// ---- KubeNadLookup ----
-
-TEST(PodNetworksTest, KubeNadLookupFetchesEachDistinctNadOnce) {
-  test::FakeTransport transport;
-  json nad = {{"metadata", {{"name", "macvlan-conf"}}},
-              {"spec", {{"config", R"({"cniVersion":"0.3.1","type":"macvlan"})"}}}};
-  transport.Reply(200, nad.dump());
-  transport.Reply(404, "");
-  KubeConfig config;
-  config.token = "t";
-  KubeClient client(transport, config, RetryPolicy{}, [](std::chrono::milliseconds) {});
-  NetConf conf;
-  KubeNadLookup lookup(client, conf);
-  for (int i = 0; i < 2; ++i) {
-    Result<std::optional<ResolvedNetwork>> found = lookup.Find("ns", "macvlan-conf");
-    ASSERT_TRUE(found.ok()) << found.status().msg();
-    ASSERT_TRUE(found->has_value());
-    EXPECT_EQ((*found)->display_name, "ns/macvlan-conf");
-    EXPECT_EQ((*found)->config, R"({"cniVersion":"0.3.1","type":"macvlan","name":"macvlan-conf"})");
-    Result<std::optional<ResolvedNetwork>> absent = lookup.Find("ns", "absent");
-    ASSERT_TRUE(absent.ok()) << absent.status().msg();
-    EXPECT_FALSE(absent->has_value());
-  }
-  EXPECT_EQ(transport.requests().size(), 2u);
-}
-
-// ---- InjectCniArgs ----
-
-TEST(PodNetworksTest, InjectCniArgsMergesIntoArgsCniOfEveryPlugin) {
-  struct Case {
-    std::string label, config, cni_args, expected;
-  };
-  const Case cases[] = {
-      {"conf without args", R"({"cniVersion":"0.3.1","name":"n","type":"bridge"})", R"({"a":"1"})",
-       R"({"cniVersion":"0.3.1","name":"n","type":"bridge","args":{"cni":{"a":"1"}}})"},
-      {"conf with args: annotation keys win, others kept",
-       R"({"cniVersion":"0.3.1","name":"n","type":"bridge","args":{"cni":{"a":"old","keep":true},"other":{"x":1}}})",
-       R"({"a":"new","b":[2]})",
-       R"({"cniVersion":"0.3.1","name":"n","type":"bridge","args":{"cni":{"a":"new","keep":true,"b":[2]},"other":{"x":1}}})"},
-      {"conf whose args has no cni",
-       R"({"cniVersion":"0.3.1","name":"n","type":"bridge","args":{"other":1}})", R"({"a":1})",
-       R"({"cniVersion":"0.3.1","name":"n","type":"bridge","args":{"other":1,"cni":{"a":1}}})"},
-      {"conflist: every plugin",
-       R"({"cniVersion":"1.0.0","name":"n","plugins":[{"type":"bridge","args":{"cni":{"keep":1,"a":0}}},{"type":"tuning"}]})",
-       R"({"a":"x"})",
-       R"({"cniVersion":"1.0.0","name":"n","plugins":[{"type":"bridge","args":{"cni":{"keep":1,"a":"x"}}},{"type":"tuning","args":{"cni":{"a":"x"}}}]})"},
-  };
-  for (const Case& c : cases) {
-    SCOPED_TRACE(c.label);
-    Result<std::string> injected = InjectCniArgs(c.config, c.cni_args);
-    ASSERT_TRUE(injected.ok()) << injected.status().msg();
-    EXPECT_EQ(*injected, c.expected);
-  }
 }
 
 // ---- ApplyPodAnnotations ----
@@ -445,14 +302,6 @@ TEST_F(ApplyPodAnnotationsTest, TwoDefaultGatewaysOfOneFamilyAreRefusedAsEcmp) {
   ASSERT_TRUE(one_per_family.ok()) << one_per_family.status().msg();
   EXPECT_THAT((*one_per_family)[2].default_route, ElementsAre("10.1.1.1"));
   EXPECT_THAT((*one_per_family)[3].default_route, ElementsAre("fd00::1"));
-}
-
-TEST(PodNetworksTest, NadResourceNameAnnotationIsKept) {
-  Nad nad = MakeNad(Conf("sriov", "sriov"), "sriov");
-  nad.annotations[std::string(kResourceNameAnnotation)] = "intel.com/sriov";
-  Result<ResolvedNetwork> network = NetworkFromNad(nad, DefaultConf());
-  ASSERT_TRUE(network.ok()) << network.status().msg();
-  EXPECT_EQ(network->resource_name, "intel.com/sriov");
 }
 
 TEST_F(ApplyPodAnnotationsTest, NetworksOfOneResourceGetDistinctDevices) {

@@ -1,24 +1,24 @@
-// The Linux side of the cache: atomic writes, reads, removal and the per-container flock.
+// File I/O with POSIX calls: every write goes temp file → fsync → rename → fsync of the
+// directory (LevelDB's SetCurrentFile).
+#include "multus/file_io.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <cstring>
 #include <ctime>
 #include <string>
 #include <utility>
 
-#include "multus/cache.h"
-
 namespace multus {
 namespace {
 
-constexpr mode_t kDirMode = 0700;
-constexpr mode_t kFileMode = 0600;
+constexpr mode_t kTempMode = 0600;  // until fchmod gives the file its mode
 
 // Closes a descriptor on scope exit unless released.
 class Fd {
@@ -41,31 +41,38 @@ class Fd {
   int fd_;
 };
 
-std::string Parent(const std::string& path) {
+// Errors that mean "there is no such file": the goal of a removal is met.
+bool CannotExist(int error) { return error == ENOENT || error == ENOTDIR || error == ENAMETOOLONG; }
+
+}  // namespace
+
+std::string DirName(const std::string& path) {
   const size_t slash = path.find_last_of('/');
   if (slash == std::string::npos) return ".";
   if (slash == 0) return "/";
   return path.substr(0, slash);
 }
 
-// Errors that mean "there is no such file": the goal of a removal is met.
-bool CannotExist(int error) { return error == ENOENT || error == ENOTDIR || error == ENAMETOOLONG; }
+std::string BaseName(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
 
-}  // namespace
-
-// cniDir's parents such as /var/lib/cni belong to the node, not to us: left as they are. The
-// directory itself must be a real one: a symlink there, planted or not, would send our files
-// (locks, caches, markers) outside cniDir (audit finding 9). Its parents may be links.
-Status MakeDirs(const std::string& dir) {
+// Existing parents (such as /var/lib/cni above cniDir) belong to the node: left as they are,
+// links included. With kRefuse the directory itself must be a real one: a symlink at cniDir,
+// planted or not, would send our files (locks, caches, markers) elsewhere (audit finding 9).
+Status MakeDirs(const std::string& dir, mode_t mode, LeafSymlink leaf) {
   struct stat st;
-  if (::lstat(dir.c_str(), &st) == 0) {
+  const int found =
+      leaf == LeafSymlink::kRefuse ? ::lstat(dir.c_str(), &st) : ::stat(dir.c_str(), &st);
+  if (found == 0) {
     if (S_ISDIR(st.st_mode)) return OkStatus();
     return IoError("cannot use directory", dir, S_ISLNK(st.st_mode) ? ELOOP : ENOTDIR);
   }
   for (size_t pos = 1; pos <= dir.size(); ++pos) {
     if (pos != dir.size() && dir[pos] != '/') continue;
     const std::string prefix = dir.substr(0, pos);
-    if (::mkdir(prefix.c_str(), kDirMode) != 0 && errno != EEXIST) {
+    if (::mkdir(prefix.c_str(), mode) != 0 && errno != EEXIST) {
       return IoError("cannot create directory", prefix, errno);
     }
   }
@@ -86,6 +93,21 @@ Status WriteAll(int fd, std::string_view bytes, const std::string& path) {
   return OkStatus();
 }
 
+Result<std::string> ReadAll(int fd, const std::string& path) {
+  std::string out;
+  char buf[16384];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return IoError("cannot read", path, errno);
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
 // A dot name in the target's directory: the rename stays within one filesystem, and
 // directory listings (ListResultCaches, GC) skip it.
 std::string TempName(const std::string& path, unsigned attempt) {
@@ -102,13 +124,13 @@ std::string TempName(const std::string& path, unsigned attempt) {
 Result<std::pair<int, std::string>> CreateTemp(const std::string& path) {
   for (unsigned attempt = 0; attempt < 100; ++attempt) {
     std::string temp = TempName(path, attempt);
-    const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, kFileMode);
+    const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, kTempMode);
     if (fd >= 0) return std::make_pair(fd, std::move(temp));
     if (errno != EEXIST && errno != EINTR) {
-      return IoError("cannot create temporary file", temp, errno);
+      return IoError("cannot create a temp file for", path, errno);
     }
   }
-  return IoError("cannot create temporary file for", path, EEXIST);
+  return IoError("cannot create a temp file for", path, EEXIST);
 }
 
 // Makes the rename itself durable. Some filesystems cannot fsync a directory (EINVAL);
@@ -121,11 +143,11 @@ Status SyncDir(const std::string& dir) {
   return OkStatus();
 }
 
-Status WriteTemp(int raw_fd, const std::string& temp, std::string_view bytes) {
+Status WriteTemp(int raw_fd, const std::string& temp, std::string_view bytes, mode_t mode) {
   Fd fd(raw_fd);
   RETURN_IF_ERROR(WriteAll(fd.get(), bytes, temp));
-  // The umask may have narrowed the mode given to open; 0600 is what we promise.
-  if (::fchmod(fd.get(), kFileMode) != 0) return IoError("cannot chmod", temp, errno);
+  // The umask narrows the mode given to open; the caller's mode is what we promise.
+  if (::fchmod(fd.get(), mode) != 0) return IoError("cannot chmod", temp, errno);
   if (::fsync(fd.get()) != 0) return IoError("cannot sync", temp, errno);
   if (fd.Close() != 0) return IoError("cannot close", temp, errno);
   return OkStatus();
@@ -133,12 +155,13 @@ Status WriteTemp(int raw_fd, const std::string& temp, std::string_view bytes) {
 
 }  // namespace
 
-Status WriteFileAtomic(const std::string& path, std::string_view bytes) {
-  const std::string dir = Parent(path);
-  RETURN_IF_ERROR(MakeDirs(dir));
+Status WriteFileAtomic(const std::string& path, std::string_view bytes,
+                       const WriteOptions& options) {
+  const std::string dir = DirName(path);
+  if (options.own_directory) RETURN_IF_ERROR(MakeDirs(dir));
   ASSIGN_OR_RETURN(auto created, CreateTemp(path));
   const std::string& temp = created.second;
-  Status status = WriteTemp(created.first, temp, bytes);
+  Status status = WriteTemp(created.first, temp, bytes, options.mode);
   if (status.ok() && ::rename(temp.c_str(), path.c_str()) != 0) {
     status = IoError("cannot rename " + temp + " to", path, errno);
   }
@@ -146,7 +169,22 @@ Status WriteFileAtomic(const std::string& path, std::string_view bytes) {
     ::unlink(temp.c_str());
     return status;
   }
-  return SyncDir(dir);
+  Status synced = SyncDir(dir);
+  return options.own_directory ? synced : OkStatus();
+}
+
+Status RenameFile(const std::string& from, const std::string& to) {
+  if (::rename(from.c_str(), to.c_str()) != 0) {
+    return IoError("cannot rename " + from + " to", to, errno);
+  }
+  (void)SyncDir(DirName(to));
+  return OkStatus();
+}
+
+Result<std::string> ReadFile(const std::string& path) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return IoError("cannot open", path, errno);
+  return ReadAll(fd.get(), path);
 }
 
 Result<std::optional<std::string>> ReadFileIfExists(const std::string& path) {
@@ -161,32 +199,22 @@ Result<std::optional<std::string>> ReadFileIfExists(const std::string& path) {
   if (!S_ISREG(info.st_mode)) {
     return Status(code::kIoFailure, "cannot read " + path + ": not a regular file");
   }
-  std::string out;
-  char buf[16384];
-  for (;;) {
-    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return IoError("cannot read", path, errno);
-    }
-    if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  return std::optional<std::string>(std::move(out));
+  ASSIGN_OR_RETURN(std::string bytes, ReadAll(fd.get(), path));
+  return std::optional<std::string>(std::move(bytes));
 }
 
 namespace {
 
-// Calls `on_temp(full path, stat)` for each temp file (".<name>.tmp-*") in `dir`.
+// Calls `on_temp(full path, stat)` for each regular file in `dir` whose name starts with
+// `prefix` and contains `infix`.
 template <typename OnTemp>
-void ForEachTempFile(const std::string& dir, const std::string& prefix, OnTemp on_temp) {
+void ForEachTempFile(const std::string& dir, const std::string& prefix, std::string_view infix,
+                     OnTemp on_temp) {
   DIR* listing = ::opendir(dir.c_str());
   if (listing == nullptr) return;
   while (const dirent* entry = ::readdir(listing)) {
     std::string_view name(entry->d_name);
-    if (name.substr(0, prefix.size()) != prefix || name.find(".tmp-") == std::string_view::npos) {
-      continue;
-    }
+    if (!name.starts_with(prefix) || name.find(infix) == std::string_view::npos) continue;
     std::string full = dir + "/" + std::string(name);
     struct stat info;
     if (::lstat(full.c_str(), &info) == 0 && S_ISREG(info.st_mode)) on_temp(full, info);
@@ -197,15 +225,14 @@ void ForEachTempFile(const std::string& dir, const std::string& prefix, OnTemp o
 }  // namespace
 
 void RemoveTempFilesOf(const std::string& path) {
-  const size_t slash = path.find_last_of('/');
-  const std::string prefix = "." + path.substr(slash + 1) + ".tmp-";
-  ForEachTempFile(Parent(path), prefix,
+  const std::string prefix = "." + BaseName(path) + ".tmp-";
+  ForEachTempFile(DirName(path), prefix, ".tmp-",
                   [](const std::string& temp, const struct stat&) { ::unlink(temp.c_str()); });
 }
 
 void RemoveStaleTempFiles(const std::string& dir, long max_age_seconds) {
   const time_t now = ::time(nullptr);
-  ForEachTempFile(dir, ".", [&](const std::string& temp, const struct stat& info) {
+  ForEachTempFile(dir, ".", ".tmp-", [&](const std::string& temp, const struct stat& info) {
     if (now - info.st_mtime > max_age_seconds) ::unlink(temp.c_str());
   });
 }
@@ -218,6 +245,49 @@ Status RemoveFileIfExists(const std::string& path) {
   struct stat info;
   if (::lstat(path.c_str(), &info) != 0 && CannotExist(errno)) return OkStatus();
   return IoError("cannot remove", path, unlink_error);
+}
+
+bool RemoveFile(const std::string& path) { return ::unlink(path.c_str()) == 0; }
+
+Status CopyFileAtomic(const std::string& src, const std::string& dst) {
+  struct stat st;
+  if (::stat(src.c_str(), &st) != 0) return IoError("cannot stat", src, errno);
+  ASSIGN_OR_RETURN(std::string bytes, ReadFile(src));
+  RemoveTempFilesOf(dst);
+  // multus-install before the shared file layer named its temp files ".<name>.multus-install.*".
+  ForEachTempFile(DirName(dst), "." + BaseName(dst) + ".multus-install.", "",
+                  [](const std::string& temp, const struct stat&) { ::unlink(temp.c_str()); });
+  return WriteFileAtomic(dst, bytes, {.mode = st.st_mode & 07777, .own_directory = false});
+}
+
+bool IsDirectory(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+bool IsRegularFile(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+std::vector<std::string> ListRegularFiles(const std::string& dir) {
+  std::vector<std::string> names;
+  DIR* listing = ::opendir(dir.c_str());
+  if (listing == nullptr) return names;
+  while (const dirent* entry = ::readdir(listing)) {
+    std::string name = entry->d_name;
+    if (name == "." || name == "..") continue;
+    if (IsRegularFile(dir + "/" + name)) names.push_back(std::move(name));
+  }
+  ::closedir(listing);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::optional<mode_t> FileMode(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  return st.st_mode & 07777;
 }
 
 }  // namespace multus

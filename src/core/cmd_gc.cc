@@ -1,4 +1,4 @@
-// STATUS asks the cluster network; GC removes what the runtime no longer knows about.
+// GC removes what the runtime no longer knows about, then asks the cluster network to do so.
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -29,11 +29,6 @@ Result<std::set<std::string>> ParseLiveContainers(const std::string& raw) {
                   "expected a list of {\"containerID\", \"ifname\"}");
   }
   return valid;
-}
-
-Result<PlannedDelegate> MasterDelegate(const Command& cmd) {
-  ASSIGN_OR_RETURN(NetworkPlan plan, cmd.StaticPlan());
-  return plan.delegates.front();
 }
 
 // The container's lock, or nullopt when a call for it is running: GC never waits on a busy
@@ -133,14 +128,6 @@ std::vector<std::string> StaleContainers(const Command& cmd, const std::set<std:
 
 }  // namespace
 
-Status CmdStatus(const Command& cmd) {
-  RETURN_IF_ERROR(WaitForReadiness(cmd));
-  Result<PlannedDelegate> master = MasterDelegate(cmd);
-  if (!master.ok()) return master.status();
-  DelegateRunner runner(*cmd.deps.executor, cmd.MakeInvocation("", ""));
-  return runner.PluginStatus(*master);
-}
-
 Status CmdGc(const Command& cmd) {
   RETURN_IF_ERROR(WaitForReadiness(cmd));
   if (cmd.conf.valid_attachments.empty()) {
@@ -163,10 +150,10 @@ Status CmdGc(const Command& cmd) {
   }
   RemoveStaleMarkers(cmd, live);
   RemoveCrashLeftovers(cmd, live);
-  Result<PlannedDelegate> master = MasterDelegate(cmd);
-  if (!master.ok()) return master.status();
+  // The cluster network's plugin (delegates[0]) answers for the node.
+  ASSIGN_OR_RETURN(NetworkPlan plan, cmd.StaticPlan());
   DelegateRunner runner(*cmd.deps.executor, cmd.MakeInvocation("", ""));
-  Status plugins_gc = runner.Gc(*master, cmd.conf.valid_attachments);
+  Status plugins_gc = runner.Gc(plan.delegates.front(), cmd.conf.valid_attachments);
   return first_error.ok() ? plugins_gc : first_error.Prefixed("error in GC command");
 }
 
