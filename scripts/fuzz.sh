@@ -5,6 +5,9 @@
 #                                           30) on a copy of its seed corpus kept in the build dir
 #   scripts/fuzz.sh --regress [TARGET...]   run every seed and every past crash
 #                                           (tests/fuzz/crashes/<target>-*) once (fast, for CI)
+#   scripts/fuzz.sh --runs N [TARGET...]    fuzz every target for N inputs from a fixed seed on
+#                                           a fresh copy of its seeds: the same inputs on every
+#                                           machine, so CI's verdict is reproducible
 # FUZZ_JOBS=N runs N targets at a time (default 1). Prints a table of executions and crashes;
 # exits 1 if any target crashed, leaked, hit UB or timed out, naming the input and the command
 # that reproduces it. The repository is never written to: corpora grow and crashes land under
@@ -18,15 +21,20 @@ JOBS=${FUZZ_JOBS:-1}
 MAX_LEN=65536
 
 usage() {
-  sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
 regress=0
 seconds=30
+runs=0
 if [[ ${1:-} == --regress ]]; then
   regress=1
   shift
+elif [[ ${1:-} == --runs ]]; then
+  [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || usage
+  runs=$2
+  shift 2
 elif [[ ${1:-} =~ ^[0-9]+$ ]]; then
   seconds=$1
   shift
@@ -94,12 +102,19 @@ regress_target() {
 # Fuzzes for $seconds on the target's corpus in the build dir, refreshed from the seeds.
 fuzz_target() {
   local target=$1 bin=$2 work=$3
+  # A fixed number of inputs is only reproducible from the seeds alone.
+  [[ $runs -gt 0 ]] && rm -rf "$work/corpus"
   mkdir -p "$work/corpus"
   if [[ -d $FUZZ_SRC/corpus/$target ]]; then
     cp -R "$FUZZ_SRC/corpus/$target/." "$work/corpus/"
   fi
-  local args=(-max_total_time="$seconds" -max_len="$MAX_LEN" -timeout=10 -rss_limit_mb=2048
+  local args=(-max_len="$MAX_LEN" -timeout=10 -rss_limit_mb=2048
     -print_final_stats=1 -artifact_prefix="$work/artifacts/")
+  if [[ $runs -gt 0 ]]; then
+    args+=(-runs="$runs" -seed=1)
+  else
+    args+=(-max_total_time="$seconds")
+  fi
   if [[ -f $FUZZ_SRC/dict/$target.dict ]]; then
     args+=(-dict="$FUZZ_SRC/dict/$target.dict")
   fi
@@ -120,7 +135,7 @@ run_target() {
     echo "fuzz: $target: seeds and past crashes" >&2
     regress_target "$target" "$bin" "$work"
   else
-    echo "fuzz: $target: ${seconds}s" >&2
+    echo "fuzz: $target: $([[ $runs -gt 0 ]] && echo "$runs inputs, seed 1" || echo "${seconds}s")" >&2
     fuzz_target "$target" "$bin" "$work"
   fi
 }

@@ -15,7 +15,9 @@ std::string RenderKubeconfig(const KubeconfigInputs& inputs) {
   out << YAML::Key << "clusters" << YAML::Value << YAML::BeginSeq << YAML::BeginMap;
   out << YAML::Key << "name" << YAML::Value << "local";
   out << YAML::Key << "cluster" << YAML::Value << YAML::BeginMap;
-  out << YAML::Key << "server" << YAML::Value << inputs.server;
+  // Values from outside are always quoted: yaml-cpp writes a bare "\r" plain, and it would
+  // read back as an empty string (fuzz finding install_kubeconfig-cr-token-file-dropped).
+  out << YAML::Key << "server" << YAML::Value << YAML::DoubleQuoted << inputs.server;
   if (inputs.skip_tls_verify) {
     out << YAML::Key << "insecure-skip-tls-verify" << YAML::Value << true;
   } else {
@@ -25,7 +27,7 @@ std::string RenderKubeconfig(const KubeconfigInputs& inputs) {
   out << YAML::Key << "users" << YAML::Value << YAML::BeginSeq << YAML::BeginMap;
   out << YAML::Key << "name" << YAML::Value << "multus";
   out << YAML::Key << "user" << YAML::Value << YAML::BeginMap;
-  out << YAML::Key << "tokenFile" << YAML::Value << inputs.token_file;
+  out << YAML::Key << "tokenFile" << YAML::Value << YAML::DoubleQuoted << inputs.token_file;
   out << YAML::EndMap << YAML::EndMap << YAML::EndSeq;
   out << YAML::Key << "contexts" << YAML::Value << YAML::BeginSeq << YAML::BeginMap;
   out << YAML::Key << "name" << YAML::Value << "multus-context";

@@ -19,6 +19,22 @@ TEST(KubeconfigWriterTest, Base64MatchesRfc4648Vectors) {
   EXPECT_EQ(Base64Encode(std::string("\xff\x00\xfe", 3)), "/wD+");
 }
 
+// Fuzz finding (tests/fuzz/crashes/install_kubeconfig-cr-token-file-dropped): a tokenFile of
+// "\r" was written as a plain scalar and read back empty. Whatever the paths hold, what is
+// written reads back the same.
+TEST(KubeconfigWriterTest, ServerAndTokenFileReadBackExactly) {
+  for (const std::string& value : {std::string("\r"), std::string(" lead"), std::string("a: b"),
+                                  std::string("#x"), std::string("\"q\"\\"), std::string("\t")}) {
+    KubeconfigInputs in;
+    in.server = "https://h:1" + value;
+    in.skip_tls_verify = true;
+    in.token_file = "/etc/cni/net.d/multus.d/" + value;
+    YAML::Node doc = YAML::Load(RenderKubeconfig(in));
+    EXPECT_EQ(doc["clusters"][0]["cluster"]["server"].as<std::string>(), in.server);
+    EXPECT_EQ(doc["users"][0]["user"]["tokenFile"].as<std::string>(), in.token_file);
+  }
+}
+
 TEST(KubeconfigWriterTest, PointsAtTheTokenFileWithCaData) {
   KubeconfigInputs in;
   in.server = "https://10.96.0.1:443";
