@@ -3,9 +3,9 @@
 # need root (network namespaces); they are RUN_SERIAL, so -j only parallelizes unit tests.
 # Then the same unit and end-to-end tests against an ASan+UBSan build (scripts/sanitize.sh),
 # every seed and past crash of the fuzz targets, and every target briefly: MULTUS_FUZZ_RUNS
-# inputs each (default 30000) from a fixed seed, so the verdict does not depend on the
-# machine's speed or luck (exploring for longer: scripts/fuzz.sh SECONDS). docs/reliability.md
-# says what each stage proves.
+# inputs each (default 30000) from a fixed seed, the same work whatever the machine's speed
+# (exploring for longer: scripts/fuzz.sh SECONDS). docs/reliability.md says what each stage
+# proves.
 # MULTUS_QUICK=1 stops after the first ctest run (a developer's loop; CI never sets it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
