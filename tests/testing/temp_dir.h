@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace multus::test {
 
@@ -29,5 +30,7 @@ void WriteExecutable(const std::string& path);
 // The whole file, or "<missing>" when it cannot be read.
 std::string ReadFile(const std::string& path);
 bool Exists(const std::string& path);
+// The names in `dir`, sorted.
+std::vector<std::string> ListDir(const std::string& dir);
 
 }  // namespace multus::test

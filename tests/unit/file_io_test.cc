@@ -16,6 +16,8 @@
 namespace multus {
 namespace {
 
+using test::ListDir;
+
 using test::ReadFile;
 using test::TempDir;
 using test::WriteFile;
@@ -32,15 +34,6 @@ mode_t ModeOf(const std::string& path) {
 ino_t Inode(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
-}
-
-std::vector<std::string> ListDir(const std::string& dir) {
-  std::vector<std::string> names;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    names.push_back(entry.path().filename().string());
-  }
-  std::sort(names.begin(), names.end());
-  return names;
 }
 
 size_t CountEntries(const std::string& dir) { return ListDir(dir).size(); }

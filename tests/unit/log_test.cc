@@ -21,9 +21,12 @@
 #include <vector>
 
 #include "../../src/core/rotating_file_sink.h"
+#include "testing/temp_dir.h"
 
 namespace multus::log {
 namespace {
+
+using multus::test::ListDir;
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -62,15 +65,6 @@ std::string ReadGzip(const std::string& path) {
   while ((n = gzread(gz, buffer, sizeof buffer)) > 0) text.append(buffer, n);
   gzclose(gz);
   return text;
-}
-
-std::vector<std::string> ListDir(const std::string& dir) {
-  std::vector<std::string> names;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    names.push_back(entry.path().filename().string());
-  }
-  std::sort(names.begin(), names.end());
-  return names;
 }
 
 // Rotated backups of "multus.log" in `dir`, oldest first.
