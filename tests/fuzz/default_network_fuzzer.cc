@@ -54,7 +54,6 @@ void CheckPlan(const std::vector<ResolvedNetwork>& networks, const NetConf& conf
 }  // namespace multus
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  multus::fuzz::QuietLogs();
   multus::fuzz::WriteFileOrDie(
       multus::CheckpointPath(),
       std::string(R"({"Data":{"PodDeviceEntries":[{"PodUID":")") + multus::kPodUid +

@@ -74,7 +74,6 @@ void CheckResultCache(const std::string& added) {
 }  // namespace multus
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  multus::fuzz::QuietLogs();
   const std::string bin = multus::fuzz::ScratchDir() + "/bin";
   std::filesystem::create_directories(bin);
   multus::fuzz::WriteFileOrDie(bin + "/bridge", "");
