@@ -17,7 +17,7 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 Status Invalid(std::string msg, std::string details = "") {
-  return Status(code::kInvalidConfig, std::move(msg), std::move(details));
+  return Status::InvalidConfig(std::move(msg), std::move(details));
 }
 
 std::string_view Trim(std::string_view text) {
@@ -94,7 +94,7 @@ Result<Master> LoadMaster(std::string_view master_text, const ConfigSettings& se
   try {
     master.doc = ParseJson<Json>(raw);
   } catch (const Json::exception& e) {
-    return Status(code::kDecode, std::string("master CNI config is not valid JSON: ") + e.what());
+    return Status::Decode(std::string("master CNI config is not valid JSON: ") + e.what());
   }
   if (!master.doc.is_object()) return Invalid("master CNI config is not a JSON object");
   auto version = master.doc.find("cniVersion");
@@ -179,7 +179,7 @@ Result<std::string> EmbedMaster(std::string text, const std::string& placeholder
   const std::string quoted = "\"" + placeholder + "\"";
   size_t at = text.find(quoted);
   if (at == std::string::npos || text.find(quoted, at + 1) != std::string::npos) {
-    return Status(code::kInternal, "could not place the master config in the multus config");
+    return Status::Internal("could not place the master config in the multus config");
   }
   text.replace(at, quoted.size(), master);
   if (!JsonDepthWithin(text, kMaxJsonDepth)) {

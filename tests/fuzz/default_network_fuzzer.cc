@@ -26,7 +26,7 @@ class FakeNads : public NadLookup {
   Result<std::optional<ResolvedNetwork>> Find(std::string_view ns,
                                               std::string_view name) override {
     if (name.starts_with("missing")) return std::optional<ResolvedNetwork>();
-    if (name == "broken") return Status(code::kTryAgainLater, "apiserver unavailable");
+    if (name == "broken") return Status::TryAgainLater("apiserver unavailable");
     ResolvedNetwork network;
     network.display_name = std::string(ns) + "/" + std::string(name);
     network.config = R"({"cniVersion":"1.0.0","name":"net","plugins":[{"type":"macvlan",)"

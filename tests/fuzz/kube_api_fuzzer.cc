@@ -44,7 +44,7 @@ class ScriptedTransport : public HttpTransport {
     for (std::string_view chunk : fuzz::Split(script, "\n---\n")) replies_.push_back(ParseReply(chunk));
   }
   Result<HttpResponse> Send(const HttpRequest&) override {
-    if (replies_.empty()) return Status(code::kIoFailure, "script exhausted");
+    if (replies_.empty()) return Status::IoFailure("script exhausted");
     HttpResponse reply = std::move(replies_.front());
     replies_.pop_front();
     return reply;

@@ -9,7 +9,7 @@ namespace {
 // A file exists unless its path mentions "missing".
 Result<std::string> FakeRead(const std::string& path) {
   if (path.find("missing") != std::string::npos) {
-    return Status(code::kInvalidConfig, "cannot read credential file " + path);
+    return Status::InvalidConfig("cannot read credential file " + path);
   }
   return "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n# " + path;
 }

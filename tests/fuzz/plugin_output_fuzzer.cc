@@ -42,7 +42,7 @@ class ScriptedPlugins : public Executor {
   Result<ExecOutcome> Run(const ExecRequest& request) override {
     FUZZ_CHECK(nlohmann::json::parse(request.stdin_data, nullptr, false).is_object(),
                "plugin stdin is not a JSON object: " + request.stdin_data);
-    if (answers_.empty()) return Status(code::kIoFailure, "cannot start " + request.path);
+    if (answers_.empty()) return Status::IoFailure("cannot start " + request.path);
     ExecOutcome answer = std::move(answers_.front());
     answers_.pop_front();
     return answer;
