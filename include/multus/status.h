@@ -28,11 +28,45 @@ inline constexpr int kDelegateFailed = 100;
 inline constexpr int kCorruptCache = 101;
 }  // namespace code
 
-class Status {
+// [[nodiscard]]: a Status nobody looks at is an error nobody handles; dropping one on purpose
+// is spelt (void).
+class [[nodiscard]] Status {
  public:
   Status() = default;
   Status(int code, std::string msg, std::string details = "")
       : code_(code), msg_(std::move(msg)), details_(std::move(details)) {}
+
+  // One constructor per code, so a call site reads as what went wrong.
+  static Status IncompatibleVersion(std::string msg, std::string details = "") {
+    return Status(code::kIncompatibleVersion, std::move(msg), std::move(details));
+  }
+  static Status UnknownContainer(std::string msg, std::string details = "") {
+    return Status(code::kUnknownContainer, std::move(msg), std::move(details));
+  }
+  static Status InvalidEnv(std::string msg, std::string details = "") {
+    return Status(code::kInvalidEnv, std::move(msg), std::move(details));
+  }
+  static Status IoFailure(std::string msg, std::string details = "") {
+    return Status(code::kIoFailure, std::move(msg), std::move(details));
+  }
+  static Status Decode(std::string msg, std::string details = "") {
+    return Status(code::kDecode, std::move(msg), std::move(details));
+  }
+  static Status InvalidConfig(std::string msg, std::string details = "") {
+    return Status(code::kInvalidConfig, std::move(msg), std::move(details));
+  }
+  static Status TryAgainLater(std::string msg, std::string details = "") {
+    return Status(code::kTryAgainLater, std::move(msg), std::move(details));
+  }
+  static Status Internal(std::string msg, std::string details = "") {
+    return Status(code::kInternal, std::move(msg), std::move(details));
+  }
+  static Status DelegateFailed(std::string msg, std::string details = "") {
+    return Status(code::kDelegateFailed, std::move(msg), std::move(details));
+  }
+  static Status CorruptCache(std::string msg, std::string details = "") {
+    return Status(code::kCorruptCache, std::move(msg), std::move(details));
+  }
 
   bool ok() const { return code_ == code::kOk; }
   int code() const { return code_; }
@@ -55,7 +89,7 @@ Status IoError(std::string_view what, std::string_view path, int err);
 
 // A value or a non-ok Status.
 template <typename T>
-class Result {
+class [[nodiscard]] Result {
  public:
   Result(T value) : data_(std::move(value)) {}  // NOLINT: implicit by design
   // An ok Status carries no value: it becomes an internal error rather than a fake success.

@@ -221,9 +221,8 @@ class Parser {
 
  private:
   Status Invalid(const std::string& what, std::string details) const {
-    return Status(code::kInvalidConfig,
-                  "invalid " + std::string(annotation_) + " annotation: " + what,
-                  std::move(details));
+    return Status::InvalidConfig("invalid " + std::string(annotation_) + " annotation: " + what,
+                                 std::move(details));
   }
 
   Result<NetworkSelection> ParseTextItem(std::string_view item) const;

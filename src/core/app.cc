@@ -67,15 +67,16 @@ std::string VersionJson() {
 Status CheckVersion(const std::string& command, const std::string& version) {
   if (!IsSupportedVersion(version)) {
     json supported(kSupportedVersions);
-    return Status(code::kIncompatibleVersion, "incompatible CNI versions",
-                  "config is \"" + version + "\", plugin supports " + supported.dump());
+    return Status::IncompatibleVersion(
+        "incompatible CNI versions",
+        "config is \"" + version + "\", plugin supports " + supported.dump());
   }
   std::string_view minimum = command == "CHECK"                       ? "0.4.0"
                              : command == "GC" || command == "STATUS" ? "1.1.0"
                                                                       : "0.1.0";
   if (!VersionAtLeast(version, minimum)) {
-    return Status(code::kIncompatibleVersion, "config version does not allow " + command,
-                  "set cniVersion to " + std::string(minimum) + " or later");
+    return Status::IncompatibleVersion("config version does not allow " + command,
+                                       "set cniVersion to " + std::string(minimum) + " or later");
   }
   return OkStatus();
 }
@@ -88,11 +89,11 @@ struct Outcome {
 Outcome Dispatch(const CniEnv& env, const EnvMap& process_env, std::string_view stdin_data,
                  Deps& deps, std::string& cni_version) {
   if (stdin_data.size() > kMaxStdinBytes) {
-    return {Status(code::kInvalidConfig,
-                   "the config on stdin is larger than " + std::to_string(kMaxStdinBytes >> 20) +
-                       " MiB",
-                   "a multus config is a few kilobytes; check what the runtime passes"),
-            ""};
+    return {
+        Status::InvalidConfig(
+            "the config on stdin is larger than " + std::to_string(kMaxStdinBytes >> 20) + " MiB",
+            "a multus config is a few kilobytes; check what the runtime passes"),
+        ""};
   }
   Result<NetConf> conf = ParseNetConf(stdin_data);
   if (!conf.ok()) return {conf.status(), ""};
@@ -159,9 +160,9 @@ int Run(const std::vector<std::string>& argv, const EnvMap& env, std::string_vie
       if (status.ok()) stdout_data = outcome.output;
     }
   } catch (const std::exception& e) {
-    status = Status(code::kInternal, std::string("internal error: ") + e.what());
+    status = Status::Internal(std::string("internal error: ") + e.what());
   } catch (...) {
-    status = Status(code::kInternal, "internal error");
+    status = Status::Internal("internal error");
   }
   if (status.ok()) return 0;
   if (cni_version.empty()) {

@@ -54,8 +54,8 @@ std::string Base64Encode(std::string_view bytes) {
 
 Result<std::string> Base64Decode(std::string_view text) {
   if (text.size() % 4 != 0) {
-    return Status(code::kDecode, "invalid base64: length " + std::to_string(text.size()) +
-                                     " is not a multiple of 4");
+    return Status::Decode("invalid base64: length " + std::to_string(text.size()) +
+                          " is not a multiple of 4");
   }
   size_t padding = 0;
   if (!text.empty() && text.back() == '=') padding = text[text.size() - 2] == '=' ? 2 : 1;
@@ -69,11 +69,9 @@ Result<std::string> Base64Decode(std::string_view text) {
       value = 0;  // '=' padding, checked above to be only at the very end
     } else if ((value = kDecodeTable[c]) < 0) {
       if (c == '=') {
-        return Status(code::kDecode,
-                      "invalid base64: misplaced padding at offset " + std::to_string(i));
+        return Status::Decode("invalid base64: misplaced padding at offset " + std::to_string(i));
       }
-      return Status(code::kDecode,
-                    "invalid base64: unexpected character at offset " + std::to_string(i));
+      return Status::Decode("invalid base64: unexpected character at offset " + std::to_string(i));
     }
     n = n << 6 | static_cast<uint32_t>(value);
     if (i % 4 == 3) {

@@ -5,8 +5,8 @@
 namespace multus::cache_json {
 
 Status Corrupt(std::string msg) {
-  return Status(code::kCorruptCache, std::move(msg),
-                "the file is kept for inspection; see docs/cache-format.md");
+  return Status::CorruptCache(std::move(msg),
+                              "the file is kept for inspection; see docs/cache-format.md");
 }
 
 std::string Dump(const Json& doc) {

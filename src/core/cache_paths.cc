@@ -40,12 +40,12 @@ Status CheckResultCacheName(std::string_view network_name, std::string_view cont
   const size_t others = container_id.size() + ifname.size() + 2;
   const size_t allowed = kNameMax - kTempDecoration - std::min(others, kNameMax - kTempDecoration);
   if (network_name.size() <= allowed) return OkStatus();
-  return Status(code::kInvalidConfig,
-                "network name \"" + std::string(network_name.substr(0, 64)) +
-                    "...\" is too long (" + std::to_string(network_name.size()) + " bytes)",
-                "its result cache file <network>-<container ID>-<interface> must fit the "
-                "file-name limit: use a network name of at most " +
-                    std::to_string(allowed) + " bytes");
+  return Status::InvalidConfig(
+      "network name \"" + std::string(network_name.substr(0, 64)) + "...\" is too long (" +
+          std::to_string(network_name.size()) + " bytes)",
+      "its result cache file <network>-<container ID>-<interface> must fit the "
+      "file-name limit: use a network name of at most " +
+          std::to_string(allowed) + " bytes");
 }
 
 std::string FailedAddPath(std::string_view cni_dir, std::string_view container_id) {

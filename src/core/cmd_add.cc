@@ -60,8 +60,8 @@ void SettleRollBack(const std::string& scratch, const NetworkPlan& plan, bool cl
 
 Status CheckNetnsExists(PodNetns& netns_ops, const std::string& netns) {
   if (netns_ops.Exists(netns)) return OkStatus();
-  return Status(code::kInvalidEnv, "CNI_NETNS " + netns + " does not exist",
-                "the pod sandbox's network namespace must exist on ADD");
+  return Status::InvalidEnv("CNI_NETNS " + netns + " does not exist",
+                            "the pod sandbox's network namespace must exist on ADD");
 }
 
 // A planned interface that already exists in the pod would make its plugin fail, and the
@@ -70,10 +70,9 @@ Status CheckInterfacesFree(PodNetns& netns_ops, const NetworkPlan& plan) {
   ASSIGN_OR_RETURN(std::set<std::string> existing, netns_ops.LinkNames(plan.netns));
   for (const PlannedDelegate& delegate : plan.delegates) {
     if (existing.count(delegate.ifname)) {
-      return Status(code::kInvalidConfig,
-                    "network \"" + delegate.display_name + "\": interface name " + delegate.ifname +
-                        " already exists in " + plan.netns,
-                    "choose another interface name for this network");
+      return Status::InvalidConfig("network \"" + delegate.display_name + "\": interface name " +
+                                       delegate.ifname + " already exists in " + plan.netns,
+                                   "choose another interface name for this network");
     }
   }
   return OkStatus();
@@ -167,10 +166,9 @@ Result<std::string> AddLocked(const Command& cmd) {
     if (!fetched.ok()) return fetched.status().Prefixed(cmd.PodLabel());
     if (!*fetched) {
       // Attaching only some networks silently would be worse than kubelet retrying (W5).
-      return Status(code::kTryAgainLater,
-                    cmd.PodLabel() + ": pod " + cmd.k8s.pod_namespace + "/" + cmd.k8s.pod_name +
-                        " not found in the Kubernetes API",
-                    "nothing was attached; the runtime retries the ADD");
+      return Status::TryAgainLater(cmd.PodLabel() + ": pod " + cmd.k8s.pod_namespace + "/" +
+                                       cmd.k8s.pod_name + " not found in the Kubernetes API",
+                                   "nothing was attached; the runtime retries the ADD");
     }
     pod = std::move(fetched).value();
   }

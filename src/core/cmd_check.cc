@@ -11,13 +11,13 @@ Status CmdCheck(const Command& cmd) {
   ASSIGN_OR_RETURN(std::optional<std::string> bytes, ReadFileIfExists(scratch));
   if (!bytes) {
     (void)lock.Remove();  // no container here: leave no lock file for it either
-    return Status(code::kUnknownContainer,
-                  cmd.PodLabel() + ": no multus cache for container " + cmd.env.container_id,
-                  "CHECK is only valid after a successful ADD");
+    return Status::UnknownContainer(
+        cmd.PodLabel() + ": no multus cache for container " + cmd.env.container_id,
+        "CHECK is only valid after a successful ADD");
   }
   Result<NetworkPlan> plan =
       ParsePlanCache(*bytes, cmd.env.container_id, cmd.env.netns, cmd.env.ifname);
-  if (!plan.ok()) return Status(code::kCorruptCache, plan.status().msg()).Prefixed(cmd.PodLabel());
+  if (!plan.ok()) return Status::CorruptCache(plan.status().msg()).Prefixed(cmd.PodLabel());
   DelegateRunner runner(*cmd.deps.executor,
                         cmd.MakeInvocation(cmd.env.container_id, cmd.env.netns));
   for (const PlannedDelegate& delegate : plan->delegates) {

@@ -39,10 +39,10 @@ Result<std::optional<NetworkPlan>> LoadCachedPlan(const Command& cmd, const std:
   Result<NetworkPlan> plan =
       ParsePlanCache(*bytes, cmd.env.container_id, cmd.env.netns, cmd.env.ifname);
   if (!plan.ok()) {
-    return Status(code::kCorruptCache, plan.status().msg(),
-                  "the cache " + path +
-                      " was kept for inspection; remove it to let DEL use "
-                      "the static config");
+    return Status::CorruptCache(plan.status().msg(),
+                                "the cache " + path +
+                                    " was kept for inspection; remove it to let DEL use "
+                                    "the static config");
   }
   return std::optional<NetworkPlan>(std::move(plan).value());
 }
@@ -194,7 +194,7 @@ Status DeletePlanDelegates(const Command& cmd, NetworkPlan& plan, const std::str
     // run its plugin, so it is given up at once rather than after kMaxDelAttempts DELs.
     bool corrupt = !LoadDelegateConf(delegate.config).ok();
     if (corrupt) {
-      deleted = Status(code::kCorruptCache, "the cached config does not load: " + deleted.msg());
+      deleted = Status::CorruptCache("the cached config does not load: " + deleted.msg());
     }
     if (++delegate.del_failures >= kMaxDelAttempts || corrupt) {
       given_up += (given_up.empty() ? "" : "; ") + GiveUp(plan, delegate, deleted);

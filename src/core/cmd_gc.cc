@@ -24,9 +24,8 @@ Result<std::set<std::string>> ParseLiveContainers(const std::string& raw) {
       valid.insert(item.at("containerID").get<std::string>());
     }
   } catch (const nlohmann::json::exception& e) {
-    return Status(code::kInvalidConfig,
-                  std::string("invalid cni.dev/valid-attachments: ") + e.what(),
-                  "expected a list of {\"containerID\", \"ifname\"}");
+    return Status::InvalidConfig(std::string("invalid cni.dev/valid-attachments: ") + e.what(),
+                                 "expected a list of {\"containerID\", \"ifname\"}");
   }
   return valid;
 }

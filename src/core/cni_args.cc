@@ -11,8 +11,8 @@ Result<KeyValues> ParseCniArgs(std::string_view args) {
     if (pair.empty()) continue;
     size_t eq = pair.find('=');
     if (eq == std::string_view::npos || eq == 0) {
-      return Status(code::kInvalidEnv, "CNI_ARGS: invalid pair \"" + std::string(pair) + "\"",
-                    "CNI_ARGS must be K=V pairs separated by ';'");
+      return Status::InvalidEnv("CNI_ARGS: invalid pair \"" + std::string(pair) + "\"",
+                                "CNI_ARGS must be K=V pairs separated by ';'");
     }
     pairs.emplace_back(std::string(pair.substr(0, eq)), std::string(pair.substr(eq + 1)));
   }

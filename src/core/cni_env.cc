@@ -74,27 +74,28 @@ bool IsValidCniIdentifier(std::string_view id) {
 }
 
 Status ValidateIfName(std::string_view ifname) {
-  if (ifname.empty()) return Status(code::kInvalidEnv, "interface name is empty");
+  if (ifname.empty()) return Status::InvalidEnv("interface name is empty");
   if (ifname.size() > 15) {
-    return Status(code::kInvalidEnv, "interface name is too long",
-                  "interface name should be less than 16 characters: " + std::string(ifname));
+    return Status::InvalidEnv(
+        "interface name is too long",
+        "interface name should be less than 16 characters: " + std::string(ifname));
   }
   if (ifname == "." || ifname == "..") {
-    return Status(code::kInvalidEnv, "interface name is . or ..");
+    return Status::InvalidEnv("interface name is . or ..");
   }
   for (char c : ifname) {
     if (c == '/' || c == ':' || std::isspace(static_cast<unsigned char>(c))) {
-      return Status(code::kInvalidEnv, "interface name contains / or : or whitespace characters",
-                    "interface name: \"" + std::string(ifname) + "\"");
+      return Status::InvalidEnv("interface name contains / or : or whitespace characters",
+                                "interface name: \"" + std::string(ifname) + "\"");
     }
     // A NUL would cut the name short in the plugin's environment (bypassing the check for
     // existing interfaces); no control byte belongs in a name.
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-      return Status(code::kInvalidEnv, "interface name contains control characters");
+      return Status::InvalidEnv("interface name contains control characters");
     }
   }
   // Stored in JSON caches, it must survive the round trip byte for byte.
-  if (!IsValidUtf8(ifname)) return Status(code::kInvalidEnv, "interface name is not valid UTF-8");
+  if (!IsValidUtf8(ifname)) return Status::InvalidEnv("interface name is not valid UTF-8");
   return OkStatus();
 }
 
@@ -105,8 +106,8 @@ Result<CniEnv> ParseCniEnv(const EnvMap& env) {
   auto spec = std::find_if(kCommands.begin(), kCommands.end(),
                            [&](const CommandSpec& s) { return s.command == out.command; });
   if (spec == kCommands.end()) {
-    return Status(code::kInvalidEnv, "unknown CNI_COMMAND: " + out.command,
-                  "expected one of ADD, DEL, CHECK, GC, STATUS, VERSION");
+    return Status::InvalidEnv("unknown CNI_COMMAND: " + out.command,
+                              "expected one of ADD, DEL, CHECK, GC, STATUS, VERSION");
   }
   std::vector<std::string> missing;
   if (spec->needs_container_id && out.container_id.empty()) missing.push_back("CNI_CONTAINERID");
@@ -116,8 +117,8 @@ Result<CniEnv> ParseCniEnv(const EnvMap& env) {
   if (!missing.empty()) {
     std::string names;
     for (const auto& name : missing) names += (names.empty() ? "" : ",") + name;
-    return Status(code::kInvalidEnv, "required env variables [" + names + "] missing",
-                  "the container runtime must set them for CNI_COMMAND=" + out.command);
+    return Status::InvalidEnv("required env variables [" + names + "] missing",
+                              "the container runtime must set them for CNI_COMMAND=" + out.command);
   }
   if (!out.container_id.empty() && !IsValidCniIdentifier(out.container_id)) {
     return Status(
@@ -151,8 +152,8 @@ Result<K8sArgs> ParseK8sArgs(std::string_view args) {
   if (!unknown.empty() && !ignore_unknown) {
     std::string names;
     for (const auto& name : unknown) names += (names.empty() ? "" : " ") + name;
-    return Status(code::kInvalidEnv, "CNI_ARGS: unknown args [" + names + "]",
-                  "add IgnoreUnknown=1 to CNI_ARGS to pass other keys");
+    return Status::InvalidEnv("CNI_ARGS: unknown args [" + names + "]",
+                              "add IgnoreUnknown=1 to CNI_ARGS to pass other keys");
   }
   return k8s;
 }

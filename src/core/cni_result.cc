@@ -62,8 +62,8 @@ std::optional<Layout> LayoutOf(std::string_view version) {
 }
 
 Status UnsupportedVersion(std::string_view version) {
-  return Status(code::kIncompatibleVersion,
-                "unsupported CNI result version \"" + std::string(version) + "\"");
+  return Status::IncompatibleVersion("unsupported CNI result version \"" + std::string(version) +
+                                     "\"");
 }
 
 // A missing or null cniVersion reads as "". Throws when it is not a string.
@@ -205,13 +205,13 @@ bool LostEveryAddress(Layout from, Layout to, const json& converted) {
 Result<nlohmann::json> ParseResult(std::string_view bytes, std::string_view config_version) {
   try {
     json result = ParseJson(bytes);
-    if (!result.is_object()) return Status(code::kDecode, "plugin result is not a JSON object");
+    if (!result.is_object()) return Status::Decode("plugin result is not a JSON object");
     if (VersionOf(result).empty()) {
       result["cniVersion"] = config_version.empty() ? "0.1.0" : std::string(config_version);
     }
     return result;
   } catch (const json::exception& e) {
-    return Status(code::kDecode, "cannot decode plugin result", e.what());
+    return Status::Decode("cannot decode plugin result", e.what());
   }
 }
 
@@ -219,7 +219,7 @@ Result<nlohmann::json> ConvertResult(const nlohmann::json& result, std::string_v
   const std::optional<Layout> to = LayoutOf(to_version);
   if (!to) return UnsupportedVersion(to_version);
   if (!result.is_object()) {
-    return Status(code::kDecode, "malformed CNI result", "not a JSON object");
+    return Status::Decode("malformed CNI result", "not a JSON object");
   }
   try {
     const std::string from_version = VersionOf(result);
@@ -227,15 +227,15 @@ Result<nlohmann::json> ConvertResult(const nlohmann::json& result, std::string_v
     if (!from) return UnsupportedVersion(from_version);
     json converted = Lower(Lift(result, *from), *to);
     if (LostEveryAddress(*from, *to, converted)) {
-      return Status(code::kIncompatibleVersion,
-                    "cannot convert result to " + std::string(to_version) + ": no IP address");
+      return Status::IncompatibleVersion("cannot convert result to " + std::string(to_version) +
+                                         ": no IP address");
     }
     converted["cniVersion"] = std::string(to_version);
     return converted;
   } catch (const json::exception& e) {
-    return Status(code::kDecode, "malformed CNI result", e.what());
+    return Status::Decode("malformed CNI result", e.what());
   } catch (const MalformedResult& e) {
-    return Status(code::kDecode, "malformed CNI result", e.what());
+    return Status::Decode("malformed CNI result", e.what());
   }
 }
 

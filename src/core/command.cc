@@ -117,12 +117,12 @@ Status WaitForReadiness(const Command& cmd) {
   struct stat info;
   while (stat(path.c_str(), &info) != 0) {
     if (waited >= cmd.deps.readiness_timeout) {
-      return Status(code::kTryAgainLater,
-                    cmd.PodLabel() +
-                        ": have you checked that your default network is ready? still "
-                        "waiting for readinessindicatorfile @ " +
-                        path,
-                    "the cluster network's plugin creates this file when it is ready");
+      return Status::TryAgainLater(
+          cmd.PodLabel() +
+              ": have you checked that your default network is ready? still "
+              "waiting for readinessindicatorfile @ " +
+              path,
+          "the cluster network's plugin creates this file when it is ready");
     }
     cmd.deps.clock->Sleep(cmd.deps.readiness_poll);
     waited += cmd.deps.readiness_poll;

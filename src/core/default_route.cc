@@ -91,7 +91,7 @@ Result<std::string> RewriteResultRoutes(const std::string& text, const std::stri
     }
     return result.dump();
   } catch (const json::exception& e) {
-    return Status(code::kDecode, std::string("cannot rewrite routes of a result: ") + e.what());
+    return Status::Decode(std::string("cannot rewrite routes of a result: ") + e.what());
   }
 }
 

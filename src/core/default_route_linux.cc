@@ -22,7 +22,7 @@ namespace {
 constexpr size_t kBufferSize = 32768;
 
 Status NetlinkError(const std::string& what, int error) {
-  return Status(code::kIoFailure, what + ": " + strerror(error));
+  return Status::IoFailure(what + ": " + strerror(error));
 }
 
 // A netlink message under construction: header, rtmsg, then attributes.
@@ -126,7 +126,7 @@ Status AddDefault(RouteSocket& socket, const GatewayRequest& request) {
   int family = request.ipv6 ? AF_INET6 : AF_INET;
   unsigned char gateway[16];
   if (inet_pton(family, request.gateway.c_str(), gateway) != 1) {
-    return Status(code::kInvalidConfig, "default-route: bad gateway " + request.gateway);
+    return Status::InvalidConfig("default-route: bad gateway " + request.gateway);
   }
   uint32_t index = if_nametoindex(request.ifname.c_str());
   if (index == 0) return NetlinkError("default-route: interface " + request.ifname, errno);

@@ -13,7 +13,7 @@ namespace {
 using nlohmann::json;
 
 Status Invalid(std::string msg, std::string details = "") {
-  return Status(code::kInvalidConfig, std::move(msg), std::move(details));
+  return Status::InvalidConfig(std::move(msg), std::move(details));
 }
 
 std::string StringMember(const json& object, const char* key) {
@@ -101,7 +101,7 @@ Result<DelegateConf> LoadDelegateConf(std::string_view bytes) {
   try {
     parsed = ParseJson(bytes);
   } catch (const json::exception& e) {
-    return Status(code::kDecode, std::string("error parsing delegate config: ") + e.what());
+    return Status::Decode(std::string("error parsing delegate config: ") + e.what());
   }
   if (!parsed.is_object()) return Invalid("delegate config is not a JSON object");
   auto name = parsed.find("name");

@@ -36,9 +36,8 @@ std::string JoinPath(const std::vector<std::string>& dirs) {
 Status PluginFailure(const PluginConf& plugin, const ExecOutcome& outcome,
                      std::chrono::milliseconds timeout) {
   if (outcome.timed_out) {
-    return Status(code::kTryAgainLater, "plugin \"" + plugin.type + "\" did not finish within " +
-                                            std::to_string(timeout.count() / 1000) +
-                                            "s and was killed");
+    return Status::TryAgainLater("plugin \"" + plugin.type + "\" did not finish within " +
+                                 std::to_string(timeout.count() / 1000) + "s and was killed");
   }
   try {
     json error = ParseJson(outcome.stdout_data);
@@ -52,10 +51,10 @@ Status PluginFailure(const PluginConf& plugin, const ExecOutcome& outcome,
   std::string text = outcome.stderr_data.empty() ? outcome.stdout_data : outcome.stderr_data;
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
   if (text.empty()) {
-    return Status(code::kDelegateFailed, "netplugin failed with no error message: exit status " +
-                                             std::to_string(outcome.exit_code));
+    return Status::DelegateFailed("netplugin failed with no error message: exit status " +
+                                  std::to_string(outcome.exit_code));
   }
-  return Status(code::kDelegateFailed, "netplugin failed: \"" + text + "\"");
+  return Status::DelegateFailed("netplugin failed: \"" + text + "\"");
 }
 
 std::string Lowercase(std::string_view command) {
@@ -184,7 +183,7 @@ Status DelegateRunner::RewriteCachedResult(const PlannedDelegate& delegate,
   std::string path =
       ResultCachePath(invocation_.cni_dir, conf.name, invocation_.container_id, delegate.ifname);
   ASSIGN_OR_RETURN(std::optional<std::string> bytes, ReadFileIfExists(path));
-  if (!bytes) return Status(code::kIoFailure, "result cache " + path + " is missing");
+  if (!bytes) return Status::IoFailure("result cache " + path + " is missing");
   ASSIGN_OR_RETURN(CachedResult cached, ParseCachedResult(*bytes));
   cached.result = result;
   return WriteFileAtomic(path, SerializeCachedResult(cached));
@@ -234,9 +233,9 @@ Status DelegateRunner::Check(const PlannedDelegate& delegate) {
   }
   std::string prev = CachedPrevResult(delegate, conf);
   if (prev.empty()) {
-    return Status(code::kUnknownContainer,
-                  "no cached result for network \"" + conf.name + "\" interface " + delegate.ifname,
-                  "the container was not added by this multus, or its cache was removed");
+    return Status::UnknownContainer(
+        "no cached result for network \"" + conf.name + "\" interface " + delegate.ifname,
+        "the container was not added by this multus, or its cache was removed");
   }
   for (const PluginConf& plugin : conf.plugins) {
     Result<std::string> out = RunPlugin("CHECK", delegate, conf, plugin, prev);

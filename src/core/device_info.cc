@@ -40,7 +40,7 @@ Result<std::map<std::string, std::vector<std::string>>> ParseCheckpoint(std::str
       }
     }
   } catch (const json::exception& e) {
-    return Status(code::kDecode, std::string("cannot read the kubelet checkpoint: ") + e.what());
+    return Status::Decode(std::string("cannot read the kubelet checkpoint: ") + e.what());
   }
   for (auto& [resource, ids] : devices) std::sort(ids.begin(), ids.end());
   return devices;
@@ -50,17 +50,16 @@ Result<std::string> DeviceAllocator::Next(const std::string& resource) {
   if (!devices_) {
     ASSIGN_OR_RETURN(std::optional<std::string> text, ReadFileIfExists(checkpoint_path_));
     if (!text) {
-      return Status(code::kInvalidConfig, "no kubelet checkpoint at " + checkpoint_path_,
-                    "resource " + resource + " needs a device plugin on this node");
+      return Status::InvalidConfig("no kubelet checkpoint at " + checkpoint_path_,
+                                   "resource " + resource + " needs a device plugin on this node");
     }
     ASSIGN_OR_RETURN(devices_, ParseCheckpoint(*text, pod_uid_));
   }
   const std::vector<std::string>& ids = (*devices_)[resource];
   size_t& used = used_[resource];
   if (used >= ids.size()) {
-    return Status(code::kInvalidConfig,
-                  "no device of resource " + resource + " left for this network",
-                  "request one more " + resource + " in the pod's resources");
+    return Status::InvalidConfig("no device of resource " + resource + " left for this network",
+                                 "request one more " + resource + " in the pod's resources");
   }
   return ids[used++];
 }

@@ -120,12 +120,12 @@ class ProcessExecutor : public Executor {
     Pipe in, out, err, status;
     if (!in.Open() || !out.Open() || !err.Open() || !status.Open()) {
       for (Pipe* p : {&in, &out, &err, &status}) p->Close();
-      return Status(code::kIoFailure, std::string("cannot create pipes: ") + strerror(errno));
+      return Status::IoFailure(std::string("cannot create pipes: ") + strerror(errno));
     }
     pid_t pid = fork();
     if (pid < 0) {
       for (Pipe* p : {&in, &out, &err, &status}) p->Close();
-      return Status(code::kIoFailure, std::string("fork failed: ") + strerror(errno));
+      return Status::IoFailure(std::string("fork failed: ") + strerror(errno));
     }
     if (pid == 0) ExecChild(request, in, out, err, status);
     close(in.read_end);
@@ -144,8 +144,7 @@ class ProcessExecutor : public Executor {
       exec_errno = 0;
     for (Pipe* p : {&in, &out, &err, &status}) p->Close();
     if (exec_errno != 0) {
-      return Status(code::kIoFailure,
-                    "cannot execute " + request.path + ": " + strerror(exec_errno));
+      return Status::IoFailure("cannot execute " + request.path + ": " + strerror(exec_errno));
     }
     outcome.exit_code = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;
     return outcome;

@@ -197,7 +197,7 @@ Result<std::optional<std::string>> ReadFileIfExists(const std::string& path) {
   struct stat info;
   if (::fstat(fd.get(), &info) != 0) return IoError("cannot stat", path, errno);
   if (!S_ISREG(info.st_mode)) {
-    return Status(code::kIoFailure, "cannot read " + path + ": not a regular file");
+    return Status::IoFailure("cannot read " + path + ": not a regular file");
   }
   ASSIGN_OR_RETURN(std::string bytes, ReadAll(fd.get(), path));
   return std::optional<std::string>(std::move(bytes));

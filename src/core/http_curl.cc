@@ -89,7 +89,7 @@ class CurlTransport : public HttpTransport {
     if (!config_.ca_pem.empty()) {
       curl_blob ca{config_.ca_pem.data(), config_.ca_pem.size(), CURL_BLOB_COPY};
       if (curl_easy_setopt(handle_, CURLOPT_CAINFO_BLOB, &ca) != CURLE_OK) {
-        return Status(code::kInvalidConfig, "kubeconfig: the certificate authority cannot be used");
+        return Status::InvalidConfig("kubeconfig: the certificate authority cannot be used");
       }
     } else if (const char* bundle = SystemCaBundle(); bundle != nullptr) {
       Set(CURLOPT_CAINFO, bundle);
@@ -101,7 +101,7 @@ class CurlTransport : public HttpTransport {
       Set(CURLOPT_SSLCERTTYPE, "PEM");
       if (curl_easy_setopt(handle_, CURLOPT_SSLCERT_BLOB, &cert) != CURLE_OK ||
           curl_easy_setopt(handle_, CURLOPT_SSLKEY_BLOB, &key) != CURLE_OK) {
-        return Status(code::kInvalidConfig, "kubeconfig: the client certificate cannot be used");
+        return Status::InvalidConfig("kubeconfig: the client certificate cannot be used");
       }
     }
     base_url_ = config_.server;
@@ -168,17 +168,17 @@ class CurlTransport : public HttpTransport {
       case CURLE_COULDNT_RESOLVE_HOST:
         return HttpResponse{0, reason, ""};
       case CURLE_PEER_FAILED_VERIFICATION:
-        return Status(code::kInvalidConfig, what,
-                      "the apiserver's certificate is not trusted by the kubeconfig's CA");
+        return Status::InvalidConfig(
+            what, "the apiserver's certificate is not trusted by the kubeconfig's CA");
       case CURLE_SSL_CERTPROBLEM:
       case CURLE_SSL_CACERT_BADFILE:
       case CURLE_SSL_ENGINE_INITFAILED:
       case CURLE_SSL_ENGINE_NOTFOUND:
-        return Status(code::kInvalidConfig, what,
-                      "the kubeconfig's client certificate, key or CA cannot be used");
+        return Status::InvalidConfig(
+            what, "the kubeconfig's client certificate, key or CA cannot be used");
       default:
-        return Status(code::kTryAgainLater, what,
-                      "the apiserver at " + config_.server + " did not answer");
+        return Status::TryAgainLater(what,
+                                     "the apiserver at " + config_.server + " did not answer");
     }
   }
 
@@ -197,9 +197,9 @@ class CurlTransport : public HttpTransport {
 }  // namespace
 
 Result<std::unique_ptr<HttpTransport>> MakeCurlTransport(const KubeConfig& config) {
-  if (!InitCurl()) return Status(code::kIoFailure, "cannot initialise libcurl and OpenSSL");
+  if (!InitCurl()) return Status::IoFailure("cannot initialise libcurl and OpenSSL");
   CURL* handle = curl_easy_init();
-  if (handle == nullptr) return Status(code::kIoFailure, "curl_easy_init failed");
+  if (handle == nullptr) return Status::IoFailure("curl_easy_init failed");
   auto transport = std::make_unique<CurlTransport>(handle, config);
   RETURN_IF_ERROR(transport->Configure());
   return std::unique_ptr<HttpTransport>(std::move(transport));

@@ -27,9 +27,10 @@ bool IsPortText(std::string_view port) {
 }
 
 Status BadServiceEnv(const std::string& key, const std::string& value, const std::string& want) {
-  return Status(code::kInvalidEnv, key + " is not " + want + ": \"" + value + "\"",
-                "fix the variable in the environment, or leave it unset to take the value "
-                "kubelet sets");
+  return Status::InvalidEnv(
+      key + " is not " + want + ": \"" + value + "\"",
+      "fix the variable in the environment, or leave it unset to take the value "
+      "kubelet sets");
 }
 
 }  // namespace
@@ -41,9 +42,10 @@ Result<std::string> InClusterServerUrl(const EnvMap& env) {
   };
   std::string host = get("KUBERNETES_SERVICE_HOST");
   if (host.empty()) {
-    return Status(code::kInvalidEnv, "KUBERNETES_SERVICE_HOST is not set",
-                  "run in a pod (the kubelet sets it), or set KUBERNETES_SERVICE_HOST and "
-                  "KUBERNETES_SERVICE_PORT by hand");
+    return Status::InvalidEnv(
+        "KUBERNETES_SERVICE_HOST is not set",
+        "run in a pod (the kubelet sets it), or set KUBERNETES_SERVICE_HOST and "
+        "KUBERNETES_SERVICE_PORT by hand");
   }
   std::string protocol = get("KUBERNETES_SERVICE_PROTOCOL");
   std::string port = get("KUBERNETES_SERVICE_PORT");

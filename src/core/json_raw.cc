@@ -74,7 +74,7 @@ class Scanner {
 };
 
 Status NotA(std::string_view what) {
-  return Status(code::kDecode, "malformed JSON: expected " + std::string(what));
+  return Status::Decode("malformed JSON: expected " + std::string(what));
 }
 
 std::string JoinObject(const std::vector<std::string>& members) {

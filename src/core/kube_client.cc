@@ -35,13 +35,15 @@ Status ApiError(const HttpRequest& request, const HttpResponse& response) {
                      std::to_string(response.status) + ": " + ApiMessage(response);
   switch (response.status) {
     case 401:
-      return Status(code::kInvalidConfig, what,
-                    "the apiserver refused the credentials: check the token or client "
-                    "certificate in the multus kubeconfig");
+      return Status::InvalidConfig(
+          what,
+          "the apiserver refused the credentials: check the token or client "
+          "certificate in the multus kubeconfig");
     case 403:
-      return Status(code::kInvalidConfig, what,
-                    "the multus service account lacks RBAC permission for this request: "
-                    "apply deployments/multus-daemonset.yml's ClusterRole");
+      return Status::InvalidConfig(
+          what,
+          "the multus service account lacks RBAC permission for this request: "
+          "apply deployments/multus-daemonset.yml's ClusterRole");
     default:
       return Status(Retryable(response.status) ? code::kTryAgainLater : code::kInternal, what,
                     "the apiserver returned an error");
@@ -122,8 +124,8 @@ Result<HttpResponse> KubeClient::Call(HttpRequest request, bool retry) {
   bool is_write = request.method != "GET";
   if (Clock::now() + (is_write && retry ? policy_.request_timeout : std::chrono::milliseconds(0)) >=
       deadline) {
-    return Status(code::kTryAgainLater, request.method + " " + request.path + ": not sent",
-                  "the Kubernetes API time budget of this CNI call is used up");
+    return Status::TryAgainLater(request.method + " " + request.path + ": not sent",
+                                 "the Kubernetes API time budget of this CNI call is used up");
   }
   std::chrono::milliseconds backoff = policy_.first_backoff;
   while (true) {
@@ -133,10 +135,10 @@ Result<HttpResponse> KubeClient::Call(HttpRequest request, bool retry) {
     ++request_count_;
     Result<HttpResponse> response = transport_.Send(request);
     if (response.ok() && response->status == 0) {
-      return Status(code::kTryAgainLater,
-                    request.method + " " + request.path + ": " + response->body,
-                    "nothing answers at " + config_.server +
-                        ": check the kubeconfig's server address, or wait for the apiserver");
+      return Status::TryAgainLater(
+          request.method + " " + request.path + ": " + response->body,
+          "nothing answers at " + config_.server +
+              ": check the kubeconfig's server address, or wait for the apiserver");
     }
     bool transient = !response.ok() ? response.status().code() == code::kTryAgainLater
                                     : Retryable(response->status);
@@ -144,10 +146,10 @@ Result<HttpResponse> KubeClient::Call(HttpRequest request, bool retry) {
     std::chrono::milliseconds wait = response.ok() ? RetryAfter(*response, backoff) : backoff;
     if (Clock::now() + wait >= deadline) {
       if (!response.ok()) return response.status();
-      return Status(code::kTryAgainLater, ApiError(request, *response).msg(),
-                    "the apiserver kept failing for " +
-                        std::to_string(policy_.total_budget.count() / 1000) +
-                        "s; kubelet will retry");
+      return Status::TryAgainLater(ApiError(request, *response).msg(),
+                                   "the apiserver kept failing for " +
+                                       std::to_string(policy_.total_budget.count() / 1000) +
+                                       "s; kubelet will retry");
     }
     log::Verbose("{} {}: transient failure, retrying in {} ms", request.method, request.path,
                  wait.count());
@@ -169,8 +171,8 @@ Result<std::optional<Pod>> KubeClient::GetPod(std::string_view ns, std::string_v
     pod.is_static = source != pod.annotations.end() && source->second != "api";
     return std::optional<Pod>(std::move(pod));
   } catch (const json::exception& e) {
-    return Status(code::kDecode, "GET pod " + std::string(ns) + "/" + std::string(name) +
-                                     ": cannot decode the answer: " + e.what());
+    return Status::Decode("GET pod " + std::string(ns) + "/" + std::string(name) +
+                          ": cannot decode the answer: " + e.what());
   }
 }
 
@@ -193,8 +195,8 @@ Result<std::optional<Nad>> KubeClient::GetNad(std::string_view ns, std::string_v
       nad.config = spec["config"].get<std::string>();
     return std::optional<Nad>(std::move(nad));
   } catch (const json::exception& e) {
-    return Status(code::kDecode, "GET network-attachment-definition " + std::string(ns) + "/" +
-                                     std::string(name) + ": cannot decode the answer: " + e.what());
+    return Status::Decode("GET network-attachment-definition " + std::string(ns) + "/" +
+                          std::string(name) + ": cannot decode the answer: " + e.what());
   }
 }
 
@@ -228,7 +230,7 @@ Status KubeClient::PutAnnotation(std::string_view ns, std::string_view name, std
       pod = ParseJson(current.body);
       pod["metadata"]["annotations"][std::string(key)] = std::string(value);
     } catch (const json::exception& e) {
-      return Status(code::kDecode, std::string("GET pod: cannot decode the answer: ") + e.what());
+      return Status::Decode(std::string("GET pod: cannot decode the answer: ") + e.what());
     }
     HttpRequest put{"PUT",
                     PodPath(ns, name) + "/status",
@@ -241,8 +243,8 @@ Status KubeClient::PutAnnotation(std::string_view ns, std::string_view name, std
     if (response.status != 409) return ApiError(put, response);
     sleep_(std::chrono::milliseconds(10));
   }
-  return Status(code::kTryAgainLater, "status update for pod " + std::string(ns) + "/" +
-                                          std::string(name) + " kept conflicting");
+  return Status::TryAgainLater("status update for pod " + std::string(ns) + "/" +
+                               std::string(name) + " kept conflicting");
 }
 
 Status KubeClient::PostEvent(const Pod& pod, std::string_view type, std::string_view reason,

@@ -11,7 +11,7 @@ namespace multus {
 namespace {
 
 Status Invalid(std::string msg, std::string details = "") {
-  return Status(code::kInvalidConfig, std::move(msg), std::move(details));
+  return Status::InvalidConfig(std::move(msg), std::move(details));
 }
 
 std::string Scalar(const YAML::Node& node, const char* key) {

@@ -212,7 +212,7 @@ Result<Level> ParseLevel(std::string_view text) {
   if (lower == "warning") return Level::kWarning;
   if (lower == "error") return Level::kError;
   if (lower == "panic") return Level::kPanic;
-  return Status(code::kInvalidConfig, "cannot set logging level to " + std::string(text));
+  return Status::InvalidConfig("cannot set logging level to " + std::string(text));
 }
 
 void Install(std::shared_ptr<Output> output, Level level) {

@@ -13,7 +13,7 @@ namespace {
 
 using nlohmann::json;
 
-Status Invalid(std::string msg) { return Status(code::kInvalidConfig, std::move(msg)); }
+Status Invalid(std::string msg) { return Status::InvalidConfig(std::move(msg)); }
 
 }  // namespace
 

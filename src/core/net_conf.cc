@@ -25,8 +25,8 @@ std::string Lower(std::string_view text) {
 }
 
 Status WrongType(std::string_view key, std::string_view expected) {
-  return Status(code::kInvalidConfig, "invalid multus config: \"" + std::string(key) +
-                                          "\" must be " + std::string(expected));
+  return Status::InvalidConfig("invalid multus config: \"" + std::string(key) + "\" must be " +
+                               std::string(expected));
 }
 
 // Each setter checks the JSON type of one key and stores it; `raw` is the value as written.
@@ -204,16 +204,16 @@ bool IsKnownOtherKey(const std::string& lower_key) {
 
 Status Validate(const NetConf& conf) {
   if (conf.name.empty()) {
-    return Status(code::kInvalidConfig, "missing network name",
-                  "the multus config needs a \"name\"");
+    return Status::InvalidConfig("missing network name", "the multus config needs a \"name\"");
   }
   if (!IsValidCniIdentifier(conf.name)) {
-    return Status(code::kInvalidConfig, "invalid characters found in network name",
-                  "name \"" + conf.name + "\" must match ^[a-zA-Z0-9][a-zA-Z0-9_.\\-]*$");
+    return Status::InvalidConfig(
+        "invalid characters found in network name",
+        "name \"" + conf.name + "\" must match ^[a-zA-Z0-9][a-zA-Z0-9_.\\-]*$");
   }
   if (conf.delegates.empty() && conf.cluster_network.empty()) {
-    return Status(code::kInvalidConfig, "at least one delegate/clusterNetwork must be specified",
-                  "set \"clusterNetwork\" or a non-empty \"delegates\" list");
+    return Status::InvalidConfig("at least one delegate/clusterNetwork must be specified",
+                                 "set \"clusterNetwork\" or a non-empty \"delegates\" list");
   }
   // With clusterNetwork set, delegates are ignored (never validated), as upstream.
   if (!conf.cluster_network.empty()) return OkStatus();
@@ -258,11 +258,11 @@ Result<NetConf> ParseNetConf(std::string_view bytes) {
   try {
     parsed = ParseJson(bytes);
   } catch (const json::exception& e) {
-    return Status(code::kDecode, std::string("error unmarshall network config: ") + e.what(),
-                  "stdin must be the multus JSON config");
+    return Status::Decode(std::string("error unmarshall network config: ") + e.what(),
+                          "stdin must be the multus JSON config");
   }
   if (!parsed.is_object()) {
-    return Status(code::kDecode, "error unmarshall network config: not a JSON object");
+    return Status::Decode("error unmarshall network config: not a JSON object");
   }
   ASSIGN_OR_RETURN(std::vector<RawMember> members, RawObjectMembers(bytes));
   NetConf conf;
@@ -277,7 +277,7 @@ Result<NetConf> ParseNetConf(std::string_view bytes) {
     try {
       value = ParseJson(member.value);
     } catch (const json::exception& e) {
-      return Status(code::kDecode, "error decoding \"" + member.key + "\": " + e.what());
+      return Status::Decode("error decoding \"" + member.key + "\": " + e.what());
     }
     if (value.is_null()) continue;  // Go's decoder leaves a field alone for null
     RETURN_IF_ERROR(setter->second(conf, value, member.value));

@@ -16,8 +16,7 @@ Status RunInNetns(const std::string& netns_path, const std::function<Status()>& 
   std::thread worker([&] {
     int fd = open(netns_path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) {
-      status =
-          Status(code::kInvalidEnv, "cannot enter netns " + netns_path + ": " + strerror(errno));
+      status = Status::InvalidEnv("cannot enter netns " + netns_path + ": " + strerror(errno));
       if (fd >= 0) close(fd);
       return;
     }
@@ -33,7 +32,7 @@ Result<std::set<std::string>> LinkNames(const std::string& netns_path) {
   Status status = RunInNetns(netns_path, [&names] {
     struct if_nameindex* links = if_nameindex();
     if (links == nullptr) {
-      return Status(code::kIoFailure, std::string("cannot list links: ") + strerror(errno));
+      return Status::IoFailure(std::string("cannot list links: ") + strerror(errno));
     }
     for (struct if_nameindex* entry = links; entry->if_index != 0; ++entry)
       names.insert(entry->if_name);

@@ -57,9 +57,9 @@ Status ValidatePlan(const NetworkPlan& plan, const std::vector<std::string>& sea
     if (!ifname_ok.ok())
       return ifname_ok.Prefixed(where + " interface \"" + delegate.ifname + "\"");
     if (!ifnames.insert(delegate.ifname).second) {
-      return Status(code::kInvalidConfig,
-                    where + ": interface name \"" + delegate.ifname + "\" is used twice",
-                    "give each network its own interface name");
+      return Status::InvalidConfig(
+          where + ": interface name \"" + delegate.ifname + "\" is used twice",
+          "give each network its own interface name");
     }
     Result<DelegateConf> conf = LoadDelegateConf(delegate.config);
     if (!conf.ok()) return conf.status().Prefixed(where);

@@ -15,7 +15,7 @@ namespace {
 namespace fs = std::filesystem;
 
 Status Invalid(std::string msg, std::string details = "") {
-  return Status(code::kInvalidConfig, std::move(msg), std::move(details));
+  return Status::InvalidConfig(std::move(msg), std::move(details));
 }
 
 bool IsConfigFile(const fs::path& path) {
@@ -48,7 +48,7 @@ Result<DelegateConf> LoadFile(const fs::path& path) {
   ASSIGN_OR_RETURN(std::string bytes, ReadWholeFile(path));
   Result<DelegateConf> conf = LoadDelegateConf(bytes);
   if (!conf.ok()) {
-    return Status(code::kInvalidConfig, conf.status().msg(), conf.status().details())
+    return Status::InvalidConfig(conf.status().msg(), conf.status().details())
         .Prefixed("error loading CNI config file " + path.string());
   }
   if (path.extension() == ".conflist" && !conf->is_list) {

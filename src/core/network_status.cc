@@ -123,10 +123,9 @@ ordered_json Dns(const json& result) {
 
 Status Unreadable(const AttachedNetwork& network, const std::string& why,
                   std::string details = "") {
-  return Status(code::kDecode,
-                "cannot read the result of network \"" + network.name + "\" (interface " +
-                    network.ifname + "): " + why,
-                std::move(details));
+  return Status::Decode("cannot read the result of network \"" + network.name + "\" (interface " +
+                            network.ifname + "): " + why,
+                        std::move(details));
 }
 
 // Results without a cniVersion are read by their layout.
@@ -214,8 +213,8 @@ Result<ordered_json> DeviceInfo(const AttachedNetwork& network) {
     if (info.is_object()) return info;
   } catch (const ordered_json::exception&) {
   }
-  return Status(code::kDecode, "invalid device-info of network \"" + network.name +
-                                   "\" (interface " + network.ifname + "): not a JSON object");
+  return Status::Decode("invalid device-info of network \"" + network.name + "\" (interface " +
+                        network.ifname + "): not a JSON object");
 }
 
 ordered_json EntryJson(const AttachedNetwork& network, const Entry& entry, const ordered_json& dns,

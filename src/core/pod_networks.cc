@@ -14,7 +14,7 @@ namespace {
 using nlohmann::json;
 
 Status Invalid(std::string msg, std::string details = "") {
-  return Status(code::kInvalidConfig, std::move(msg), std::move(details));
+  return Status::InvalidConfig(std::move(msg), std::move(details));
 }
 
 bool InList(const std::vector<std::string>& list, const std::string& value) {

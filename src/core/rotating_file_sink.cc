@@ -95,7 +95,7 @@ std::optional<std::int64_t> ParseTimestamp(std::string_view text) {
 }
 
 Status ErrnoStatus(std::string_view what, const std::string& path) {
-  return Status(code::kIoFailure, std::string(what) + " " + path + ": " + std::strerror(errno));
+  return Status::IoFailure(std::string(what) + " " + path + ": " + std::strerror(errno));
 }
 
 bool Exists(const std::string& path) {
@@ -307,7 +307,7 @@ Status RotatingFileSink::Write(std::string_view data) {
       return status;
     }
   }
-  return Status(code::kIoFailure, "log file " + path_ + " keeps changing; line dropped");
+  return Status::IoFailure("log file " + path_ + " keeps changing; line dropped");
 }
 
 // Called with the exclusive lock held on the current file. On success the lock is

@@ -10,8 +10,7 @@ Status Status::Prefixed(std::string_view prefix) const {
 }
 
 Status IoError(std::string_view what, std::string_view path, int err) {
-  return Status(code::kIoFailure,
-                std::string(what) + " " + std::string(path) + ": " + std::strerror(err));
+  return Status::IoFailure(std::string(what) + " " + std::string(path) + ": " + std::strerror(err));
 }
 
 }  // namespace multus

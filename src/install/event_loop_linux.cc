@@ -27,17 +27,17 @@ Result<std::unique_ptr<EventLoop>> EventLoop::Create() {
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGHUP);
   if (sigprocmask(SIG_BLOCK, &set, nullptr) != 0) {
-    return Status(code::kIoFailure, std::string("cannot block signals: ") + std::strerror(errno));
+    return Status::IoFailure(std::string("cannot block signals: ") + std::strerror(errno));
   }
   int signal_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
   if (signal_fd < 0) {
-    return Status(code::kIoFailure, std::string("signalfd: ") + std::strerror(errno));
+    return Status::IoFailure(std::string("signalfd: ") + std::strerror(errno));
   }
   int inotify_fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
   if (inotify_fd < 0) {
     int err = errno;
     close(signal_fd);
-    return Status(code::kIoFailure, std::string("inotify_init1: ") + std::strerror(err));
+    return Status::IoFailure(std::string("inotify_init1: ") + std::strerror(err));
   }
   return std::unique_ptr<EventLoop>(new EventLoop(inotify_fd, signal_fd));
 }

@@ -21,7 +21,7 @@ constexpr mode_t kPublicDir = 0755;  // the node's CNI directories, as the runti
 constexpr std::string_view kOldSuffix = ".old";
 
 Status Missing(const std::string& what, const std::string& path) {
-  return Status(code::kIoFailure, what + " " + path + " does not exist");
+  return Status::IoFailure(what + " " + path + " does not exist");
 }
 
 }  // namespace
@@ -42,15 +42,14 @@ Status Installer::Prepare() {
   if (!level.ok()) return level.status();
   if (!options_.cni_version.empty()) {
     auto valid = CompareCniVersions(options_.cni_version, "0.1.0");
-    if (!valid.ok()) return Status(code::kInvalidConfig, "--cni-version: " + valid.status().msg());
+    if (!valid.ok()) return Status::InvalidConfig("--cni-version: " + valid.status().msg());
   }
   if (options_.force_cni_version && options_.cni_version.empty()) {
-    return Status(code::kInvalidConfig, "--force-cni-version needs --cni-version");
+    return Status::InvalidConfig("--force-cni-version needs --cni-version");
   }
   if (!options_.multus_master_cni_file_name.empty() &&
       options_.multus_master_cni_file_name.find('/') != std::string::npos) {
-    return Status(code::kInvalidConfig,
-                  "--multus-master-cni-file-name must be a file name, not a path");
+    return Status::InvalidConfig("--multus-master-cni-file-name must be a file name, not a path");
   }
   if (!IsDirectory(options_.cni_conf_dir)) return Missing("--cni-conf-dir", options_.cni_conf_dir);
   if (!options_.skip_multus_binary_copy) {
@@ -84,7 +83,7 @@ Status Installer::Prepare() {
   const std::string private_dir = options_.cni_conf_dir + "/multus.d";
   RETURN_IF_ERROR(MakeDirs(private_dir, kPublicDir, LeafSymlink::kFollow));
   if (chmod(private_dir.c_str(), kPrivateDir) != 0) {
-    return Status(code::kIoFailure, "cannot make " + private_dir + " private: " + strerror(errno));
+    return Status::IoFailure("cannot make " + private_dir + " private: " + strerror(errno));
   }
   if (!options_.multus_cni_conf_dir.empty())
     RETURN_IF_ERROR(MakeDirs(options_.multus_cni_conf_dir, kPublicDir, LeafSymlink::kFollow));
@@ -119,11 +118,12 @@ Status Installer::SyncCredentials() {
   const std::string sa_token = options_.service_account_dir + "/token";
   auto token = ReadFile(sa_token);
   if (!token.ok()) {
-    return Status(code::kIoFailure, "service-account token: " + token.status().msg(),
-                  "the pod needs a service account token (automountServiceAccountToken)");
+    return Status::IoFailure(
+        "service-account token: " + token.status().msg(),
+        "the pod needs a service account token (automountServiceAccountToken)");
   }
   if (token.value().empty()) {
-    return Status(code::kIoFailure, "service-account token " + sa_token + " is empty");
+    return Status::IoFailure("service-account token " + sa_token + " is empty");
   }
   KubeconfigInputs inputs;
   inputs.server = server_;
@@ -131,7 +131,7 @@ Status Installer::SyncCredentials() {
   inputs.token_file = DirName(options_.multus_kubeconfig_file_host) + "/multus.token";
   if (!options_.skip_tls_verify) {
     auto ca = ReadFile(options_.service_account_dir + "/ca.crt");
-    if (!ca.ok()) return Status(code::kIoFailure, "service-account CA: " + ca.status().msg());
+    if (!ca.ok()) return Status::IoFailure("service-account CA: " + ca.status().msg());
     inputs.ca_pem = std::move(ca).value();
   }
   // The token first: the kubeconfig points at it.
@@ -178,7 +178,7 @@ Status Installer::SyncConfig() {
     last_master_path_ = master->path;
   }
   if (rendered->content.empty()) {
-    return Status(code::kInternal, "refusing to write an empty multus config");
+    return Status::Internal("refusing to write an empty multus config");
   }
   RETURN_IF_ERROR(WriteIfChanged(options_.cni_conf_dir + "/" + rendered->file_name,
                                  rendered->content, kPrivateFile, "multus config"));

@@ -15,14 +15,14 @@ Result<MasterConfig> FindMasterConfig(const std::string& dir, const std::string&
   if (!pinned_name.empty()) {
     std::string path = dir + "/" + pinned_name;
     if (!IsRegularFile(path)) {
-      return Status(code::kTryAgainLater, "master CNI config " + path + " does not exist (yet)");
+      return Status::TryAgainLater("master CNI config " + path + " does not exist (yet)");
     }
     auto content = ReadFile(path);
     if (!content.ok()) return content.status();
     return MasterConfig{path, std::move(content).value()};
   }
   if (!IsDirectory(dir)) {
-    return Status(code::kTryAgainLater, "autoconfig directory " + dir + " does not exist (yet)");
+    return Status::TryAgainLater("autoconfig directory " + dir + " does not exist (yet)");
   }
   for (const std::string& name : ListRegularFiles(dir)) {
     if (!IsMasterCandidateName(name)) continue;
@@ -32,8 +32,7 @@ Result<MasterConfig> FindMasterConfig(const std::string& dir, const std::string&
     if (LooksLikeMultusConfig(content.value())) continue;
     return MasterConfig{path, std::move(content).value()};
   }
-  return Status(code::kTryAgainLater,
-                "no master CNI config (*.conf, *.conflist) in " + dir + " (yet)");
+  return Status::TryAgainLater("no master CNI config (*.conf, *.conflist) in " + dir + " (yet)");
 }
 
 }  // namespace multus::install

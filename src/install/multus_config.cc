@@ -17,7 +17,7 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 Status Invalid(std::string msg, std::string details = "") {
-  return Status(code::kInvalidConfig, std::move(msg), std::move(details));
+  return Status::InvalidConfig(std::move(msg), std::move(details));
 }
 
 std::string_view Trim(std::string_view text) {
@@ -78,62 +78,76 @@ Result<std::string> NormalizeLogLevel(std::string_view level) {
   return lower;
 }
 
-Result<RenderedConfig> RenderMultusConfig(std::string_view master_text,
-                                          const ConfigSettings& settings) {
-  std::string_view raw_master = Trim(master_text);
-  Json master;
-  try {
-    master = ParseJson<Json>(raw_master);
-  } catch (const Json::exception& e) {
-    return Status(code::kDecode, std::string("master CNI config is not valid JSON: ") + e.what());
-  }
-  if (!master.is_object()) return Invalid("master CNI config is not a JSON object");
+namespace {
 
-  auto version_it = master.find("cniVersion");
-  if (version_it == master.end() || !version_it->is_string()) {
+// The master as parsed, with the version the multus config will carry and the exact bytes
+// to embed (its own, unless --force-cni-version rewrote the version).
+struct Master {
+  Json doc;
+  std::string version;
+  std::string embedded;
+};
+
+Result<Master> LoadMaster(std::string_view master_text, const ConfigSettings& settings) {
+  Master master;
+  std::string_view raw = Trim(master_text);
+  try {
+    master.doc = ParseJson<Json>(raw);
+  } catch (const Json::exception& e) {
+    return Status::Decode(std::string("master CNI config is not valid JSON: ") + e.what());
+  }
+  if (!master.doc.is_object()) return Invalid("master CNI config is not a JSON object");
+  auto version = master.doc.find("cniVersion");
+  if (version == master.doc.end() || !version->is_string()) {
     return Invalid("master CNI config has no string \"cniVersion\"");
   }
-  std::string version = version_it->get<std::string>();
-
-  std::string embedded(raw_master);
+  master.version = version->get<std::string>();
+  master.embedded = std::string(raw);
   if (settings.force_cni_version && !settings.cni_version.empty()) {
-    version = settings.cni_version;
-    master["cniVersion"] = version;
-    embedded = master.dump();
-  } else if (!settings.cni_version.empty() && settings.cni_version != version) {
+    master.version = settings.cni_version;
+    master.doc["cniVersion"] = master.version;
+    master.embedded = master.doc.dump();
+  } else if (!settings.cni_version.empty() && settings.cni_version != master.version) {
     return Invalid("the multus cniVersion is \"" + settings.cni_version +
-                       "\" but the master CNI config's is \"" + version + "\"",
+                       "\" but the master CNI config's is \"" + master.version + "\"",
                    "make --cni-version match the master config, or leave it empty");
   }
-  auto cmp = CompareCniVersions(version, "1.0.0");
-  if (!cmp.ok()) return cmp.status();
+  return master;
+}
 
-  // The union of capabilities, and a guard against wrapping a multus config in another.
+// The union of the master's capabilities, and a guard against wrapping a multus config.
+Result<std::map<std::string, bool>> MasterCapabilities(const Json& master) {
   std::map<std::string, bool> caps;
   if (IsMultusPlugin(master)) return Invalid("master CNI config is a multus config itself");
-  if (auto plugins = master.find("plugins"); plugins != master.end()) {
-    if (!plugins->is_array()) return Invalid("master CNI config: \"plugins\" must be a list");
-    for (size_t i = 0; i < plugins->size(); ++i) {
-      const Json& plugin = (*plugins)[i];
-      std::string where = "plugins[" + std::to_string(i) + "]";
-      if (!plugin.is_object()) return Invalid("master CNI config: " + where + " is not an object");
-      if (IsMultusPlugin(plugin)) return Invalid("master CNI config is a multus config itself");
-      RETURN_IF_ERROR(MergeCapabilities(plugin, where, &caps));
-    }
-  } else {
+  auto plugins = master.find("plugins");
+  if (plugins == master.end()) {
     RETURN_IF_ERROR(MergeCapabilities(master, "master", &caps));
+    return caps;
   }
-
-  std::string name(kDefaultNetworkName);
-  if (settings.override_network_name) {
-    auto it = master.find("name");
-    if (it == master.end() || !it->is_string() || it->get<std::string>().empty()) {
-      return Invalid("--override-network-name: the master CNI config has no string \"name\"");
-    }
-    name = it->get<std::string>();
+  if (!plugins->is_array()) return Invalid("master CNI config: \"plugins\" must be a list");
+  for (size_t i = 0; i < plugins->size(); ++i) {
+    const Json& plugin = (*plugins)[i];
+    std::string where = "plugins[" + std::to_string(i) + "]";
+    if (!plugin.is_object()) return Invalid("master CNI config: " + where + " is not an object");
+    if (IsMultusPlugin(plugin)) return Invalid("master CNI config is a multus config itself");
+    RETURN_IF_ERROR(MergeCapabilities(plugin, where, &caps));
   }
+  return caps;
+}
 
-  // The multus plugin entry, in the order upstream writes its keys.
+Result<std::string> NetworkName(const Json& master, const ConfigSettings& settings) {
+  if (!settings.override_network_name) return std::string(kDefaultNetworkName);
+  auto it = master.find("name");
+  if (it == master.end() || !it->is_string() || it->get<std::string>().empty()) {
+    return Invalid("--override-network-name: the master CNI config has no string \"name\"");
+  }
+  return it->get<std::string>();
+}
+
+// The multus plugin entry, in the order upstream writes its keys; `delegate` stands for the
+// master.
+Json MultusPlugin(const std::map<std::string, bool>& caps, const ConfigSettings& settings,
+                  const std::string& delegate) {
   Json plugin = Json::object();
   plugin["type"] = "multus";
   if (!caps.empty()) {
@@ -154,16 +168,45 @@ Result<RenderedConfig> RenderMultusConfig(std::string_view master_text,
     plugin["readinessindicatorfile"] = settings.readiness_indicator_file;
   }
   plugin["kubeconfig"] = settings.kubeconfig;
+  plugin["delegates"] = Json::array({delegate});
+  return plugin;
+}
+
+// Replaces the quoted placeholder in `text` by the master's own bytes. The result must nest
+// no deeper than the plugin accepts: wrapping puts the master a few levels down.
+Result<std::string> EmbedMaster(std::string text, const std::string& placeholder,
+                                const std::string& master) {
+  const std::string quoted = "\"" + placeholder + "\"";
+  size_t at = text.find(quoted);
+  if (at == std::string::npos || text.find(quoted, at + 1) != std::string::npos) {
+    return Status::Internal("could not place the master config in the multus config");
+  }
+  text.replace(at, quoted.size(), master);
+  if (!JsonDepthWithin(text, kMaxJsonDepth)) {
+    return Invalid("master CNI config nests too deep to be wrapped (the multus config may nest "
+                   "at most " + std::to_string(kMaxJsonDepth) + " levels)");
+  }
+  return text + "\n";
+}
+
+}  // namespace
+
+Result<RenderedConfig> RenderMultusConfig(std::string_view master_text,
+                                          const ConfigSettings& settings) {
+  ASSIGN_OR_RETURN(Master master, LoadMaster(master_text, settings));
+  ASSIGN_OR_RETURN(int cmp, CompareCniVersions(master.version, "1.0.0"));
+  ASSIGN_OR_RETURN(auto caps, MasterCapabilities(master.doc));
+  ASSIGN_OR_RETURN(std::string name, NetworkName(master.doc, settings));
   // The master goes in as a placeholder string, replaced by its own bytes after dump().
-  const std::string sentinel = Sentinel();
-  plugin["delegates"] = Json::array({sentinel});
+  const std::string placeholder = Sentinel();
+  Json plugin = MultusPlugin(caps, settings, placeholder);
 
   RenderedConfig out;
-  out.cni_version = version;
+  out.cni_version = master.version;
   Json doc = Json::object();
-  doc["cniVersion"] = version;
+  doc["cniVersion"] = master.version;
   doc["name"] = name;
-  if (cmp.value() >= 0) {
+  if (cmp >= 0) {
     out.file_name = kConflistFileName;
     out.stale_file_name = kConfFileName;
     doc["plugins"] = Json::array({plugin});
@@ -174,20 +217,7 @@ Result<RenderedConfig> RenderMultusConfig(std::string_view master_text,
     doc["type"] = "multus";
     doc.update(plugin);
   }
-
-  std::string text = doc.dump(4);
-  const std::string quoted = "\"" + sentinel + "\"";
-  size_t at = text.find(quoted);
-  if (at == std::string::npos || text.find(quoted, at + 1) != std::string::npos) {
-    return Status(code::kInternal, "could not place the master config in the multus config");
-  }
-  text.replace(at, quoted.size(), embedded);
-  // Wrapping nests the master a few levels deeper; the plugin must accept what we write.
-  if (!JsonDepthWithin(text, kMaxJsonDepth)) {
-    return Invalid("master CNI config nests too deep to be wrapped (the multus config may nest "
-                   "at most " + std::to_string(kMaxJsonDepth) + " levels)");
-  }
-  out.content = text + "\n";
+  ASSIGN_OR_RETURN(out.content, EmbedMaster(doc.dump(4), placeholder, master.embedded));
   return out;
 }
 

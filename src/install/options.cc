@@ -95,7 +95,7 @@ const Flag* FindFlag(std::string_view name) {
 }
 
 Status BadFlag(std::string msg) {
-  return Status(code::kInvalidConfig, std::move(msg), "run multus-install --help for the flags");
+  return Status::InvalidConfig(std::move(msg), "run multus-install --help for the flags");
 }
 
 }  // namespace

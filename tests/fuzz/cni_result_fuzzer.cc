@@ -66,11 +66,6 @@ void CheckConversion(const json& result, std::string_view version) {
 }  // namespace
 }  // namespace multus
 
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  multus::fuzz::QuietLogs();
-  return 0;
-}
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace multus;
   if (size < 1) return 0;

@@ -26,7 +26,7 @@ class FakeNads : public NadLookup {
   Result<std::optional<ResolvedNetwork>> Find(std::string_view ns,
                                               std::string_view name) override {
     if (name.starts_with("missing")) return std::optional<ResolvedNetwork>();
-    if (name == "broken") return Status(code::kTryAgainLater, "apiserver unavailable");
+    if (name == "broken") return Status::TryAgainLater("apiserver unavailable");
     ResolvedNetwork network;
     network.display_name = std::string(ns) + "/" + std::string(name);
     network.config = R"({"cniVersion":"1.0.0","name":"net","plugins":[{"type":"macvlan",)"
@@ -54,7 +54,6 @@ void CheckPlan(const std::vector<ResolvedNetwork>& networks, const NetConf& conf
 }  // namespace multus
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  multus::fuzz::QuietLogs();
   multus::fuzz::WriteFileOrDie(
       multus::CheckpointPath(),
       std::string(R"({"Data":{"PodDeviceEntries":[{"PodUID":")") + multus::kPodUid +

@@ -48,11 +48,6 @@ void CheckPluginStdin(const DelegateConf& conf) {
 }  // namespace
 }  // namespace multus
 
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  multus::fuzz::QuietLogs();
-  return 0;
-}
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace multus;
   std::string_view text = fuzz::AsText(data, size);

@@ -1,5 +1,5 @@
 // Helpers shared by the libFuzzer targets: invariant checks that abort (so libFuzzer keeps the
-// input), quiet logs and a per-process scratch directory.
+// input), a per-process scratch directory; linking it also silences multus's log.
 #pragma once
 
 #include <cstddef>
@@ -25,9 +25,6 @@ inline std::string_view AsText(const uint8_t* data, size_t size) {
 
 // Splits `text` at every `separator` (at least one piece, possibly empty).
 std::vector<std::string_view> Split(std::string_view text, std::string_view separator);
-
-// Sends multus's log nowhere: the targets feed it garbage on purpose.
-void QuietLogs();
 
 // A directory private to this process, created on first use and removed at exit.
 const std::string& ScratchDir();

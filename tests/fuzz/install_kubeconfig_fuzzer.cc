@@ -16,11 +16,6 @@ multus::Result<std::string> AnyFile(const std::string&) { return std::string("to
 
 }  // namespace
 
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  multus::fuzz::QuietLogs();
-  return 0;
-}
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace multus;
   std::vector<std::string_view> parts =

@@ -44,7 +44,7 @@ class ScriptedTransport : public HttpTransport {
     for (std::string_view chunk : fuzz::Split(script, "\n---\n")) replies_.push_back(ParseReply(chunk));
   }
   Result<HttpResponse> Send(const HttpRequest&) override {
-    if (replies_.empty()) return Status(code::kIoFailure, "script exhausted");
+    if (replies_.empty()) return Status::IoFailure("script exhausted");
     HttpResponse reply = std::move(replies_.front());
     replies_.pop_front();
     return reply;
@@ -71,11 +71,6 @@ void UsePod(KubeClient& client, const NetConf& conf, const Pod& pod) {
 
 }  // namespace
 }  // namespace multus
-
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  multus::fuzz::QuietLogs();
-  return 0;
-}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace multus;

@@ -9,18 +9,13 @@ namespace {
 // A file exists unless its path mentions "missing".
 Result<std::string> FakeRead(const std::string& path) {
   if (path.find("missing") != std::string::npos) {
-    return Status(code::kInvalidConfig, "cannot read credential file " + path);
+    return Status::InvalidConfig("cannot read credential file " + path);
   }
   return "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n# " + path;
 }
 
 }  // namespace
 }  // namespace multus
-
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  multus::fuzz::QuietLogs();
-  return 0;
-}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace multus;

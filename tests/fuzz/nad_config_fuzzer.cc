@@ -21,7 +21,6 @@ void CheckLoads(const std::string& config, const char* what) {
 }  // namespace multus
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  multus::fuzz::QuietLogs();
   // A NAD without spec.config uses the confDir file of its name.
   multus::fuzz::WriteFileOrDie(
       multus::fuzz::ScratchDir() + "/10-macvlan.conf",

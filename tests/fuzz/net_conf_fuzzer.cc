@@ -62,7 +62,6 @@ void CheckPlanRoundTrip(const NetConf& conf) {
 }  // namespace multus
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  multus::fuzz::QuietLogs();
   // What clusterNetwork/defaultNetworks names resolve to (confDir is the scratch directory).
   const std::string& dir = multus::fuzz::ScratchDir();
   multus::fuzz::WriteFileOrDie(

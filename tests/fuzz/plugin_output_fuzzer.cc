@@ -42,7 +42,7 @@ class ScriptedPlugins : public Executor {
   Result<ExecOutcome> Run(const ExecRequest& request) override {
     FUZZ_CHECK(nlohmann::json::parse(request.stdin_data, nullptr, false).is_object(),
                "plugin stdin is not a JSON object: " + request.stdin_data);
-    if (answers_.empty()) return Status(code::kIoFailure, "cannot start " + request.path);
+    if (answers_.empty()) return Status::IoFailure("cannot start " + request.path);
     ExecOutcome answer = std::move(answers_.front());
     answers_.pop_front();
     return answer;
@@ -74,7 +74,6 @@ void CheckResultCache(const std::string& added) {
 }  // namespace multus
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  multus::fuzz::QuietLogs();
   const std::string bin = multus::fuzz::ScratchDir() + "/bin";
   std::filesystem::create_directories(bin);
   multus::fuzz::WriteFileOrDie(bin + "/bridge", "");

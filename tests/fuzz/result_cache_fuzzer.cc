@@ -4,11 +4,6 @@
 #include "multus/base64.h"
 #include "multus/cache.h"
 
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  multus::fuzz::QuietLogs();
-  return 0;
-}
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace multus;
   std::string_view text = fuzz::AsText(data, size);

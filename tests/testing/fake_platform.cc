@@ -5,7 +5,7 @@ namespace multus::test {
 Result<std::set<std::string>> FakePodNetns::LinkNames(const std::string& path) {
   auto it = namespaces_.find(path);
   if (it == namespaces_.end()) {
-    return Status(code::kInvalidEnv, "cannot enter netns " + path + ": No such file or directory");
+    return Status::InvalidEnv("cannot enter netns " + path + ": No such file or directory");
   }
   return it->second;
 }
@@ -17,7 +17,7 @@ Status FakePodNetns::ApplyDefaultRoutes(const std::string& path,
     routes.push_back(request.ifname + " via " + request.gateway);
   }
   route_calls_.emplace_back(path, std::move(routes));
-  if (!Exists(path)) return Status(code::kInvalidEnv, "cannot enter netns " + path);
+  if (!Exists(path)) return Status::InvalidEnv("cannot enter netns " + path);
   return route_failure_;
 }
 

@@ -20,8 +20,8 @@ Result<HttpResponse> FakeTransport::Send(const HttpRequest& request) {
   requests_.push_back(request);
   if (script_.empty()) {
     ADD_FAILURE() << "FakeTransport: unscripted request " << request.method << " " << request.path;
-    return Status(code::kInternal,
-                  "FakeTransport: no scripted reply for " + request.method + " " + request.path);
+    return Status::Internal("FakeTransport: no scripted reply for " + request.method + " " +
+                            request.path);
   }
   std::variant<HttpResponse, Status> next = std::move(script_.front());
   script_.pop_front();

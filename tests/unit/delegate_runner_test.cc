@@ -271,7 +271,7 @@ TEST_F(DelegateRunnerTest, APluginExitingNonZeroFailsEvenWithErrorCodeZero) {
 }
 
 TEST_F(DelegateRunnerTest, AddFailsWhenThePluginCannotStartOrAnswersGarbage) {
-  executor_.Push(Status(code::kIoFailure, "fork failed"));
+  executor_.Push(Status::IoFailure("fork failed"));
   DelegateRunner runner(executor_, MakeInvocation());
   Result<std::string> result = runner.Add(Delegate(kConf));
   EXPECT_EQ(result.status().code(), code::kIoFailure);

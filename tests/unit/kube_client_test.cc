@@ -251,7 +251,7 @@ TEST_F(KubeClientTest, PersistentServerErrorsStopAtTheBudgetWithCode11) {
 }
 
 TEST_F(KubeClientTest, ConnectionErrorsAreRetriedThenReported) {
-  transport_.Fail(Status(code::kTryAgainLater, "connection refused"));
+  transport_.Fail(Status::TryAgainLater("connection refused"));
   transport_.Reply(200, kPodJson);
   KubeClient client = MakeClient(TokenConfig(), SmallPolicy());
   Result<std::optional<Pod>> pod = client.GetPod("ns", "name");
@@ -259,7 +259,7 @@ TEST_F(KubeClientTest, ConnectionErrorsAreRetriedThenReported) {
   EXPECT_THAT(sleeps_, ElementsAre(milliseconds(300)));
 
   FakeTransport down;
-  for (int i = 0; i < 3; ++i) down.Fail(Status(code::kTryAgainLater, "connection refused"));
+  for (int i = 0; i < 3; ++i) down.Fail(Status::TryAgainLater("connection refused"));
   KubeClient down_client(down, TokenConfig(), SmallPolicy(), [](milliseconds) {});
   Result<std::optional<Pod>> failed = down_client.GetPod("ns", "name");
   ASSERT_FALSE(failed.ok());
@@ -269,7 +269,7 @@ TEST_F(KubeClientTest, ConnectionErrorsAreRetriedThenReported) {
 }
 
 TEST_F(KubeClientTest, NonTransientTransportErrorsAreNotRetried) {
-  transport_.Fail(Status(code::kInvalidConfig, "bad CA"));
+  transport_.Fail(Status::InvalidConfig("bad CA"));
   KubeClient client = MakeClient();
   Result<std::optional<Pod>> pod = client.GetPod("ns", "name");
   ASSERT_FALSE(pod.ok());

@@ -23,7 +23,7 @@ std::vector<std::string> g_reads;
 Result<std::string> FakeRead(const std::string& path) {
   g_reads.push_back(path);
   auto it = g_files.find(path);
-  if (it == g_files.end()) return Status(code::kInvalidConfig, "fake: cannot read " + path);
+  if (it == g_files.end()) return Status::InvalidConfig("fake: cannot read " + path);
   return it->second;
 }
 

@@ -160,7 +160,7 @@ class FakeNads : public NadLookup {
   Result<std::optional<ResolvedNetwork>> Find(std::string_view ns, std::string_view name) override {
     std::string key = std::string(ns) + "/" + std::string(name);
     queries.push_back(key);
-    if (key == failing) return Status(code::kTryAgainLater, "apiserver unavailable");
+    if (key == failing) return Status::TryAgainLater("apiserver unavailable");
     auto it = nads.find(key);
     if (it == nads.end()) return std::optional<ResolvedNetwork>();
     return std::optional<ResolvedNetwork>(it->second);

@@ -281,7 +281,7 @@ TEST_F(ApplyPodAnnotationsTest, MissingNadIsCode7NamingIt) {
 }
 
 TEST_F(ApplyPodAnnotationsTest, LookupFailureIsPassedThrough) {
-  nads_.FailWith(Status(code::kTryAgainLater, "apiserver down"));
+  nads_.FailWith(Status::TryAgainLater("apiserver down"));
   Result<std::vector<ResolvedNetwork>> networks = Apply({{kNetworks, "macvlan"}});
   ASSERT_FALSE(networks.ok());
   EXPECT_EQ(networks.status().code(), code::kTryAgainLater);
