@@ -28,6 +28,8 @@ struct K8sArgs {
   std::string pod_name;
   std::string pod_infra_container_id;
   std::string pod_uid;
+  // Every pair of CNI_ARGS in order, parsed once: the delegates get them (ComposeCniArgs).
+  KeyValues pairs;
 };
 
 // Reads and validates the env for the command. Errors (code 4): missing required variables
@@ -45,8 +47,8 @@ bool IsValidUtf8(std::string_view text);
 // or whitespace. Code 4 with a message naming the problem.
 Status ValidateIfName(std::string_view ifname);
 
-// Extracts the K8S_POD_* keys. Unknown keys are an error (code 4) unless IgnoreUnknown is
-// 1/true, as libcni's LoadArgs does.
+// Parses CNI_ARGS (code 4 for a pair without '=') and extracts the K8S_POD_* keys. Unknown keys are
+// an error (code 4) unless IgnoreUnknown is 1/true, as libcni's LoadArgs does.
 Result<K8sArgs> ParseK8sArgs(std::string_view args);
 
 // "[<namespace>/<name>/<uid>]": the pod prefix of every error and log line.

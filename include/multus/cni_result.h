@@ -1,7 +1,7 @@
 // CNI results: parsing a plugin's output and converting between spec versions.
 #pragma once
 
-#include <nlohmann/json_fwd.hpp>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
@@ -21,6 +21,23 @@ Result<nlohmann::json> ParseResult(std::string_view bytes, std::string_view conf
 //    are dropped below 1.1.0.
 // Code 1 (incompatible version) for an unknown source or target version.
 Result<nlohmann::json> ConvertResult(const nlohmann::json& result, std::string_view to_version);
+
+// A delegate's ADD result, parsed once. `original` is what its last plugin returned (with a
+// cniVersion): the result cache keeps it and the runtime gets it converted to the multus
+// config's version. `latest` is the same read as 1.1.0, which is what multus itself reads
+// (IPs, routes, network-status, events), or why it cannot be read (a bad address).
+struct DelegateResult {
+  nlohmann::json original;
+  Result<nlohmann::json> latest;
+};
+
+// Reads a result once (ParseResult), with its 1.1.0 reading. Code 6 when stdout is not a JSON
+// object; a result that does not convert is still returned (only what reads `latest` fails).
+Result<DelegateResult> ReadDelegateResult(std::string_view bytes, std::string_view config_version);
+
+// The same for a result already parsed (and so carrying a cniVersion), e.g. after multus
+// rewrote its routes.
+DelegateResult MakeDelegateResult(nlohmann::json original);
 
 // Serializes a result for printing: 4-space indentation, as the Go CNI library prints.
 std::string PrintResult(const nlohmann::json& result);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "multus/cni_env.h"
+#include "multus/cni_result.h"
 #include "multus/delegate_conf.h"
 #include "multus/executor.h"
 #include "multus/network_plan.h"
@@ -37,10 +38,10 @@ class DelegateRunner {
       : executor_(executor), invocation_(std::move(invocation)) {}
 
   // ADD: runs every plugin in order with prevResult chaining, caches the final result under
-  // <cniDir>/results and returns it (JSON text). The plugin's own CNI error code is kept.
-  Result<std::string> Add(const PlannedDelegate& delegate);
+  // <cniDir>/results and returns it. The plugin's own CNI error code is kept.
+  Result<DelegateResult> Add(const PlannedDelegate& delegate);
   // Replaces the cached ADD result (after multus itself changed the pod, e.g. default-route).
-  Status RewriteCachedResult(const PlannedDelegate& delegate, const std::string& result);
+  Status RewriteCachedResult(const PlannedDelegate& delegate, const DelegateResult& result);
   // DEL: plugins in reverse order with the cached result as prevResult (>= 0.4.0); removes
   // the result cache on success. A missing cache is fine.
   Status Del(const PlannedDelegate& delegate);
@@ -58,6 +59,8 @@ class DelegateRunner {
                                 const DelegateConf& conf, const PluginConf& plugin,
                                 std::string_view prev_result,
                                 const std::vector<std::pair<std::string, std::string>>& extra = {});
+  // Writes the delegate's result cache (`result`: JSON text as its plugin returned it).
+  Status SaveResult(const PlannedDelegate& delegate, const std::string& result);
   // The cached ADD result converted for use as prevResult; empty when absent or unusable.
   std::string CachedPrevResult(const PlannedDelegate& delegate, const DelegateConf& conf);
   std::vector<std::string> Environment(std::string_view command, const PlannedDelegate& delegate);

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "multus/delegate_conf.h"
 #include "multus/log.h"
 #include "multus/status.h"
 
@@ -40,8 +41,10 @@ struct NetConf {
   ApiTimeouts api_timeouts;
   std::string cluster_network;
   std::vector<std::string> default_networks;
-  std::vector<std::string> delegates;  // exact bytes of each item; [0] is the cluster network
-  std::string valid_attachments;       // JSON text of cni.dev/valid-attachments (GC), or empty
+  // Loaded, each keeping its exact bytes; [0] is the cluster network. Empty when
+  // clusterNetwork is set (then they are ignored, as upstream).
+  std::vector<DelegateConf> delegates;
+  std::string valid_attachments;  // JSON text of cni.dev/valid-attachments (GC), or empty
   // Top-level keys that neither multus nor the CNI protocol defines, as written (a typo such
   // as "namespaceIsolaton" is ignored, as upstream does, but worth a warning).
   std::vector<std::string> unknown_keys;

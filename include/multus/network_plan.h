@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "multus/cni_args.h"
+#include "multus/delegate_conf.h"
 #include "multus/status.h"
 
 namespace multus {
@@ -14,8 +15,12 @@ namespace multus {
 struct PlannedDelegate {
   // Name shown in network-status and logs: the CNI `name`, or `<namespace>/<nad>`.
   std::string display_name;
-  // The exact conf or conflist bytes the delegate runs with (before libcni injections).
-  std::string config;
+  // The conf or conflist the delegate runs with, parsed once; `conf.bytes` are the exact bytes
+  // (before libcni injections).
+  DelegateConf conf;
+  // Not ok only for a delegate read back from a cache whose config no longer loads: `conf`
+  // then holds nothing but the bytes, kept for inspection, and no plugin can run.
+  Status conf_error;
   std::string ifname;
   bool master = false;
   // JSON object of capability args offered to the delegate; each plugin receives only the
@@ -31,6 +36,9 @@ struct PlannedDelegate {
   // done once its DEL succeeded, was given up, or its ADD failed and the rollback tried it.
   bool del_done = false;
   int del_failures = 0;  // failed DELs so far
+
+  // Loads `bytes` as this delegate's config; when they do not load, keeps them and the error.
+  void LoadConfig(std::string bytes);
 };
 
 struct NetworkPlan {
@@ -49,12 +57,13 @@ struct ResolvedNetwork;
 
 // Orders the networks into a plan. Interface names: the explicit request, else CNI_IFNAME for
 // the cluster network (index 0), else net<index> (explicit names still use up their index).
-// Every delegate is offered the multus runtimeConfig as capability args.
-NetworkPlan BuildPlan(const std::vector<ResolvedNetwork>& networks, const NetConf& conf,
-                      const CniEnv& env, const K8sArgs& k8s);
+// Every delegate is offered the multus runtimeConfig as capability args, merged with its
+// selection's overrides (an error there fails the plan).
+Result<NetworkPlan> BuildPlan(const std::vector<ResolvedNetwork>& networks, const NetConf& conf,
+                              const CniEnv& env, const K8sArgs& k8s);
 
 // Checks everything that can be checked before the first delegate runs: interface names
-// valid (code 4) and unique (code 7), configs loadable, plugin types plain names whose
+// valid (code 4) and unique (code 7), configs loaded, plugin types plain names whose
 // binaries exist in `search_path` (code 7). The message names the network.
 Status ValidatePlan(const NetworkPlan& plan, const std::vector<std::string>& search_path);
 

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "multus/delegate_conf.h"
 #include "multus/net_conf.h"
 #include "multus/status.h"
 
@@ -16,7 +17,7 @@ namespace multus {
 
 struct ResolvedNetwork {
   std::string display_name;    // CNI name, or <namespace>/<nad> for NAD-derived networks
-  std::string config;          // exact conf/conflist bytes
+  DelegateConf conf;           // parsed once; conf.bytes are the exact conf/conflist bytes
   std::string ifname_request;  // explicit interface name, or empty
   // From the pod's selection element (Kubernetes networks annotation):
   std::vector<std::pair<std::string, std::string>> capability_overrides;  // key, raw JSON
@@ -50,13 +51,18 @@ Result<ResolvedNetwork> LoadConfigFromPath(const std::string& path);
 Result<ResolvedNetwork> ResolveNetworkReference(const std::string& reference, const NetConf& conf,
                                                 NadLookup* nads);
 
-// The networks every pod gets from the static config, cluster network first:
-// delegates[0..], or clusterNetwork followed by defaultNetworks (skipped for pods whose
-// namespace is in systemNamespaces). With `skip_cluster_network` the first entry is an
-// empty placeholder for a cluster network chosen elsewhere (the default-network annotation).
+// The static config's cluster network: delegates[0], or clusterNetwork resolved.
+Result<ResolvedNetwork> ResolveClusterNetwork(const NetConf& conf, NadLookup* nads);
+
+// The static config's other networks: delegates[1..], or defaultNetworks (none for pods whose
+// namespace is in systemNamespaces).
+Result<std::vector<ResolvedNetwork>> ResolveDefaultNetworks(const NetConf& conf,
+                                                            std::string_view pod_namespace,
+                                                            NadLookup* nads);
+
+// The networks every pod gets from the static config: the cluster network, then the others.
 Result<std::vector<ResolvedNetwork>> ResolveStaticNetworks(const NetConf& conf,
                                                            std::string_view pod_namespace,
-                                                           NadLookup* nads,
-                                                           bool skip_cluster_network = false);
+                                                           NadLookup* nads);
 
 }  // namespace multus

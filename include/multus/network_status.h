@@ -1,6 +1,7 @@
 // The k8s.v1.cni.cncf.io/network-status annotation: one entry per pod interface.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,17 +12,16 @@ namespace multus {
 
 // What ADD knows about one attached network.
 struct AttachedNetwork {
-  std::string name;         // CNI name, or <namespace>/<nad> for NAD-derived networks
-  std::string ifname;       // the interface name multus asked for
-  bool master = false;      // the cluster network (gets "default": true)
-  std::string result;       // the delegate's result, JSON text of any CNI version
-  std::string device_info;  // device-info JSON object text, or ""
+  std::string name;               // CNI name, or <namespace>/<nad> for NAD-derived networks
+  std::string ifname;             // the interface name multus asked for
+  bool master = false;            // the cluster network (gets "default": true)
+  Result<nlohmann::json> result;  // the delegate's result as 1.1.0, or why it cannot be read
+  std::string device_info;        // device-info JSON object text, or ""
 };
 
 // Builds the annotation value: a JSON list of {name, interface, ips, mac, mtu, default, dns,
 // device-info, gateway} entries, fields in that order, empty ones omitted except name and
-// dns (always present, {} when empty). Results are read as CNI 1.1.0 (converted first; one
-// without cniVersion is read as 0.2.0 if it has ip4/ip6, else as 1.1.0).
+// dns (always present, {} when empty).
 // Entries per sandbox interface of each result; the IPs with an interface index go to that
 // entry, those without (or with an index out of range) to the entry of `ifname` (else the
 // first entry), those on a host-side interface nowhere. A result with no sandbox interface

@@ -1,6 +1,7 @@
 // The networks a pod gets when multus can read it from the Kubernetes API: the static
 // networks, the cluster network replaced by v1.multus-cni.io/default-network, and the
-// networks of k8s.v1.cni.cncf.io/networks, every reference resolved to a NAD.
+// networks of k8s.v1.cni.cncf.io/networks, every reference resolved to a NAD. The one place
+// that decides which cluster network a pod gets.
 #pragma once
 
 #include <map>
@@ -17,13 +18,13 @@
 
 namespace multus {
 
-// Applies the pod's annotations to `static_networks` (cluster network first). Validates
-// every selection and namespace isolation before fetching any NAD, and ECMP after. A NAD
-// with a k8s.v1.cni.cncf.io/resourceName gets the pod's next device of that resource
-// ("deviceID" and "pciBusID" injected). Errors: code 7 naming the annotation, network,
-// namespace or resource.
-Result<std::vector<ResolvedNetwork>> ApplyPodAnnotations(
-    std::vector<ResolvedNetwork> static_networks, const NetConf& conf, const Pod& pod,
-    NadLookup& nads, DeviceAllocator& devices);
+// The pod's networks, cluster network first: the one its default-network annotation names,
+// else the static config's; then the static config's other networks; then the networks of
+// its networks annotation. Validates every selection and namespace isolation before fetching
+// any NAD, and ECMP after. A NAD with a k8s.v1.cni.cncf.io/resourceName gets the pod's next
+// device of that resource ("deviceID" and "pciBusID" injected). Errors: code 7 naming the
+// annotation, network, namespace or resource.
+Result<std::vector<ResolvedNetwork>> ResolvePodNetworks(const NetConf& conf, const Pod& pod,
+                                                        NadLookup& nads, DeviceAllocator& devices);
 
 }  // namespace multus

@@ -14,16 +14,11 @@
 #include "multus/delegate_conf.h"
 #include "multus/device_info.h"
 #include "multus/log.h"
-#include "multus/platform.h"
 #include "multus/network_status.h"
+#include "multus/platform.h"
 
 namespace multus {
 namespace {
-
-std::string NetworkName(const PlannedDelegate& delegate) {
-  Result<DelegateConf> conf = LoadDelegateConf(delegate.config);
-  return conf.ok() ? conf->name : delegate.display_name;
-}
 
 // Deletes delegates [0, last] in reverse order and records the outcome in `plan` for the
 // runtime's DEL (docs/teardown.md): delegates whose DEL succeeded, the one whose ADD failed
@@ -81,40 +76,38 @@ Status CheckInterfacesFree(PodNetns& netns_ops, const NetworkPlan& plan) {
 // default-route: netlink in the pod netns, then the results (returned, cached, reported)
 // rewritten to match what is really there.
 Status MoveDefaultRoutes(PodNetns& netns_ops, DelegateRunner& runner, const NetworkPlan& plan,
-                         std::vector<std::string>& results) {
+                         std::vector<DelegateResult>& results) {
   std::vector<GatewayRequest> requests = GatewayRequests(plan);
   if (requests.empty()) return OkStatus();
   RETURN_IF_ERROR(netns_ops.ApplyDefaultRoutes(plan.netns, requests));
   for (size_t i = 0; i < plan.delegates.size(); ++i) {
-    ASSIGN_OR_RETURN(results[i],
-                     RewriteResultRoutes(results[i], plan.delegates[i].ifname, requests));
+    ASSIGN_OR_RETURN(
+        nlohmann::json rewritten,
+        RewriteResultRoutes(std::move(results[i].original), plan.delegates[i].ifname, requests));
+    results[i] = MakeDelegateResult(std::move(rewritten));
     RETURN_IF_ERROR(runner.RewriteCachedResult(plan.delegates[i], results[i]));
   }
   return OkStatus();
 }
 
 std::vector<AttachedNetwork> Attachments(const NetworkPlan& plan,
-                                         const std::vector<std::string>& results) {
+                                         const std::vector<DelegateResult>& results) {
   std::vector<AttachedNetwork> attached;
   for (size_t i = 0; i < plan.delegates.size(); ++i) {
     const PlannedDelegate& delegate = plan.delegates[i];
-    attached.push_back({delegate.display_name, delegate.ifname, delegate.master, results[i],
+    attached.push_back({delegate.display_name, delegate.ifname, delegate.master, results[i].latest,
                         ReadDeviceInfo(delegate, plan.container_id)});
   }
   return attached;
 }
 
 // "Add net1 [10.1.1.2/24] from default/macvlan-conf", as upstream's AddedInterface event.
-std::string AddedInterfaceMessage(const PlannedDelegate& delegate, const std::string& result) {
+std::string AddedInterfaceMessage(const PlannedDelegate& delegate, const DelegateResult& result) {
   std::string ips;
-  Result<nlohmann::json> parsed = ParseResult(result, "");
-  if (parsed.ok()) {
-    Result<nlohmann::json> current = ConvertResult(*parsed, "1.1.0");
-    if (current.ok()) {
-      for (const auto& ip : current->value("ips", nlohmann::json::array())) {
-        if (!ips.empty()) ips += ' ';
-        ips += ip.value("address", "");
-      }
+  if (result.latest.ok()) {
+    for (const auto& ip : result.latest->value("ips", nlohmann::json::array())) {
+      if (!ips.empty()) ips += ' ';
+      ips += ip.value("address", "");
     }
   }
   return "Add " + delegate.ifname + " [" + ips + "] from " + delegate.display_name;
@@ -122,7 +115,7 @@ std::string AddedInterfaceMessage(const PlannedDelegate& delegate, const std::st
 
 // Writes network-status (one PATCH), then posts the events (best effort, never fatal).
 Status PublishNetworkStatus(const Command& cmd, const NetworkPlan& plan,
-                            const std::vector<std::string>& results, const Pod& pod) {
+                            const std::vector<DelegateResult>& results, const Pod& pod) {
   ASSIGN_OR_RETURN(KubeClient * client, cmd.Kube());
   ASSIGN_OR_RETURN(std::string status, BuildNetworkStatus(Attachments(plan, results)));
   RETURN_IF_ERROR(
@@ -141,12 +134,11 @@ Status PublishNetworkStatus(const Command& cmd, const NetworkPlan& plan,
 // After every delegate succeeded: default routes, network-status, the result for the
 // runtime. Any failure here is rolled back like a delegate failure.
 Result<std::string> Finish(const Command& cmd, DelegateRunner& runner, const NetworkPlan& plan,
-                           std::vector<std::string>& results, const std::optional<Pod>& pod) {
+                           std::vector<DelegateResult>& results, const std::optional<Pod>& pod) {
   Status routed = MoveDefaultRoutes(*cmd.deps.netns, runner, plan, results);
   if (!routed.ok()) return routed.Prefixed(cmd.PodLabel() + ": error setting default gateway");
-  Result<nlohmann::json> parsed = ParseResult(results.front(), "");
-  if (!parsed.ok()) return parsed.status().Prefixed(cmd.PodLabel() + ": cluster network result");
-  Result<nlohmann::json> converted = ConvertResult(*parsed, EffectiveVersion(cmd.conf.cni_version));
+  Result<nlohmann::json> converted =
+      ConvertResult(results.front().original, EffectiveVersion(cmd.conf.cni_version));
   if (!converted.ok())
     return converted.status().Prefixed(cmd.PodLabel() + ": cluster network result");
   if (pod) {
@@ -185,22 +177,22 @@ Result<std::string> AddLocked(const Command& cmd) {
   if (!saved.ok()) return saved.Prefixed(cmd.PodLabel() + ": error saving the delegates");
 
   DelegateRunner runner(*cmd.deps.executor, cmd.MakeInvocation(plan.container_id, plan.netns));
-  std::vector<std::string> results;
+  std::vector<DelegateResult> results;
   for (size_t i = 0; i < plan.delegates.size(); ++i) {
     const PlannedDelegate& delegate = plan.delegates[i];
     StageDeviceInfo(delegate, plan.container_id);
-    Result<std::string> result = runner.Add(delegate);
+    Result<DelegateResult> result = runner.Add(delegate);
     if (!result.ok()) {
       // Nothing is left behind: undo what was added; keep the plan only if undoing failed,
       // so the runtime's DEL can finish the job.
       SettleRollBack(scratch, plan, RollBack(runner, plan, i, i));
-      std::string net = NetworkName(delegate);
+      const std::string& net = delegate.conf.name;
       return result.status().Prefixed("[" + plan.pod_namespace + "/" + plan.pod_name + "/" +
                                       plan.pod_uid + ":" + net +
                                       "]: error adding container to network \"" + net + "\"");
     }
     log::Verbose("Add: {}:{}:{}:{}:{} {}", plan.pod_namespace, plan.pod_name, plan.pod_uid,
-                 delegate.display_name, delegate.ifname, *result);
+                 delegate.display_name, delegate.ifname, result->original.dump());
     results.push_back(std::move(result).value());
   }
   Result<std::string> finished = Finish(cmd, runner, plan, results, pod);

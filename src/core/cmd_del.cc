@@ -136,10 +136,9 @@ Status CmdDel(const Command& cmd) {
 namespace {
 
 std::string PluginTypes(const PlannedDelegate& delegate) {
-  Result<DelegateConf> conf = LoadDelegateConf(delegate.config);
-  if (!conf.ok()) return "?";
+  if (!delegate.conf_error.ok()) return "?";
   std::string types;
-  for (const PluginConf& plugin : conf->plugins) {
+  for (const PluginConf& plugin : delegate.conf.plugins) {
     if (!types.empty()) types += ',';
     types += plugin.type;
   }
@@ -192,7 +191,7 @@ Status DeletePlanDelegates(const Command& cmd, NetworkPlan& plan, const std::str
     }
     // A cached config that no longer loads is a corrupt cache (finding 18): no retry can
     // run its plugin, so it is given up at once rather than after kMaxDelAttempts DELs.
-    bool corrupt = !LoadDelegateConf(delegate.config).ok();
+    bool corrupt = !delegate.conf_error.ok();
     if (corrupt) {
       deleted = Status::CorruptCache("the cached config does not load: " + deleted.msg());
     }

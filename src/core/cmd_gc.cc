@@ -46,11 +46,12 @@ Status CollectAttachment(const Command& cmd, const CachedResult& cached) {
   if (!lock) return OkStatus();
   PlannedDelegate delegate;
   delegate.display_name = cached.network_name;
-  delegate.config = cached.config;
+  delegate.LoadConfig(cached.config);
   delegate.ifname = cached.ifname;
   delegate.capability_args = cached.capability_args;
-  DelegateRunner runner(*cmd.deps.executor,
-                        cmd.MakeInvocation(cached.container_id, UsableNetns(*cmd.deps.netns, cached.netns)));
+  DelegateRunner runner(
+      *cmd.deps.executor,
+      cmd.MakeInvocation(cached.container_id, UsableNetns(*cmd.deps.netns, cached.netns)));
   return runner.Del(delegate);
 }
 

@@ -130,11 +130,11 @@ Result<CniEnv> ParseCniEnv(const EnvMap& env) {
 }
 
 Result<K8sArgs> ParseK8sArgs(std::string_view args) {
-  ASSIGN_OR_RETURN(KeyValues pairs, ParseCniArgs(args));
   K8sArgs k8s;
+  ASSIGN_OR_RETURN(k8s.pairs, ParseCniArgs(args));
   bool ignore_unknown = false;
   std::vector<std::string> unknown;
-  for (const auto& [key, value] : pairs) {
+  for (const auto& [key, value] : k8s.pairs) {
     if (key == "K8S_POD_NAMESPACE") {
       k8s.pod_namespace = value;
     } else if (key == "K8S_POD_NAME") {

@@ -239,6 +239,16 @@ Result<nlohmann::json> ConvertResult(const nlohmann::json& result, std::string_v
   }
 }
 
+Result<DelegateResult> ReadDelegateResult(std::string_view bytes, std::string_view config_version) {
+  ASSIGN_OR_RETURN(json original, ParseResult(bytes, config_version));
+  return MakeDelegateResult(std::move(original));
+}
+
+DelegateResult MakeDelegateResult(nlohmann::json original) {
+  Result<json> latest = ConvertResult(original, "1.1.0");
+  return DelegateResult{std::move(original), std::move(latest)};
+}
+
 std::string PrintResult(const nlohmann::json& result) {
   // Go's encoder writes invalid UTF-8 as U+FFFD rather than failing; so do we.
   return result.dump(4, ' ', false, json::error_handler_t::replace);

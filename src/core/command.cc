@@ -23,12 +23,11 @@ std::vector<std::string> Command::SearchPath() const {
 }
 
 Invocation Command::MakeInvocation(std::string container_id, std::string netns) const {
-  Result<KeyValues> runtime_args = ParseCniArgs(env.args);
   Invocation invocation;
   invocation.container_id = std::move(container_id);
   invocation.netns = std::move(netns);
   invocation.search_path = SearchPath();
-  invocation.cni_args = ComposeCniArgs(runtime_args.ok() ? *runtime_args : KeyValues{});
+  invocation.cni_args = ComposeCniArgs(k8s.pairs);
   invocation.base_env = process_env;
   invocation.cni_dir = conf.cni_dir;
   invocation.timeout = deps.plugin_timeout;
@@ -90,14 +89,8 @@ Result<NetworkPlan> Command::PodPlan(const std::optional<Pod>& pod) const {
   if (!pod) return StaticPlan();
   ASSIGN_OR_RETURN(KubeClient * client, Kube());
   KubeNadLookup nads(*client, conf);
-  // A pod that picks its own cluster network does not make us resolve the configured one.
-  auto chosen = pod->annotations.find(std::string(kDefaultNetworkAnnotation));
-  bool overrides_cluster = chosen != pod->annotations.end() && !chosen->second.empty();
-  ASSIGN_OR_RETURN(std::vector<ResolvedNetwork> networks,
-                   ResolveStaticNetworks(conf, pod->namespace_name, &nads, overrides_cluster));
   DeviceAllocator devices(deps.kubelet_checkpoint, pod->uid);
-  Result<std::vector<ResolvedNetwork>> applied =
-      ApplyPodAnnotations(std::move(networks), conf, *pod, nads, devices);
+  Result<std::vector<ResolvedNetwork>> applied = ResolvePodNetworks(conf, *pod, nads, devices);
   if (!applied.ok()) {
     for (const auto& [ns, name] : nads.missing()) {
       // Best effort, like every event: the pod's events say why it has no network.

@@ -5,7 +5,6 @@
 #include <nlohmann/json.hpp>
 
 #include "multus/cni_version.h"
-#include "multus/json_parse.h"
 
 namespace multus {
 namespace {
@@ -71,13 +70,12 @@ std::vector<GatewayRequest> GatewayRequests(const NetworkPlan& plan) {
   return requests;
 }
 
-Result<std::string> RewriteResultRoutes(const std::string& text, const std::string& ifname,
-                                        const std::vector<GatewayRequest>& requests) {
+Result<json> RewriteResultRoutes(json result, const std::string& ifname,
+                                 const std::vector<GatewayRequest>& requests) {
   try {
-    json result = ParseJson(text);
     if (!VersionAtLeast(result.value("cniVersion", ""), "0.3.0")) {
       RewriteLegacy(result, ifname, requests);
-      return result.dump();
+      return result;
     }
     json routes = result.value("routes", json::array());
     FilterRoutes(routes, requests);
@@ -89,7 +87,7 @@ Result<std::string> RewriteResultRoutes(const std::string& text, const std::stri
     } else {
       result["routes"] = routes;
     }
-    return result.dump();
+    return result;
   } catch (const json::exception& e) {
     return Status::Decode(std::string("cannot rewrite routes of a result: ") + e.what());
   }

@@ -150,43 +150,40 @@ Result<std::string> DelegateRunner::RunPlugin(
   return std::move(outcome->stdout_data);
 }
 
-Result<std::string> DelegateRunner::Add(const PlannedDelegate& delegate) {
-  ASSIGN_OR_RETURN(DelegateConf conf, LoadDelegateConf(delegate.config));
+Result<DelegateResult> DelegateRunner::Add(const PlannedDelegate& delegate) {
+  RETURN_IF_ERROR(delegate.conf_error);
+  const DelegateConf& conf = delegate.conf;
   std::string prev;
+  Result<DelegateResult> result = Status::Internal("delegate " + conf.name + " has no plugin");
   for (const PluginConf& plugin : conf.plugins) {
     ASSIGN_OR_RETURN(std::string out, RunPlugin("ADD", delegate, conf, plugin, prev));
-    Result<json> result = ParseResult(out, conf.cni_version);
+    result = ReadDelegateResult(out, conf.cni_version);
     if (!result.ok()) {
       return result.status().Prefixed("plugin type=\"" + plugin.type + "\" returned a bad result");
     }
-    prev = result->dump();
+    prev = result->original.dump();
   }
-  CachedResult cached{invocation_.container_id,
-                      delegate.ifname,
-                      conf.name,
-                      invocation_.netns,
-                      delegate.config,
-                      invocation_.cni_args,
-                      delegate.capability_args,
-                      prev};
+  RETURN_IF_ERROR(SaveResult(delegate, prev));
+  return result;
+}
+
+Status DelegateRunner::SaveResult(const PlannedDelegate& delegate, const std::string& result) {
+  const DelegateConf& conf = delegate.conf;
+  CachedResult cached{invocation_.container_id, delegate.ifname, conf.name,
+                      invocation_.netns,        conf.bytes,      invocation_.cni_args,
+                      delegate.capability_args, result};
   std::string path =
       ResultCachePath(invocation_.cni_dir, conf.name, invocation_.container_id, delegate.ifname);
   Status saved = WriteFileAtomic(path, SerializeCachedResult(cached));
   if (!saved.ok())
     return saved.Prefixed("failed to set network \"" + conf.name + "\" cached result");
-  return prev;
+  return OkStatus();
 }
 
 Status DelegateRunner::RewriteCachedResult(const PlannedDelegate& delegate,
-                                           const std::string& result) {
-  ASSIGN_OR_RETURN(DelegateConf conf, LoadDelegateConf(delegate.config));
-  std::string path =
-      ResultCachePath(invocation_.cni_dir, conf.name, invocation_.container_id, delegate.ifname);
-  ASSIGN_OR_RETURN(std::optional<std::string> bytes, ReadFileIfExists(path));
-  if (!bytes) return Status::IoFailure("result cache " + path + " is missing");
-  ASSIGN_OR_RETURN(CachedResult cached, ParseCachedResult(*bytes));
-  cached.result = result;
-  return WriteFileAtomic(path, SerializeCachedResult(cached));
+                                           const DelegateResult& result) {
+  RETURN_IF_ERROR(delegate.conf_error);
+  return SaveResult(delegate, result.original.dump());
 }
 
 std::string DelegateRunner::CachedPrevResult(const PlannedDelegate& delegate,
@@ -208,7 +205,8 @@ std::string DelegateRunner::CachedPrevResult(const PlannedDelegate& delegate,
 }
 
 Status DelegateRunner::Del(const PlannedDelegate& delegate) {
-  ASSIGN_OR_RETURN(DelegateConf conf, LoadDelegateConf(delegate.config));
+  RETURN_IF_ERROR(delegate.conf_error);
+  const DelegateConf& conf = delegate.conf;
   std::string prev = CachedPrevResult(delegate, conf);
   for (auto plugin = conf.plugins.rbegin(); plugin != conf.plugins.rend(); ++plugin) {
     Result<std::string> out = RunPlugin("DEL", delegate, conf, *plugin, prev);
@@ -218,14 +216,14 @@ Status DelegateRunner::Del(const PlannedDelegate& delegate) {
 }
 
 Status DelegateRunner::ForgetResult(const PlannedDelegate& delegate) {
-  Result<DelegateConf> conf = LoadDelegateConf(delegate.config);
-  const std::string& name = conf.ok() ? conf->name : delegate.display_name;
+  const std::string& name = delegate.conf_error.ok() ? delegate.conf.name : delegate.display_name;
   return RemoveFileIfExists(
       ResultCachePath(invocation_.cni_dir, name, invocation_.container_id, delegate.ifname));
 }
 
 Status DelegateRunner::Check(const PlannedDelegate& delegate) {
-  ASSIGN_OR_RETURN(DelegateConf conf, LoadDelegateConf(delegate.config));
+  RETURN_IF_ERROR(delegate.conf_error);
+  const DelegateConf& conf = delegate.conf;
   if (conf.disable_check || !VersionAtLeast(conf.cni_version, "0.4.0")) {
     log::Verbose("CHECK skipped for {} [ifname={}, cniVersion={}]", conf.name, delegate.ifname,
                  conf.cni_version);
@@ -245,7 +243,8 @@ Status DelegateRunner::Check(const PlannedDelegate& delegate) {
 }
 
 Status DelegateRunner::PluginStatus(const PlannedDelegate& delegate) {
-  ASSIGN_OR_RETURN(DelegateConf conf, LoadDelegateConf(delegate.config));
+  RETURN_IF_ERROR(delegate.conf_error);
+  const DelegateConf& conf = delegate.conf;
   if (!VersionAtLeast(conf.cni_version, "1.1.0")) return OkStatus();
   for (const PluginConf& plugin : conf.plugins) {
     Result<std::string> out = RunPlugin("STATUS", delegate, conf, plugin, "");
@@ -255,7 +254,8 @@ Status DelegateRunner::PluginStatus(const PlannedDelegate& delegate) {
 }
 
 Status DelegateRunner::Gc(const PlannedDelegate& delegate, const std::string& valid_attachments) {
-  ASSIGN_OR_RETURN(DelegateConf conf, LoadDelegateConf(delegate.config));
+  RETURN_IF_ERROR(delegate.conf_error);
+  const DelegateConf& conf = delegate.conf;
   if (conf.disable_gc || !VersionAtLeast(conf.cni_version, "1.1.0")) return OkStatus();
   Status first_error;
   for (const PluginConf& plugin : conf.plugins) {

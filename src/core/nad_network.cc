@@ -27,7 +27,7 @@ Result<ResolvedNetwork> NetworkFromNad(const Nad& nad, const NetConf& conf) {
     Result<ResolvedNetwork> file = FindConfigByName(conf.conf_dir, nad.name);
     if (!file.ok())
       return file.status().Prefixed("NAD " + network.display_name + " has no spec.config");
-    network.config = file->config;
+    network.conf = std::move(file->conf);
     return network;
   }
   json parsed;
@@ -38,12 +38,13 @@ Result<ResolvedNetwork> NetworkFromNad(const Nad& nad, const NetConf& conf) {
   }
   if (!parsed.is_object())
     return Invalid("NAD " + network.display_name + ": spec.config is not an object");
-  network.config = nad.config;
+  std::string bytes = nad.config;
   if (!parsed.contains("name") || parsed["name"] == "") {
-    ASSIGN_OR_RETURN(network.config, SetRawMembers(nad.config, {{"name", json(nad.name).dump()}}));
+    ASSIGN_OR_RETURN(bytes, SetRawMembers(nad.config, {{"name", json(nad.name).dump()}}));
   }
-  Result<DelegateConf> delegate = LoadDelegateConf(network.config);
+  Result<DelegateConf> delegate = LoadDelegateConf(bytes);
   if (!delegate.ok()) return delegate.status().Prefixed("NAD " + network.display_name);
+  network.conf = std::move(delegate).value();
   return network;
 }
 

@@ -139,7 +139,8 @@ Status SetRuntimeConfig(NetConf& conf, const json& value, std::string_view raw) 
 Status SetDelegates(NetConf& conf, const json& value, std::string_view raw) {
   if (!value.is_array()) return WrongType("delegates", "a list of CNI configs");
   ASSIGN_OR_RETURN(std::vector<std::string_view> items, RawArrayElements(raw));
-  conf.delegates.assign(items.begin(), items.end());
+  conf.delegates.clear();
+  for (std::string_view item : items) conf.delegates.emplace_back().bytes = item;
   return OkStatus();
 }
 
@@ -215,13 +216,22 @@ Status Validate(const NetConf& conf) {
     return Status::InvalidConfig("at least one delegate/clusterNetwork must be specified",
                                  "set \"clusterNetwork\" or a non-empty \"delegates\" list");
   }
-  // With clusterNetwork set, delegates are ignored (never validated), as upstream.
-  if (!conf.cluster_network.empty()) return OkStatus();
+  return OkStatus();
+}
+
+// `delegates` held only their bytes until now. With clusterNetwork set they are ignored (never
+// validated, not kept), as upstream.
+Status LoadDelegates(NetConf& conf) {
+  if (!conf.cluster_network.empty()) {
+    conf.delegates.clear();
+    return OkStatus();
+  }
   for (size_t i = 0; i < conf.delegates.size(); ++i) {
-    Result<DelegateConf> delegate = LoadDelegateConf(conf.delegates[i]);
+    Result<DelegateConf> delegate = LoadDelegateConf(conf.delegates[i].bytes);
     if (!delegate.ok()) {
       return delegate.status().Prefixed("failed to load delegate " + std::to_string(i) + " config");
     }
+    conf.delegates[i] = std::move(delegate).value();
   }
   return OkStatus();
 }
@@ -273,16 +283,14 @@ Result<NetConf> ParseNetConf(std::string_view bytes) {
       if (!IsKnownOtherKey(key)) conf.unknown_keys.push_back(member.key);
       continue;
     }
-    json value;
-    try {
-      value = ParseJson(member.value);
-    } catch (const json::exception& e) {
-      return Status::Decode("error decoding \"" + member.key + "\": " + e.what());
-    }
+    // The parsed document holds the last of repeated keys, as every occurrence is applied in
+    // order and the last one wins anyway.
+    const json& value = parsed.at(member.key);
     if (value.is_null()) continue;  // Go's decoder leaves a field alone for null
     RETURN_IF_ERROR(setter->second(conf, value, member.value));
   }
   RETURN_IF_ERROR(Validate(conf));
+  RETURN_IF_ERROR(LoadDelegates(conf));
   return conf;
 }
 

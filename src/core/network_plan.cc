@@ -14,31 +14,45 @@
 
 namespace multus {
 
-NetworkPlan BuildPlan(const std::vector<ResolvedNetwork>& networks, const NetConf& conf,
-                      const CniEnv& env, const K8sArgs& k8s) {
+void PlannedDelegate::LoadConfig(std::string bytes) {
+  Result<DelegateConf> loaded = LoadDelegateConf(bytes);
+  conf_error = loaded.status();
+  if (loaded.ok()) {
+    conf = std::move(loaded).value();
+  } else {
+    conf = DelegateConf{};
+    conf.bytes = std::move(bytes);
+  }
+}
+
+Result<NetworkPlan> BuildPlan(const std::vector<ResolvedNetwork>& networks, const NetConf& conf,
+                              const CniEnv& env, const K8sArgs& k8s) {
   NetworkPlan plan{env.container_id, env.netns, k8s.pod_namespace, k8s.pod_name, k8s.pod_uid, {}};
   for (size_t i = 0; i < networks.size(); ++i) {
     const ResolvedNetwork& network = networks[i];
     PlannedDelegate delegate;
     delegate.display_name = network.display_name;
-    delegate.config = network.config;
+    delegate.conf = network.conf;
     delegate.master = i == 0;
     delegate.ifname = !network.ifname_request.empty() ? network.ifname_request
                       : i == 0                        ? env.ifname
                                                       : "net" + std::to_string(i);
+    std::string where = "network \"" + network.display_name + "\"";
     delegate.capability_args = conf.runtime_config;
     // Per-selection capability args (ips, mac, portMappings, ...) apply to secondary networks
     // only; the cluster network keeps what the runtime sent.
     if (!delegate.master && !network.capability_overrides.empty()) {
       Result<std::string> merged = SetRawMembers(conf.runtime_config, network.capability_overrides);
-      if (merged.ok()) delegate.capability_args = std::move(merged).value();
+      if (!merged.ok()) return merged.status().Prefixed(where + " capability args");
+      delegate.capability_args = std::move(merged).value();
     }
     if (!network.device_id.empty()) {
       // Tells the plugin where to write its device-info (read back for network-status).
       std::string path = CniDeviceInfoPath(network.display_name, env.container_id, delegate.ifname);
       Result<std::string> merged = SetRawMembers(
           delegate.capability_args, {{"CNIDeviceInfoFile", nlohmann::json(path).dump()}});
-      if (merged.ok()) delegate.capability_args = std::move(merged).value();
+      if (!merged.ok()) return merged.status().Prefixed(where + " capability args");
+      delegate.capability_args = std::move(merged).value();
     }
     delegate.add_cni_args = network.add_cni_args;
     delegate.default_route = network.default_route;
@@ -61,10 +75,9 @@ Status ValidatePlan(const NetworkPlan& plan, const std::vector<std::string>& sea
           where + ": interface name \"" + delegate.ifname + "\" is used twice",
           "give each network its own interface name");
     }
-    Result<DelegateConf> conf = LoadDelegateConf(delegate.config);
-    if (!conf.ok()) return conf.status().Prefixed(where);
-    RETURN_IF_ERROR(CheckResultCacheName(conf->name, plan.container_id, delegate.ifname));
-    for (const PluginConf& plugin : conf->plugins) {
+    if (!delegate.conf_error.ok()) return delegate.conf_error.Prefixed(where);
+    RETURN_IF_ERROR(CheckResultCacheName(delegate.conf.name, plan.container_id, delegate.ifname));
+    for (const PluginConf& plugin : delegate.conf.plugins) {
       Result<std::string> path = FindPlugin(plugin.type, search_path);
       if (!path.ok()) return path.status().Prefixed(where);
     }

@@ -66,7 +66,7 @@ bool IsMultusConfig(const DelegateConf& conf) {
 ResolvedNetwork FromConf(const DelegateConf& conf) {
   ResolvedNetwork network;
   network.display_name = conf.name;
-  network.config = conf.bytes;
+  network.conf = conf;
   return network;
 }
 
@@ -127,28 +127,24 @@ Result<ResolvedNetwork> ResolveNetworkReference(const std::string& reference, co
   return file;
 }
 
-Result<std::vector<ResolvedNetwork>> ResolveStaticNetworks(const NetConf& conf,
-                                                           std::string_view pod_namespace,
-                                                           NadLookup* nads,
-                                                           bool skip_cluster_network) {
+Result<ResolvedNetwork> ResolveClusterNetwork(const NetConf& conf, NadLookup* nads) {
+  if (conf.cluster_network.empty()) {
+    if (conf.delegates.empty()) return Invalid("the multus config has no cluster network");
+    return FromConf(conf.delegates.front());
+  }
+  Result<ResolvedNetwork> cluster = ResolveNetworkReference(conf.cluster_network, conf, nads);
+  if (!cluster.ok()) return cluster.status().Prefixed("failed to get clusterNetwork");
+  return cluster;
+}
+
+Result<std::vector<ResolvedNetwork>> ResolveDefaultNetworks(const NetConf& conf,
+                                                            std::string_view pod_namespace,
+                                                            NadLookup* nads) {
   std::vector<ResolvedNetwork> networks;
   if (conf.cluster_network.empty()) {
-    for (size_t i = 0; i < conf.delegates.size(); ++i) {
-      if (i == 0 && skip_cluster_network) {
-        networks.emplace_back();
-        continue;
-      }
-      ASSIGN_OR_RETURN(DelegateConf delegate, LoadDelegateConf(conf.delegates[i]));
-      networks.push_back(FromConf(delegate));
-    }
+    for (size_t i = 1; i < conf.delegates.size(); ++i)
+      networks.push_back(FromConf(conf.delegates[i]));
     return networks;
-  }
-  if (skip_cluster_network) {
-    networks.emplace_back();
-  } else {
-    Result<ResolvedNetwork> cluster = ResolveNetworkReference(conf.cluster_network, conf, nads);
-    if (!cluster.ok()) return cluster.status().Prefixed("failed to get clusterNetwork");
-    networks.push_back(std::move(cluster).value());
   }
   const auto& system = conf.system_namespaces;
   if (std::find(system.begin(), system.end(), pod_namespace) != system.end()) return networks;
@@ -158,6 +154,16 @@ Result<std::vector<ResolvedNetwork>> ResolveStaticNetworks(const NetConf& conf,
     networks.push_back(std::move(network).value());
   }
   return networks;
+}
+
+Result<std::vector<ResolvedNetwork>> ResolveStaticNetworks(const NetConf& conf,
+                                                           std::string_view pod_namespace,
+                                                           NadLookup* nads) {
+  ASSIGN_OR_RETURN(ResolvedNetwork cluster, ResolveClusterNetwork(conf, nads));
+  ASSIGN_OR_RETURN(std::vector<ResolvedNetwork> others,
+                   ResolveDefaultNetworks(conf, pod_namespace, nads));
+  others.insert(others.begin(), std::move(cluster));
+  return others;
 }
 
 }  // namespace multus

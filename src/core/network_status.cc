@@ -128,24 +128,9 @@ Status Unreadable(const AttachedNetwork& network, const std::string& why,
                         std::move(details));
 }
 
-// Results without a cniVersion are read by their layout.
 Result<json> ResultAsLatest(const AttachedNetwork& network) {
-  json result;
-  try {
-    result = ParseJson(network.result);
-  } catch (const json::exception& e) {
-    return Unreadable(network, "not valid JSON", e.what());
-  }
-  if (!result.is_object()) return Unreadable(network, "not a JSON object");
-  const auto version = result.find("cniVersion");
-  if (version == result.end() || version->is_null() || *version == "") {
-    result["cniVersion"] = result.contains("ip4") || result.contains("ip6") ? "0.2.0" : "1.1.0";
-  }
-  Result<json> converted = ConvertResult(result, "1.1.0");
-  if (!converted.ok()) {
-    return Unreadable(network, converted.status().msg(), converted.status().details());
-  }
-  return converted;
+  if (network.result.ok()) return network.result;
+  return Unreadable(network, network.result.status().msg(), network.result.status().details());
 }
 
 // One entry per sandbox interface, or one for `ifname` when the result names none.

@@ -31,7 +31,9 @@ Result<PlannedDelegate> ParseOurDelegate(const Json& item, size_t index) {
   RETURN_IF_ERROR(r.String("ifname", &d.ifname, /*required=*/true));
   if (d.ifname.empty()) return Corrupt(DelegateWhere(index) + "\"ifname\" is empty");
   RETURN_IF_ERROR(r.Bool("master", &d.master));
-  RETURN_IF_ERROR(r.Config("config", &d.config));
+  std::string config;
+  RETURN_IF_ERROR(r.Config("config", &config));
+  d.LoadConfig(std::move(config));
   RETURN_IF_ERROR(r.ObjectText("capabilityArgs", &d.capability_args, "{}"));
   RETURN_IF_ERROR(r.Pairs("addCniArgs", &d.add_cni_args));
   RETURN_IF_ERROR(r.Strings("defaultRoute", &d.default_route));
@@ -89,7 +91,7 @@ std::string SerializePlan(const NetworkPlan& plan) {
     item["name"] = d.display_name;
     item["ifname"] = d.ifname;
     item["master"] = d.master;
-    PutConfig(item, "config", d.config);
+    PutConfig(item, "config", d.conf.bytes);
     item["capabilityArgs"] = EmbedObjectText(d.capability_args);
     item["addCniArgs"] = KeyValuesToJson(d.add_cni_args);
     if (!d.default_route.empty()) item["defaultRoute"] = d.default_route;

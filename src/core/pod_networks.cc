@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "multus/cni_args_injection.h"
 #include "multus/device_info.h"
@@ -56,6 +57,14 @@ Status CheckEcmp(const std::vector<ResolvedNetwork>& networks) {
 
 std::string JsonStringList(const std::vector<std::string>& items) { return json(items).dump(); }
 
+// The network's config after a selection edited its bytes.
+Status Reload(ResolvedNetwork& network, std::string bytes) {
+  Result<DelegateConf> conf = LoadDelegateConf(bytes);
+  if (!conf.ok()) return conf.status().Prefixed("network \"" + network.display_name + "\"");
+  network.conf = std::move(conf).value();
+  return OkStatus();
+}
+
 // What a selection element adds to its delegate (upstream §1.c table).
 Result<ResolvedNetwork> ApplySelection(ResolvedNetwork network, const NetworkSelection& selection,
                                        DeviceAllocator& devices) {
@@ -64,7 +73,8 @@ Result<ResolvedNetwork> ApplySelection(ResolvedNetwork network, const NetworkSel
     Result<std::string> device = devices.Next(network.resource_name);
     if (!device.ok()) return device.status().Prefixed("network " + network.display_name);
     network.device_id = std::move(device).value();
-    ASSIGN_OR_RETURN(network.config, InjectDeviceId(network.config, network.device_id));
+    ASSIGN_OR_RETURN(std::string bytes, InjectDeviceId(network.conf.bytes, network.device_id));
+    RETURN_IF_ERROR(Reload(network, std::move(bytes)));
   }
   auto& caps = network.capability_overrides;
   if (!selection.ips.empty()) {
@@ -87,7 +97,8 @@ Result<ResolvedNetwork> ApplySelection(ResolvedNetwork network, const NetworkSel
   if (!network.device_id.empty()) caps.emplace_back("deviceID", json(network.device_id).dump());
   network.default_route = selection.default_route;
   if (!selection.cni_args.empty()) {
-    ASSIGN_OR_RETURN(network.config, InjectCniArgs(network.config, selection.cni_args));
+    ASSIGN_OR_RETURN(std::string bytes, InjectCniArgs(network.conf.bytes, selection.cni_args));
+    RETURN_IF_ERROR(Reload(network, std::move(bytes)));
   }
   return network;
 }
@@ -103,48 +114,61 @@ Result<ResolvedNetwork> RequireNad(NadLookup& nads, const NetworkSelection& sele
   return *found;
 }
 
-}  // namespace
+// The pod's selections, parsed and checked for namespace isolation: the cluster network its
+// default-network annotation names, if any, and the networks it asks for.
+struct PodSelections {
+  std::optional<NetworkSelection> cluster;
+  std::vector<NetworkSelection> networks;
+};
 
-Result<std::vector<ResolvedNetwork>> ApplyPodAnnotations(std::vector<ResolvedNetwork> networks,
-                                                         const NetConf& conf, const Pod& pod,
-                                                         NadLookup& nads,
-                                                         DeviceAllocator& devices) {
-  // Parse and check every selection before any NAD is fetched.
-  std::vector<NetworkSelection> default_network;
-  std::vector<NetworkSelection> requested;
+Result<PodSelections> ParsePodSelections(const NetConf& conf, const Pod& pod) {
+  PodSelections selections;
   auto annotation = pod.annotations.find(std::string(kDefaultNetworkAnnotation));
   if (annotation != pod.annotations.end() && !annotation->second.empty()) {
-    ASSIGN_OR_RETURN(default_network,
+    ASSIGN_OR_RETURN(std::vector<NetworkSelection> chosen,
                      ParseNetworkSelections(kDefaultNetworkAnnotation, annotation->second,
                                             conf.multus_namespace));
-    if (default_network.size() != 1) {
+    if (chosen.size() != 1) {
       return Invalid("invalid " + std::string(kDefaultNetworkAnnotation) +
                      " annotation: it must name exactly one network");
     }
     // Isolation (upstream W25) for the default network, except the admin's multusNamespace.
-    if (default_network[0].namespace_name != conf.multus_namespace) {
-      RETURN_IF_ERROR(CheckIsolation(conf, pod, default_network[0], kDefaultNetworkAnnotation));
+    if (chosen[0].namespace_name != conf.multus_namespace) {
+      RETURN_IF_ERROR(CheckIsolation(conf, pod, chosen[0], kDefaultNetworkAnnotation));
     }
+    selections.cluster = std::move(chosen[0]);
   }
   annotation = pod.annotations.find(std::string(kNetworksAnnotation));
   if (annotation != pod.annotations.end()) {
-    ASSIGN_OR_RETURN(requested, ParseNetworkSelections(kNetworksAnnotation, annotation->second,
-                                                       pod.namespace_name));
-    for (const NetworkSelection& selection : requested) {
+    ASSIGN_OR_RETURN(
+        selections.networks,
+        ParseNetworkSelections(kNetworksAnnotation, annotation->second, pod.namespace_name));
+    for (const NetworkSelection& selection : selections.networks) {
       RETURN_IF_ERROR(CheckIsolation(conf, pod, selection, kNetworksAnnotation));
     }
   }
+  return selections;
+}
 
-  if (!default_network.empty()) {
-    ASSIGN_OR_RETURN(ResolvedNetwork master, RequireNad(nads, default_network[0]));
-    ASSIGN_OR_RETURN(master, ApplySelection(std::move(master), default_network[0], devices));
-    if (networks.empty()) {
-      networks.push_back(std::move(master));
-    } else {
-      networks[0] = std::move(master);
-    }
+}  // namespace
+
+Result<std::vector<ResolvedNetwork>> ResolvePodNetworks(const NetConf& conf, const Pod& pod,
+                                                        NadLookup& nads, DeviceAllocator& devices) {
+  ASSIGN_OR_RETURN(PodSelections selections, ParsePodSelections(conf, pod));
+  // The configured networks are fetched before the pod's own, as upstream does.
+  std::optional<ResolvedNetwork> cluster;
+  if (!selections.cluster) {
+    ASSIGN_OR_RETURN(cluster, ResolveClusterNetwork(conf, &nads));
   }
-  for (const NetworkSelection& selection : requested) {
+  ASSIGN_OR_RETURN(std::vector<ResolvedNetwork> others,
+                   ResolveDefaultNetworks(conf, pod.namespace_name, &nads));
+  if (selections.cluster) {
+    ASSIGN_OR_RETURN(ResolvedNetwork chosen, RequireNad(nads, *selections.cluster));
+    ASSIGN_OR_RETURN(cluster, ApplySelection(std::move(chosen), *selections.cluster, devices));
+  }
+  std::vector<ResolvedNetwork> networks = {std::move(*cluster)};
+  for (ResolvedNetwork& network : others) networks.push_back(std::move(network));
+  for (const NetworkSelection& selection : selections.networks) {
     ASSIGN_OR_RETURN(ResolvedNetwork network, RequireNad(nads, selection));
     ASSIGN_OR_RETURN(network, ApplySelection(std::move(network), selection, devices));
     networks.push_back(std::move(network));

@@ -38,7 +38,9 @@ Result<PlannedDelegate> ParseUpstreamDelegate(const Json& item, size_t index,
   if (!item.is_object()) return Corrupt(where + "is not an object");
   Reader r(item, where);
   PlannedDelegate d;
-  RETURN_IF_ERROR(r.Base64Member("Bytes", &d.config, /*required=*/true, "Bytes"));
+  std::string config;
+  RETURN_IF_ERROR(r.Base64Member("Bytes", &config, /*required=*/true, "Bytes"));
+  d.LoadConfig(std::move(config));
   d.display_name = UpstreamDisplayName(item);
   d.master = index == 0;
 

@@ -40,9 +40,9 @@ TEST(DefaultRouteTest, GatewayRequestsComeFromTheDelegatesThatAskForThem) {
 // Rewrites and returns the result parsed back, failing the test on an error.
 json Rewrite(const std::string& result, const std::string& ifname,
              const std::vector<GatewayRequest>& requests) {
-  Result<std::string> rewritten = RewriteResultRoutes(result, ifname, requests);
+  Result<json> rewritten = RewriteResultRoutes(json::parse(result), ifname, requests);
   EXPECT_TRUE(rewritten.ok()) << rewritten.status().msg();
-  return rewritten.ok() ? json::parse(*rewritten) : json();
+  return rewritten.ok() ? *rewritten : json();
 }
 
 const GatewayRequest kV4OnNet1{"net1", "10.1.1.1", false};
@@ -142,8 +142,9 @@ TEST(DefaultRouteTest, LegacyResultDropsRoutesWhenNothingIsLeft) {
   EXPECT_EQ(unchanged, json::parse(no_routes));
 }
 
-TEST(DefaultRouteTest, UndecodableResultIsCode6) {
-  Result<std::string> rewritten = RewriteResultRoutes("{ not json", "eth0", {kV4OnNet1});
+TEST(DefaultRouteTest, MalformedRoutesAreCode6) {
+  Result<json> rewritten = RewriteResultRoutes(
+      json::parse(R"({"cniVersion":"1.0.0","routes":[{"dst":5}]})"), "eth0", {kV4OnNet1});
   ASSERT_FALSE(rewritten.ok());
   EXPECT_EQ(rewritten.status().code(), code::kDecode);
   EXPECT_EQ(rewritten.status().msg().rfind("cannot rewrite routes of a result: ", 0), 0u);

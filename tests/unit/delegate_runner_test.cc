@@ -79,7 +79,7 @@ class DelegateRunnerTest : public ::testing::Test {
   PlannedDelegate Delegate(const std::string& config, const std::string& ifname = "net1") {
     PlannedDelegate delegate;
     delegate.display_name = "display";
-    delegate.config = config;
+    delegate.LoadConfig(config);
     delegate.ifname = ifname;
     return delegate;
   }
@@ -109,9 +109,9 @@ const char kResult2[] =
 TEST_F(DelegateRunnerTest, AddRunsTheConfWithTheCniEnvironment) {
   executor_.PushSuccess(kResult1);
   DelegateRunner runner(executor_, MakeInvocation());
-  Result<std::string> result = runner.Add(Delegate(kConf));
+  Result<DelegateResult> result = runner.Add(Delegate(kConf));
   ASSERT_TRUE(result.ok()) << result.status().msg();
-  EXPECT_EQ(json::parse(*result), json::parse(kResult1));
+  EXPECT_EQ(result->original, json::parse(kResult1));
 
   ASSERT_EQ(executor_.requests().size(), 1u);
   const ExecRequest& request = executor_.requests()[0];
@@ -175,9 +175,9 @@ TEST_F(DelegateRunnerTest, AddChainsAConflistAndCachesTheFinalResult) {
   PlannedDelegate delegate = Delegate(kList);
   delegate.capability_args =
       R"({"portMappings":[{"hostPort":8080,"containerPort":80}],"ips":["1.2.3.4/24"]})";
-  Result<std::string> result = runner.Add(delegate);
+  Result<DelegateResult> result = runner.Add(delegate);
   ASSERT_TRUE(result.ok()) << result.status().msg();
-  EXPECT_EQ(json::parse(*result), json::parse(r3));
+  EXPECT_EQ(result->original, json::parse(r3));
 
   EXPECT_EQ(Calls(), (std::vector<std::string>{"ADD bridge", "ADD tuning", "ADD portmap"}));
   std::vector<json> stdins;
@@ -243,7 +243,7 @@ TEST_F(DelegateRunnerTest, AddKeepsThePluginsOwnErrorCode) {
     FakeExecutor executor;
     executor.Push(c.outcome);
     DelegateRunner runner(executor, MakeInvocation());
-    Result<std::string> result = runner.Add(Delegate(kConf));
+    Result<DelegateResult> result = runner.Add(Delegate(kConf));
     ASSERT_FALSE(result.ok()) << c.message;
     EXPECT_EQ(result.status().code(), c.code) << c.message;
     EXPECT_EQ(result.status().msg(), c.message);
@@ -257,7 +257,7 @@ TEST_F(DelegateRunnerTest, AddKeepsThePluginsOwnErrorCode) {
 TEST_F(DelegateRunnerTest, APluginExitingNonZeroFailsEvenWithErrorCodeZero) {
   executor_.PushFailure(1, R"({"code":0,"msg":"weird plugin"})");
   DelegateRunner runner(executor_, MakeInvocation());
-  Result<std::string> added = runner.Add(Delegate(kConf));
+  Result<DelegateResult> added = runner.Add(Delegate(kConf));
   ASSERT_FALSE(added.ok());
   EXPECT_NE(added.status().code(), code::kOk) << added.status().msg();
   EXPECT_NE(added.status().msg().find("weird plugin"), std::string::npos);
@@ -273,7 +273,7 @@ TEST_F(DelegateRunnerTest, APluginExitingNonZeroFailsEvenWithErrorCodeZero) {
 TEST_F(DelegateRunnerTest, AddFailsWhenThePluginCannotStartOrAnswersGarbage) {
   executor_.Push(Status::IoFailure("fork failed"));
   DelegateRunner runner(executor_, MakeInvocation());
-  Result<std::string> result = runner.Add(Delegate(kConf));
+  Result<DelegateResult> result = runner.Add(Delegate(kConf));
   EXPECT_EQ(result.status().code(), code::kIoFailure);
   EXPECT_EQ(result.status().msg(), "plugin type=\"bridge\" name=\"br\" failed (add): fork failed");
 
@@ -289,7 +289,7 @@ TEST_F(DelegateRunnerTest, AddStopsAtTheFirstFailingPluginOfAChain) {
   executor_.PushSuccess(kResult1);
   executor_.PushFailure(1, R"({"code":4,"msg":"no such link"})");
   DelegateRunner runner(executor_, MakeInvocation());
-  Result<std::string> result = runner.Add(Delegate(kList));
+  Result<DelegateResult> result = runner.Add(Delegate(kList));
   EXPECT_EQ(result.status().code(), 4);
   EXPECT_EQ(Calls(), (std::vector<std::string>{"ADD bridge", "ADD tuning"}));
   EXPECT_FALSE(test::Exists(CachePath("chain")));
@@ -297,7 +297,7 @@ TEST_F(DelegateRunnerTest, AddStopsAtTheFirstFailingPluginOfAChain) {
 
 TEST_F(DelegateRunnerTest, AddRefusesAPluginMissingFromTheSearchPath) {
   DelegateRunner runner(executor_, MakeInvocation());
-  Result<std::string> result =
+  Result<DelegateResult> result =
       runner.Add(Delegate(R"({"cniVersion":"1.0.0","name":"m","type":"macvlan"})"));
   EXPECT_EQ(result.status().code(), code::kInvalidConfig);
   EXPECT_NE(result.status().msg().find("failed to find plugin \"macvlan\""), std::string::npos);
@@ -308,7 +308,7 @@ TEST_F(DelegateRunnerTest, DelRunsPluginsInReverseWithTheCachedResultAndRemovesT
   executor_.SetHandler(FakeExecutor::LikePlugin());
   DelegateRunner runner(executor_, MakeInvocation());
   PlannedDelegate delegate = Delegate(kList);
-  Result<std::string> added = runner.Add(delegate);
+  Result<DelegateResult> added = runner.Add(delegate);
   ASSERT_TRUE(added.ok());
   ASSERT_TRUE(test::Exists(CachePath("chain")));
   executor_.Clear();
@@ -316,7 +316,7 @@ TEST_F(DelegateRunnerTest, DelRunsPluginsInReverseWithTheCachedResultAndRemovesT
   ASSERT_TRUE(runner.Del(delegate).ok());
   EXPECT_EQ(Calls(), (std::vector<std::string>{"DEL portmap", "DEL tuning", "DEL bridge"}));
   for (const ExecRequest& request : executor_.requests()) {
-    EXPECT_EQ(json::parse(request.stdin_data)["prevResult"], json::parse(*added));
+    EXPECT_EQ(json::parse(request.stdin_data)["prevResult"], added->original);
   }
   EXPECT_FALSE(test::Exists(CachePath("chain")));
 
@@ -356,13 +356,13 @@ TEST_F(DelegateRunnerTest, CheckRunsPluginsInOrderWithTheCachedResult) {
   executor_.SetHandler(FakeExecutor::LikePlugin());
   DelegateRunner runner(executor_, MakeInvocation());
   PlannedDelegate delegate = Delegate(kList);
-  Result<std::string> added = runner.Add(delegate);
+  Result<DelegateResult> added = runner.Add(delegate);
   ASSERT_TRUE(added.ok());
   executor_.Clear();
   ASSERT_TRUE(runner.Check(delegate).ok());
   EXPECT_EQ(Calls(), (std::vector<std::string>{"CHECK bridge", "CHECK tuning", "CHECK portmap"}));
   for (const ExecRequest& request : executor_.requests()) {
-    EXPECT_EQ(json::parse(request.stdin_data)["prevResult"], json::parse(*added));
+    EXPECT_EQ(json::parse(request.stdin_data)["prevResult"], added->original);
   }
   executor_.Clear();
   executor_.PushFailure(1, R"({"code":3,"msg":"missing"})");

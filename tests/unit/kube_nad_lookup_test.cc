@@ -28,7 +28,8 @@ TEST(KubeNadLookupTest, FetchesEachDistinctNadOnce) {
     ASSERT_TRUE(found.ok()) << found.status().msg();
     ASSERT_TRUE(found->has_value());
     EXPECT_EQ((*found)->display_name, "ns/macvlan-conf");
-    EXPECT_EQ((*found)->config, R"({"cniVersion":"0.3.1","type":"macvlan","name":"macvlan-conf"})");
+    EXPECT_EQ((*found)->conf.bytes,
+              R"({"cniVersion":"0.3.1","type":"macvlan","name":"macvlan-conf"})");
     Result<std::optional<ResolvedNetwork>> absent = lookup.Find("ns", "absent");
     ASSERT_TRUE(absent.ok()) << absent.status().msg();
     EXPECT_FALSE(absent->has_value());

@@ -34,7 +34,7 @@ TEST(NadNetworkTest, NadConfigWithANameIsKeptByteForByte) {
   Result<ResolvedNetwork> network = NetworkFromNad(MakeNad(config), DefaultConf());
   ASSERT_TRUE(network.ok()) << network.status().msg();
   EXPECT_EQ(network->display_name, "ns/macvlan-conf");
-  EXPECT_EQ(network->config, config);
+  EXPECT_EQ(network->conf.bytes, config);
   EXPECT_EQ(network->ifname_request, "");
 }
 
@@ -56,7 +56,7 @@ TEST(NadNetworkTest, NadNameIsInjectedWhenMissingWithoutReformattingNumbers) {
     SCOPED_TRACE(c.label);
     Result<ResolvedNetwork> network = NetworkFromNad(MakeNad(c.config), DefaultConf());
     ASSERT_TRUE(network.ok()) << network.status().msg();
-    EXPECT_EQ(network->config, c.expected);
+    EXPECT_EQ(network->conf.bytes, c.expected);
     EXPECT_EQ(network->display_name, "ns/macvlan-conf");
   }
 }
@@ -71,7 +71,7 @@ TEST(NadNetworkTest, NadWithoutSpecConfigUsesTheConfDirFileOfItsName) {
   Result<ResolvedNetwork> network = NetworkFromNad(MakeNad(""), conf);
   ASSERT_TRUE(network.ok()) << network.status().msg();
   EXPECT_EQ(network->display_name, "ns/macvlan-conf");
-  EXPECT_EQ(network->config,
+  EXPECT_EQ(network->conf.bytes,
             R"({"cniVersion":"1.0.0","name":"macvlan-conf","plugins":[{"type":"macvlan"}]})");
 
   Result<ResolvedNetwork> missing = NetworkFromNad(MakeNad("", "absent"), conf);

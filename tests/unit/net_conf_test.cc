@@ -41,7 +41,9 @@ TEST(NetConfTest, AppliesUpstreamDefaults) {
   EXPECT_FALSE(conf->retry_delete_on_error);
   EXPECT_EQ(conf->cluster_network, "");
   EXPECT_TRUE(conf->default_networks.empty());
-  EXPECT_EQ(conf->delegates, std::vector<std::string>{kDelegate});
+  ASSERT_EQ(conf->delegates.size(), 1u);
+  EXPECT_EQ(conf->delegates[0].bytes, kDelegate);
+  EXPECT_EQ(conf->delegates[0].plugins.size(), 1u) << "delegates are loaded";
   EXPECT_EQ(conf->valid_attachments, "");
 }
 
@@ -85,7 +87,7 @@ TEST(NetConfTest, ReadsEveryKey) {
   EXPECT_EQ(conf->cluster_network, "cluster");
   EXPECT_EQ(conf->default_networks, (std::vector<std::string>{"d1", "d2"}));
   EXPECT_EQ(conf->valid_attachments, R"([ {"containerID":"c","ifname":"eth0"} ])");
-  EXPECT_EQ(conf->delegates, std::vector<std::string>{kDelegate});
+  EXPECT_TRUE(conf->delegates.empty()) << "clusterNetwork set: delegates are ignored";
 }
 
 TEST(NetConfTest, MatchesKeysCaseInsensitively) {
@@ -337,7 +339,9 @@ TEST(NetConfTest, KeepsDelegatesByteExact) {
   Result<NetConf> conf =
       ParseNetConf(R"({"name":"m", "delegates": [ )" + first + " ,\n " + second + " ] }");
   ASSERT_TRUE(conf.ok()) << conf.status().msg();
-  EXPECT_EQ(conf->delegates, (std::vector<std::string>{first, second}));
+  ASSERT_EQ(conf->delegates.size(), 2u);
+  EXPECT_EQ(conf->delegates[0].bytes, first);
+  EXPECT_EQ(conf->delegates[1].bytes, second);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "multus/delegate_runner.h"
 #include "multus/net_conf.h"
 #include "multus/network_source.h"
+#include "testing/loaded_conf.h"
 #include "testing/temp_dir.h"
 
 namespace multus {
@@ -29,15 +30,17 @@ ResolvedNetwork Network(const std::string& display_name, const std::string& conf
                         const std::string& ifname_request = "") {
   ResolvedNetwork network;
   network.display_name = display_name;
-  network.config = config;
+  network.conf = test::Loaded(config);
   network.ifname_request = ifname_request;
   return network;
 }
 
+// A network shown as `name`; its config's own name is the part after any '/' (a NAD's).
 ResolvedNetwork Net(const std::string& name, const std::string& ifname_request = "",
                     const std::string& type = "bridge") {
+  std::string conf_name = name.substr(name.rfind('/') + 1);
   return Network(name,
-                 R"({"cniVersion":"1.0.0","name":")" + name + R"(","type":")" + type + R"("})",
+                 R"({"cniVersion":"1.0.0","name":")" + conf_name + R"(","type":")" + type + R"("})",
                  ifname_request);
 }
 
@@ -78,7 +81,7 @@ TEST(BuildPlanTest, NamesInterfacesEth0ThenNetIndex) {
       {{Net("a", "pod0"), Net("b")}, {"pod0", "net1"}},
   };
   for (const Case& c : cases) {
-    NetworkPlan plan = BuildPlan(c.networks, DefaultConf(), Env(), Pod());
+    NetworkPlan plan = BuildPlan(c.networks, DefaultConf(), Env(), Pod()).value();
     EXPECT_EQ(Ifnames(plan), c.ifnames);
   }
 }
@@ -86,7 +89,7 @@ TEST(BuildPlanTest, NamesInterfacesEth0ThenNetIndex) {
 TEST(BuildPlanTest, UsesCniIfnameForTheClusterNetwork) {
   CniEnv env = Env();
   env.ifname = "ens3";
-  NetworkPlan plan = BuildPlan({Net("a"), Net("b")}, DefaultConf(), env, Pod());
+  NetworkPlan plan = BuildPlan({Net("a"), Net("b")}, DefaultConf(), env, Pod()).value();
   EXPECT_EQ(Ifnames(plan), (std::vector<std::string>{"ens3", "net1"}));
 }
 
@@ -94,7 +97,7 @@ TEST(BuildPlanTest, CarriesPodConfigsAndCapabilityArgs) {
   NetConf conf;
   conf.runtime_config = R"({"portMappings":[{"hostPort":8080,"containerPort":80}]})";
   std::vector<ResolvedNetwork> networks = {Net("a"), Net("ns/b")};
-  NetworkPlan plan = BuildPlan(networks, conf, Env(), Pod());
+  NetworkPlan plan = BuildPlan(networks, conf, Env(), Pod()).value();
   EXPECT_EQ(plan.container_id, "cid");
   EXPECT_EQ(plan.netns, "/var/run/netns/pod");
   EXPECT_EQ(plan.pod_namespace, "ns");
@@ -103,12 +106,23 @@ TEST(BuildPlanTest, CarriesPodConfigsAndCapabilityArgs) {
   ASSERT_EQ(plan.delegates.size(), 2u);
   for (size_t i = 0; i < 2; ++i) {
     EXPECT_EQ(plan.delegates[i].display_name, networks[i].display_name);
-    EXPECT_EQ(plan.delegates[i].config, networks[i].config);
+    EXPECT_EQ(plan.delegates[i].conf.bytes, networks[i].conf.bytes);
     EXPECT_EQ(plan.delegates[i].capability_args, conf.runtime_config);
     EXPECT_TRUE(plan.delegates[i].add_cni_args.empty());
   }
   EXPECT_TRUE(plan.delegates[0].master);
   EXPECT_FALSE(plan.delegates[1].master);
+}
+
+TEST(BuildPlanTest, AFailedCapabilityMergeFailsThePlanNamingTheNetwork) {
+  NetConf conf;
+  conf.runtime_config = "[1]";  // ParseNetConf never lets this through; BuildPlan must not hide it
+  ResolvedNetwork secondary = Net("ns/b");
+  secondary.capability_overrides = {{"mac", R"("c2:11:22:33:44:55")"}};
+  Result<NetworkPlan> plan = BuildPlan({Net("a"), secondary}, conf, Env(), Pod());
+  ASSERT_FALSE(plan.ok());
+  EXPECT_EQ(plan.status().msg().rfind("network \"ns/b\" capability args", 0), 0u)
+      << plan.status().msg();
 }
 
 class ValidatePlanTest : public ::testing::Test {
@@ -120,7 +134,7 @@ class ValidatePlanTest : public ::testing::Test {
     std::filesystem::create_directories(bin_ / "dir-not-a-plugin");
   }
   NetworkPlan Plan(const std::vector<ResolvedNetwork>& networks) {
-    return BuildPlan(networks, DefaultConf(), Env(), Pod());
+    return BuildPlan(networks, DefaultConf(), Env(), Pod()).value();
   }
   std::vector<std::string> Path() const { return {bin_.path(), extra_.path()}; }
 
@@ -203,7 +217,7 @@ TEST_F(ValidatePlanTest, RejectsAMissingPluginBinary) {
   };
   for (const Error& e : errors) {
     Status status = ValidatePlan(Plan({Net("a"), e.network}), Path());
-    EXPECT_EQ(status.code(), code::kInvalidConfig) << e.network.config;
+    EXPECT_EQ(status.code(), code::kInvalidConfig) << e.network.conf.bytes;
     EXPECT_EQ(status.msg().rfind(e.message, 0), 0u) << status.msg();
   }
   Status status = ValidatePlan(Plan({Net("a"), Net("b", "", "ipvlan")}), Path());
@@ -212,9 +226,10 @@ TEST_F(ValidatePlanTest, RejectsAMissingPluginBinary) {
 }
 
 TEST_F(ValidatePlanTest, RejectsAnUnloadableConfigNamingTheNetwork) {
-  ResolvedNetwork bad =
-      Network("ns/bad", R"({"cniVersion":"1.0.0","name":"bad","type":"../bridge"})");
-  Status status = ValidatePlan(Plan({Net("a"), bad}), Path());
+  // Only a cached plan can hold a config that does not load.
+  NetworkPlan plan = Plan({Net("a"), Net("ns/bad")});
+  plan.delegates[1].LoadConfig(R"({"cniVersion":"1.0.0","name":"bad","type":"../bridge"})");
+  Status status = ValidatePlan(plan, Path());
   EXPECT_EQ(status.code(), code::kInvalidConfig);
   EXPECT_EQ(status.msg().rfind("network \"ns/bad\": invalid plugin name", 0), 0u) << status.msg();
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "multus/net_conf.h"
+#include "testing/loaded_conf.h"
 #include "testing/temp_dir.h"
 
 namespace multus {
@@ -42,7 +43,7 @@ TEST(FindConfigByNameTest, FindsConfsListsAndJsonFilesByName) {
     Result<ResolvedNetwork> found = FindConfigByName(dir.path(), c.name);
     ASSERT_TRUE(found.ok()) << c.name << ": " << found.status().msg();
     EXPECT_EQ(found->display_name, c.name);
-    EXPECT_EQ(found->config, c.bytes);
+    EXPECT_EQ(found->conf.bytes, c.bytes);
     EXPECT_EQ(found->ifname_request, "");
   }
   Result<ResolvedNetwork> missing = FindConfigByName(dir.path(), "d");
@@ -60,7 +61,7 @@ TEST(FindConfigByNameTest, FirstFileByNameWinsAndBrokenFilesAreSkipped) {
   WriteFile(dir / "20-net.conf", R"({"cniVersion":"0.3.1","name":"net","type":"second"})");
   Result<ResolvedNetwork> found = FindConfigByName(dir.path(), "net");
   ASSERT_TRUE(found.ok()) << found.status().msg();
-  EXPECT_EQ(found->config, R"({"cniVersion":"0.3.1","name":"net","type":"first"})");
+  EXPECT_EQ(found->conf.bytes, R"({"cniVersion":"0.3.1","name":"net","type":"first"})");
 }
 
 TEST(FindConfigByNameTest, NeverReturnsMultusItself) {
@@ -94,7 +95,7 @@ TEST(LoadConfigFromPathTest, LoadsAFileByItsExtension) {
     Result<ResolvedNetwork> loaded = LoadConfigFromPath(dir / c.file);
     ASSERT_TRUE(loaded.ok()) << c.file << ": " << loaded.status().msg();
     EXPECT_EQ(loaded->display_name, c.name);
-    EXPECT_EQ(loaded->config, c.bytes);
+    EXPECT_EQ(loaded->conf.bytes, c.bytes);
   }
 }
 
@@ -108,7 +109,7 @@ TEST(LoadConfigFromPathTest, DirectoryUsesTheAlphabeticallyFirstConfig) {
   Result<ResolvedNetwork> loaded = LoadConfigFromPath(dir.path());
   ASSERT_TRUE(loaded.ok()) << loaded.status().msg();
   EXPECT_EQ(loaded->display_name, "b");
-  EXPECT_EQ(loaded->config, Conf("b"));
+  EXPECT_EQ(loaded->conf.bytes, Conf("b"));
 }
 
 TEST(LoadConfigFromPathTest, DirectoryConflistComesFirstWhenItSortsFirst) {
@@ -178,12 +179,13 @@ std::vector<std::string> Names(const std::vector<ResolvedNetwork>& networks) {
 
 TEST(ResolveStaticNetworksTest, DelegatesModeKeepsBytesAndOrder) {
   NetConf conf;
-  conf.delegates = {Conf("a"), List("b"), R"({"name":"c", "type":"x", "n": 12345678901234567890})"};
+  conf.delegates = {test::Loaded(Conf("a")), test::Loaded(List("b")),
+                    test::Loaded(R"({"name":"c", "type":"x", "n": 12345678901234567890})")};
   for (const char* ns : {"default", "kube-system"}) {  // delegates are never skipped
     Result<std::vector<ResolvedNetwork>> networks = ResolveStaticNetworks(conf, ns, nullptr);
     ASSERT_TRUE(networks.ok()) << networks.status().msg();
     EXPECT_EQ(Names(*networks), (std::vector<std::string>{"a", "b", "c"}));
-    for (size_t i = 0; i < 3; ++i) EXPECT_EQ((*networks)[i].config, conf.delegates[i]);
+    for (size_t i = 0; i < 3; ++i) EXPECT_EQ((*networks)[i].conf.bytes, conf.delegates[i].bytes);
   }
 }
 
@@ -198,11 +200,11 @@ TEST(ResolveStaticNetworksTest, ClusterNetworkThenDefaultNetworks) {
   conf.conf_dir = conf_dir.path();
   conf.cluster_network = "cluster";
   conf.default_networks = {"extra", other / "by-path.conf", other / "dir"};
-  conf.delegates = {Conf("ignored")};
+  conf.delegates = {test::Loaded(Conf("ignored"))};
   Result<std::vector<ResolvedNetwork>> networks = ResolveStaticNetworks(conf, "default", nullptr);
   ASSERT_TRUE(networks.ok()) << networks.status().msg();
   EXPECT_EQ(Names(*networks), (std::vector<std::string>{"cluster", "extra", "by-path", "in-dir"}));
-  EXPECT_EQ((*networks)[1].config, List("extra"));
+  EXPECT_EQ((*networks)[1].conf.bytes, List("extra"));
 }
 
 TEST(ResolveStaticNetworksTest, SystemNamespacesGetOnlyTheClusterNetwork) {
@@ -280,17 +282,17 @@ TEST(ResolveNetworkReferenceTest, AsksTheNadLookupFirstInMultusNamespace) {
   FakeNads nads;
   ResolvedNetwork from_nad;
   from_nad.display_name = "multus/a";
-  from_nad.config = Conf("a-from-nad");
+  from_nad.conf = test::Loaded(Conf("a-from-nad"));
   nads.nads["multus/a"] = from_nad;
 
   Result<ResolvedNetwork> a = ResolveNetworkReference("a", conf, &nads);
   ASSERT_TRUE(a.ok());
   EXPECT_EQ(a->display_name, "multus/a");
-  EXPECT_EQ(a->config, Conf("a-from-nad"));
+  EXPECT_EQ(a->conf.bytes, Conf("a-from-nad"));
 
   Result<ResolvedNetwork> b = ResolveNetworkReference("b", conf, &nads);  // no NAD: file
   ASSERT_TRUE(b.ok());
-  EXPECT_EQ(b->config, Conf("b"));
+  EXPECT_EQ(b->conf.bytes, Conf("b"));
 
   Result<ResolvedNetwork> path = ResolveNetworkReference(conf_dir / "net.conf", conf, &nads);
   ASSERT_TRUE(path.ok());

@@ -6,15 +6,27 @@
 #include <string>
 #include <vector>
 
+#include "multus/cni_result.h"
+
 namespace multus {
 namespace {
 
 using json = nlohmann::ordered_json;
 
-AttachedNetwork Net(std::string name, std::string ifname, std::string result, bool master = false,
-                    std::string device_info = "") {
-  return AttachedNetwork{std::move(name), std::move(ifname), master, std::move(result),
+// A network whose delegate printed `result`; read as ADD reads it, with the delegate config's
+// `config_version` for a result that carries none.
+AttachedNetwork NetOf(std::string name, std::string ifname, const std::string& result,
+                      std::string_view config_version, bool master = false,
+                      std::string device_info = "") {
+  Result<DelegateResult> read = ReadDelegateResult(result, config_version);
+  Result<nlohmann::json> latest = read.ok() ? read->latest : Result<nlohmann::json>(read.status());
+  return AttachedNetwork{std::move(name), std::move(ifname), master, std::move(latest),
                          std::move(device_info)};
+}
+
+AttachedNetwork Net(std::string name, std::string ifname, const std::string& result,
+                    bool master = false, std::string device_info = "") {
+  return NetOf(std::move(name), std::move(ifname), result, "1.1.0", master, std::move(device_info));
 }
 
 // Builds and parses the annotation (order-preserving), failing the test on error.
@@ -94,14 +106,14 @@ TEST(NetworkStatusTest, ResultWithOnlyHostInterfacesGetsAnEntryForIfname) {
       "dns":{}}])"));
 }
 
-TEST(NetworkStatusTest, Result031AndVersionlessResults) {
+TEST(NetworkStatusTest, Result031AndResultsReadWithTheConfigVersion) {
   json got = Build({Net("v031", "net1", R"({"cniVersion":"0.3.1",
       "interfaces":[{"name":"net1","mac":"02:00:00:00:00:01","sandbox":"/ns"}],
       "ips":[{"version":"4","interface":0,"address":"10.0.0.2/24","gateway":"10.0.0.1"},
              {"version":"6","interface":0,"address":"2001:db8::2/64"}],
       "routes":[{"dst":"0.0.0.0/0","gw":"10.0.0.1"}]})"),
-                    Net("noversion", "net2", R"({"ips":[{"address":"10.0.1.2/24"}]})"),
-                    Net("noversion020", "net3", R"({"ip4":{"ip":"10.0.2.2/24"}})")});
+                    NetOf("noversion", "net2", R"({"ips":[{"address":"10.0.1.2/24"}]})", "1.0.0"),
+                    NetOf("noversion020", "net3", R"({"ip4":{"ip":"10.0.2.2/24"}})", "0.2.0")});
   EXPECT_EQ(got, json::parse(R"([
       {"name":"v031","interface":"net1","ips":["10.0.0.2","2001:db8::2"],
        "mac":"02:00:00:00:00:01","dns":{},"gateway":["10.0.0.1"]},
@@ -205,8 +217,6 @@ TEST(NetworkStatusTest, EscapesLikeGoEncoder) {
 
 TEST(NetworkStatusTest, UnreadableResultsAreCode6) {
   const std::vector<AttachedNetwork> bad[] = {
-      {Net("n", "eth0", "not json")},
-      {Net("n", "eth0", "[]")},
       {Net("n", "eth0", R"({"cniVersion":"9.9.9"})")},
       {Net("n", "eth0", R"({"cniVersion":"1.0.0","ips":[{"address":"10.0.0.300/24"}]})")},
       {Net("n", "eth0", R"({"cniVersion":"1.0.0","ips":[{"gateway":"10.0.0.1"}]})")},
@@ -215,7 +225,7 @@ TEST(NetworkStatusTest, UnreadableResultsAreCode6) {
       {Net("n", "eth0", R"({"cniVersion":"1.0.0"})", false, "{bad")},
   };
   for (const auto& networks : bad) {
-    SCOPED_TRACE(networks[0].result + " " + networks[0].device_info);
+    SCOPED_TRACE(networks[0].result.status().msg() + " " + networks[0].device_info);
     Result<std::string> got = BuildNetworkStatus(networks);
     ASSERT_FALSE(got.ok()) << *got;
     EXPECT_EQ(got.status().code(), code::kDecode);

@@ -24,15 +24,15 @@ NetworkPlan SamplePlan() {
   PlannedDelegate master;
   master.display_name = "cbr0";
   // Key order, whitespace and a number beyond double precision must survive verbatim.
-  master.config =
+  master.LoadConfig(
       "{ \"type\": \"bridge\", \"name\": \"cbr0\",\n  \"cniVersion\": \"0.3.1\", "
-      "\"big\": 12345678901234567890, \"f\": 1.10 }";
+      "\"big\": 12345678901234567890, \"f\": 1.10 }");
   master.ifname = "eth0";
   master.master = true;
   plan.delegates.push_back(master);
   PlannedDelegate second;
   second.display_name = "default/macvlan-conf";
-  second.config = R"({"cniVersion":"1.0.0","name":"mv","plugins":[{"type":"macvlan"}]})";
+  second.LoadConfig(R"({"cniVersion":"1.0.0","name":"mv","plugins":[{"type":"macvlan"}]})");
   second.ifname = "net1";
   second.capability_args = R"({"mac":"c2:11:22:33:44:55","ips":["10.1.1.5/24"]})";
   second.add_cni_args = {{"MAC", "c2:11:22:33:44:55"}, {"IP", "10.1.1.5/24"}};
@@ -55,7 +55,9 @@ void ExpectSamePlan(const NetworkPlan& got, const NetworkPlan& want) {
     const auto& g = got.delegates[i];
     const auto& w = want.delegates[i];
     EXPECT_EQ(g.display_name, w.display_name);
-    EXPECT_EQ(g.config, w.config);
+    EXPECT_EQ(g.conf.bytes, w.conf.bytes);
+    EXPECT_EQ(g.conf.name, w.conf.name);
+    EXPECT_EQ(g.conf_error.code(), w.conf_error.code());
     EXPECT_EQ(g.ifname, w.ifname);
     EXPECT_EQ(g.master, w.master);
     EXPECT_EQ(json::parse(g.capability_args), json::parse(w.capability_args));
@@ -74,7 +76,7 @@ TEST(CachePlanTest, RoundTripKeepsEverythingAndConfigBytesExactly) {
   auto parsed = ParsePlanCache(text, "other", "/other", "eth9");
   ASSERT_TRUE(parsed.ok()) << parsed.status().msg();
   ExpectSamePlan(*parsed, plan);
-  EXPECT_NE(parsed->delegates[0].config.find("12345678901234567890"), std::string::npos);
+  EXPECT_NE(parsed->delegates[0].conf.bytes.find("12345678901234567890"), std::string::npos);
 }
 
 TEST(CachePlanTest, TeardownStateRoundTripsAndIsOmittedWhenUnset) {
@@ -126,10 +128,12 @@ TEST(CachePlanTest, SerializedFormIsTheDocumentedOne) {
 
 TEST(CachePlanTest, ConfigBytesThatAreNotUtf8SurviveViaBase64) {
   NetworkPlan plan = SamplePlan();
-  plan.delegates[1].config = std::string("{\"name\":\"x\xff\"}");
+  plan.delegates[1].LoadConfig(std::string("{\"name\":\"x\xff\"}"));
   auto parsed = ParsePlanCache(SerializePlan(plan), "", "", "eth0");
   ASSERT_TRUE(parsed.ok()) << parsed.status().msg();
-  EXPECT_EQ(parsed->delegates[1].config, plan.delegates[1].config);
+  EXPECT_EQ(parsed->delegates[1].conf.bytes, plan.delegates[1].conf.bytes);
+  EXPECT_FALSE(parsed->delegates[1].conf_error.ok())
+      << "a config that does not load keeps its error";
 }
 
 TEST(CachePlanTest, MissingContainerIdAndNetnsAreFilledFromArguments) {
@@ -196,7 +200,7 @@ TEST(CacheUpstreamTest, ReadsV4ScratchCacheAndRecomputesIfnames) {
   EXPECT_EQ(m.ifname, "eth0");
   EXPECT_EQ(m.display_name, "k8s-pod-network");
   EXPECT_EQ(
-      m.config,
+      m.conf.bytes,
       R"({"cniVersion":"0.3.1","name":"k8s-pod-network","plugins":[{"type":"calico","mtu":1440,"ipam":{"type":"calico-ipam"}}]})");
   EXPECT_EQ(json::parse(m.capability_args), json::object());
   EXPECT_TRUE(m.add_cni_args.empty());
@@ -215,7 +219,7 @@ TEST(CacheUpstreamTest, ReadsV4ScratchCacheAndRecomputesIfnames) {
   EXPECT_EQ(sr.ifname, "net2");
   EXPECT_EQ(sr.display_name, "kube-system/sriov-net");
   EXPECT_EQ(
-      sr.config,
+      sr.conf.bytes,
       R"({"cniVersion":"0.3.1","name":"sriov-net","type":"sriov","big":12345678901234567890})");
   EXPECT_EQ(sr.device_id, "0000:03:02.3");
   EXPECT_EQ(sr.resource_name, "intel.com/intel_sriov_netdevice");

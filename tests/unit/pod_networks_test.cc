@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "testing/loaded_conf.h"
 #include "testing/temp_dir.h"
 
 namespace multus {
@@ -34,7 +35,7 @@ class FakeNads : public NadLookup {
   void Add(const std::string& ns, const std::string& name, std::string config = "") {
     ResolvedNetwork network;
     network.display_name = ns + "/" + name;
-    network.config = config.empty() ? Conf(name) : std::move(config);
+    network.conf = test::Loaded(config.empty() ? Conf(name) : config);
     nads_[{ns, name}] = network;
   }
   void SetResource(const std::string& ns, const std::string& name, const std::string& resource) {
@@ -57,11 +58,13 @@ class FakeNads : public NadLookup {
   Status failure_;
 };
 
-ResolvedNetwork Static(const std::string& name) {
-  ResolvedNetwork network;
-  network.display_name = name;
-  network.config = Conf(name, "bridge");
-  return network;
+// A multus config whose `delegates` are bridge networks of these names, the first the cluster
+// network.
+NetConf StaticConf(const std::vector<std::string>& names) {
+  NetConf conf;
+  for (const std::string& name : names)
+    conf.delegates.push_back(test::Loaded(Conf(name, "bridge")));
+  return conf;
 }
 
 Pod MakePod(std::map<std::string, std::string> annotations, std::string ns = "ns") {
@@ -74,9 +77,9 @@ std::vector<std::string> Names(const std::vector<ResolvedNetwork>& networks) {
   return names;
 }
 
-// ---- ApplyPodAnnotations ----
+// ---- ResolvePodNetworks ----
 
-class ApplyPodAnnotationsTest : public ::testing::Test {
+class ResolvePodNetworksTest : public ::testing::Test {
  protected:
   void SetUp() override {
     nads_.Add("ns", "macvlan");
@@ -88,11 +91,10 @@ class ApplyPodAnnotationsTest : public ::testing::Test {
     nads_.Add("other", "calico");
   }
   Result<std::vector<ResolvedNetwork>> Apply(std::map<std::string, std::string> annotations) {
-    return ApplyPodAnnotations({Static("cluster"), Static("extra")}, conf_,
-                               MakePod(std::move(annotations)), nads_, devices_);
+    return ResolvePodNetworks(conf_, MakePod(std::move(annotations)), nads_, devices_);
   }
 
-  NetConf conf_;
+  NetConf conf_ = StaticConf({"cluster", "extra"});
   FakeNads nads_;
   // Only read for NADs with a resourceName.
   DeviceAllocator devices_{"/nonexistent/multus-unit-test/kubelet_internal_checkpoint", "uid"};
@@ -101,14 +103,14 @@ class ApplyPodAnnotationsTest : public ::testing::Test {
 const std::string kNetworks(kNetworksAnnotation);
 const std::string kDefaultNetwork(kDefaultNetworkAnnotation);
 
-TEST_F(ApplyPodAnnotationsTest, NoAnnotationsKeepsTheStaticNetworks) {
+TEST_F(ResolvePodNetworksTest, NoAnnotationsKeepsTheStaticNetworks) {
   Result<std::vector<ResolvedNetwork>> networks = Apply({});
   ASSERT_TRUE(networks.ok()) << networks.status().msg();
   EXPECT_THAT(Names(*networks), ElementsAre("cluster", "extra"));
   EXPECT_THAT(nads_.calls, IsEmpty());
 }
 
-TEST_F(ApplyPodAnnotationsTest, TextFormAppendsEachNadInOrder) {
+TEST_F(ResolvePodNetworksTest, TextFormAppendsEachNadInOrder) {
   Result<std::vector<ResolvedNetwork>> networks =
       Apply({{kNetworks, "macvlan, other/bridge@fast0 ,macvlan@eth9"}});
   ASSERT_TRUE(networks.ok()) << networks.status().msg();
@@ -117,7 +119,7 @@ TEST_F(ApplyPodAnnotationsTest, TextFormAppendsEachNadInOrder) {
   EXPECT_EQ((*networks)[2].ifname_request, "");
   EXPECT_EQ((*networks)[3].ifname_request, "fast0");
   EXPECT_EQ((*networks)[4].ifname_request, "eth9");
-  EXPECT_EQ((*networks)[3].config, Conf("bridge"));
+  EXPECT_EQ((*networks)[3].conf.bytes, Conf("bridge"));
   for (const ResolvedNetwork& n : *networks) {
     EXPECT_THAT(n.capability_overrides, IsEmpty());
     EXPECT_THAT(n.add_cni_args, IsEmpty());
@@ -127,7 +129,7 @@ TEST_F(ApplyPodAnnotationsTest, TextFormAppendsEachNadInOrder) {
                                        NsName{"ns", "macvlan"}));
 }
 
-TEST_F(ApplyPodAnnotationsTest, JsonFormFieldsReachTheResolvedNetwork) {
+TEST_F(ResolvePodNetworksTest, JsonFormFieldsReachTheResolvedNetwork) {
   const std::string annotation = R"([{
       "name": "sriov", "interface": "net1",
       "ips": ["10.1.1.5/24", "fd00::5/64"],
@@ -165,37 +167,37 @@ TEST_F(ApplyPodAnnotationsTest, JsonFormFieldsReachTheResolvedNetwork) {
   EXPECT_THAT(sriov.default_route, ElementsAre("10.1.1.1"));
   EXPECT_EQ(sriov.device_id, "0000:00:04.0");
   EXPECT_EQ(
-      sriov.config,
+      sriov.conf.bytes,
       R"({"cniVersion":"0.4.0","name":"sriov","type":"sriov","args":{"cni":{"keep":2,"foo":"bar"}}})");
 
   const ResolvedNetwork& macvlan = (*networks)[3];
   EXPECT_EQ(macvlan.ifname_request, "old1");
   EXPECT_THAT(macvlan.capability_overrides, IsEmpty());
-  EXPECT_EQ(macvlan.config, Conf("macvlan"));
+  EXPECT_EQ(macvlan.conf.bytes, Conf("macvlan"));
   EXPECT_THAT(nads_.calls, ElementsAre(NsName{"ns", "sriov"}, NsName{"ns", "macvlan"}));
 }
 
-TEST_F(ApplyPodAnnotationsTest, IpsWithoutMacGiveOnlyIp) {
+TEST_F(ResolvePodNetworksTest, IpsWithoutMacGiveOnlyIp) {
   Result<std::vector<ResolvedNetwork>> networks =
       Apply({{kNetworks, R"([{"name":"macvlan","ips":["10.1.1.5/24"]}])"}});
   ASSERT_TRUE(networks.ok()) << networks.status().msg();
   EXPECT_THAT((*networks)[2].add_cni_args, ElementsAre(Pair("IP", "10.1.1.5/24")));
 }
 
-TEST_F(ApplyPodAnnotationsTest, DefaultNetworkReplacesTheClusterNetwork) {
+TEST_F(ResolvePodNetworksTest, DefaultNetworkReplacesTheClusterNetwork) {
   Result<std::vector<ResolvedNetwork>> networks =
       Apply({{kDefaultNetwork, "calico"}, {kNetworks, "macvlan"}});
   ASSERT_TRUE(networks.ok()) << networks.status().msg();
   EXPECT_THAT(Names(*networks), ElementsAre("kube-system/calico", "extra", "ns/macvlan"));
   EXPECT_THAT(nads_.calls, ElementsAre(NsName{"kube-system", "calico"}, NsName{"ns", "macvlan"}));
 
-  Result<std::vector<ResolvedNetwork>> alone =
-      ApplyPodAnnotations({}, conf_, MakePod({{kDefaultNetwork, "calico"}}), nads_, devices_);
+  Result<std::vector<ResolvedNetwork>> alone = ResolvePodNetworks(
+      StaticConf({"cluster"}), MakePod({{kDefaultNetwork, "calico"}}), nads_, devices_);
   ASSERT_TRUE(alone.ok()) << alone.status().msg();
   EXPECT_THAT(Names(*alone), ElementsAre("kube-system/calico"));
 }
 
-TEST_F(ApplyPodAnnotationsTest, DefaultNetworkMustNameExactlyOneNetwork) {
+TEST_F(ResolvePodNetworksTest, DefaultNetworkMustNameExactlyOneNetwork) {
   Result<std::vector<ResolvedNetwork>> networks = Apply({{kDefaultNetwork, "calico, macvlan"}});
   ASSERT_FALSE(networks.ok());
   EXPECT_EQ(networks.status().code(), code::kInvalidConfig);
@@ -205,7 +207,7 @@ TEST_F(ApplyPodAnnotationsTest, DefaultNetworkMustNameExactlyOneNetwork) {
   EXPECT_THAT(nads_.calls, IsEmpty());
 }
 
-TEST_F(ApplyPodAnnotationsTest, NamespaceIsolationRules) {
+TEST_F(ResolvePodNetworksTest, NamespaceIsolationRules) {
   conf_.namespace_isolation = true;
   struct Case {
     std::string label;
@@ -231,7 +233,7 @@ TEST_F(ApplyPodAnnotationsTest, NamespaceIsolationRules) {
   }
 }
 
-TEST_F(ApplyPodAnnotationsTest, NamespaceIsolationRefusesCrossNamespaceBeforeAnyFetch) {
+TEST_F(ResolvePodNetworksTest, NamespaceIsolationRefusesCrossNamespaceBeforeAnyFetch) {
   conf_.namespace_isolation = true;
   struct Error {
     std::map<std::string, std::string> annotations;
@@ -266,7 +268,7 @@ TEST_F(ApplyPodAnnotationsTest, NamespaceIsolationRefusesCrossNamespaceBeforeAny
   EXPECT_TRUE(Apply({{kDefaultNetwork, "other/calico"}}).ok());
 }
 
-TEST_F(ApplyPodAnnotationsTest, MissingNadIsCode7NamingIt) {
+TEST_F(ResolvePodNetworksTest, MissingNadIsCode7NamingIt) {
   Result<std::vector<ResolvedNetwork>> networks = Apply({{kNetworks, "macvlan, nope@net5"}});
   ASSERT_FALSE(networks.ok());
   EXPECT_EQ(networks.status().code(), code::kInvalidConfig);
@@ -280,7 +282,7 @@ TEST_F(ApplyPodAnnotationsTest, MissingNadIsCode7NamingIt) {
             "cannot find a network-attachment-definition (gone) in namespace (kube-system)");
 }
 
-TEST_F(ApplyPodAnnotationsTest, LookupFailureIsPassedThrough) {
+TEST_F(ResolvePodNetworksTest, LookupFailureIsPassedThrough) {
   nads_.FailWith(Status::TryAgainLater("apiserver down"));
   Result<std::vector<ResolvedNetwork>> networks = Apply({{kNetworks, "macvlan"}});
   ASSERT_FALSE(networks.ok());
@@ -288,7 +290,7 @@ TEST_F(ApplyPodAnnotationsTest, LookupFailureIsPassedThrough) {
   EXPECT_EQ(networks.status().msg(), "apiserver down");
 }
 
-TEST_F(ApplyPodAnnotationsTest, TwoDefaultGatewaysOfOneFamilyAreRefusedAsEcmp) {
+TEST_F(ResolvePodNetworksTest, TwoDefaultGatewaysOfOneFamilyAreRefusedAsEcmp) {
   Result<std::vector<ResolvedNetwork>> networks = Apply(
       {{kNetworks,
         R"([{"name":"macvlan","default-route":["10.1.1.1"]},{"name":"sriov","default-route":["10.2.2.1"]}])"}});
@@ -304,37 +306,37 @@ TEST_F(ApplyPodAnnotationsTest, TwoDefaultGatewaysOfOneFamilyAreRefusedAsEcmp) {
   EXPECT_THAT((*one_per_family)[3].default_route, ElementsAre("fd00::1"));
 }
 
-TEST_F(ApplyPodAnnotationsTest, NetworksOfOneResourceGetDistinctDevices) {
+TEST_F(ResolvePodNetworksTest, NetworksOfOneResourceGetDistinctDevices) {
   TempDir dir;
   WriteFile(dir / "checkpoint",
             R"({"Data":{"PodDeviceEntries":[{"PodUID":"uid","ResourceName":"intel.com/sriov",
       "DeviceIDs":{"0":["0000:00:04.0","0000:00:05.0"]}}]}})");
   DeviceAllocator devices(dir / "checkpoint", "uid");
   nads_.SetResource("ns", "sriov", "intel.com/sriov");
-  Result<std::vector<ResolvedNetwork>> networks = ApplyPodAnnotations(
-      {Static("cluster")}, conf_, MakePod({{kNetworks, "sriov, sriov@net9"}}), nads_, devices);
+  Result<std::vector<ResolvedNetwork>> networks = ResolvePodNetworks(
+      StaticConf({"cluster"}), MakePod({{kNetworks, "sriov, sriov@net9"}}), nads_, devices);
   ASSERT_TRUE(networks.ok()) << networks.status().msg();
   ASSERT_EQ(networks->size(), 3u);
   std::vector<std::string> ids;
   for (size_t i = 1; i < 3; ++i) {
     const ResolvedNetwork& n = (*networks)[i];
     ids.push_back(n.device_id);
-    json config = json::parse(n.config);
+    json config = json::parse(n.conf.bytes);
     EXPECT_EQ(config["deviceID"], n.device_id);
     EXPECT_EQ(config["pciBusID"], n.device_id);
     EXPECT_EQ(config["args"]["cni"]["keep"], 1);
   }
   EXPECT_THAT(ids, ElementsAre("0000:00:04.0", "0000:00:05.0"));
 
-  Result<std::vector<ResolvedNetwork>> too_many = ApplyPodAnnotations(
-      {Static("cluster")}, conf_, MakePod({{kNetworks, "sriov"}}), nads_, devices);
+  Result<std::vector<ResolvedNetwork>> too_many =
+      ResolvePodNetworks(StaticConf({"cluster"}), MakePod({{kNetworks, "sriov"}}), nads_, devices);
   ASSERT_FALSE(too_many.ok());
   EXPECT_EQ(too_many.status().code(), code::kInvalidConfig);
   EXPECT_EQ(too_many.status().msg(),
             "network ns/sriov: no device of resource intel.com/sriov left for this network");
 }
 
-TEST_F(ApplyPodAnnotationsTest, BadAnnotationIsCode7AndNothingIsFetched) {
+TEST_F(ResolvePodNetworksTest, BadAnnotationIsCode7AndNothingIsFetched) {
   struct Error {
     std::map<std::string, std::string> annotations;
     std::string prefix;
