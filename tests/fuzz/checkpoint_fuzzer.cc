@@ -10,9 +10,7 @@ namespace {
 
 constexpr char kPodUid[] = "9a3e1c64-0d5e-4b55-a1b2-0c4f0e9d7a11";
 
-std::string CheckpointPath() {
-  return multus::fuzz::ScratchDir() + "/kubelet_internal_checkpoint";
-}
+std::string CheckpointPath() { return multus::fuzz::ScratchDir() + "/kubelet_internal_checkpoint"; }
 
 }  // namespace
 

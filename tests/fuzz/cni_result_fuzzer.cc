@@ -1,5 +1,6 @@
 // A plugin's stdout (CNI result of any version 0.1.0 ... 1.1.0): ParseResult, ConvertResult to
-// every supported version, PrintResult, and the default-route rewrite of each version. Input: one byte choosing the config's cniVersion
+// every supported version, PrintResult, and the default-route rewrite of each version. Input: one
+// byte choosing the config's cniVersion
 // ('0'..'6': 0.1.0 ... 1.1.0, '7': none, '8': unknown), then the result. A converted result,
 // printed and parsed back, converts to itself.
 #include <algorithm>
@@ -27,21 +28,21 @@ std::string_view ConfigVersion(uint8_t selector) {
 void CheckRouteRewrite(const std::string& printed, std::string_view version) {
   const std::vector<GatewayRequest> requests = {{"net1", "10.1.1.1", false},
                                                 {"net2", "2001:db8::1", true}};
-  Result<std::string> rewritten = RewriteResultRoutes(printed, "net1", requests);
+  Result<json> rewritten = RewriteResultRoutes(json::parse(printed), "net1", requests);
   // ConvertResult does not type-check every member (a numeric "dst" passes); the rewrite
   // reads them and may refuse, as long as it says so.
   if (!rewritten.ok()) {
     FUZZ_CHECK(rewritten.status().code() == code::kDecode, rewritten.status().msg());
     return;
   }
-  const json out = json::parse(*rewritten, nullptr, false);
-  FUZZ_CHECK(out.is_object(), "rewritten result is not an object: " + *rewritten);
+  const json& out = *rewritten;
+  FUZZ_CHECK(out.is_object(), "rewritten result is not an object: " + out.dump());
   if (VersionAtLeast(version, "0.3.0")) {
     const json added = {{"dst", "0.0.0.0/0"}, {"gw", "10.1.1.1"}};
     const auto routes = out.find("routes");
     FUZZ_CHECK(routes != out.end() && routes->is_array() &&
                    std::count(routes->begin(), routes->end(), added) == 1,
-               "the requested default route is not there once: " + *rewritten);
+               "the requested default route is not there once: " + out.dump());
   }
 }
 
@@ -56,8 +57,8 @@ void CheckConversion(const json& result, std::string_view version) {
   Result<json> again = ConvertResult(*reparsed, version);
   FUZZ_CHECK(again.ok(), "a converted result does not convert to its own version: " +
                              again.status().msg() + " in " + printed);
-  FUZZ_CHECK(*again == *converted, "converting twice differs: " + printed + " vs " +
-                                       PrintResult(*again));
+  FUZZ_CHECK(*again == *converted,
+             "converting twice differs: " + printed + " vs " + PrintResult(*again));
   CheckRouteRewrite(printed, version);
   // From there to every other version: may fail (lost addresses), must not crash.
   for (std::string_view other : kSupportedVersions) (void)ConvertResult(*converted, other);

@@ -23,14 +23,15 @@ std::string CheckpointPath() { return fuzz::ScratchDir() + "/kubelet_internal_ch
 // Every NAD exists except "missing-*"; "broken" fails the lookup; "sriov*" needs a device.
 class FakeNads : public NadLookup {
  public:
-  Result<std::optional<ResolvedNetwork>> Find(std::string_view ns,
-                                              std::string_view name) override {
+  Result<std::optional<ResolvedNetwork>> Find(std::string_view ns, std::string_view name) override {
     if (name.starts_with("missing")) return std::optional<ResolvedNetwork>();
     if (name == "broken") return Status::TryAgainLater("apiserver unavailable");
     ResolvedNetwork network;
     network.display_name = std::string(ns) + "/" + std::string(name);
-    network.config = R"({"cniVersion":"1.0.0","name":"net","plugins":[{"type":"macvlan",)"
-                     R"("capabilities":{"ips":true,"mac":true}},{"type":"tuning"}]})";
+    network.conf = LoadDelegateConf(R"({"cniVersion":"1.0.0","name":"net","plugins":[)"
+                                    R"({"type":"macvlan","capabilities":{"ips":true,"mac":true}},)"
+                                    R"({"type":"tuning"}]})")
+                       .value();
     if (name.starts_with("sriov")) network.resource_name = "intel.com/sriov";
     return std::optional<ResolvedNetwork>(network);
   }
@@ -38,13 +39,17 @@ class FakeNads : public NadLookup {
 
 void CheckPlan(const std::vector<ResolvedNetwork>& networks, const NetConf& conf) {
   for (const ResolvedNetwork& network : networks) {
-    Result<DelegateConf> delegate = LoadDelegateConf(network.config);
-    FUZZ_CHECK(delegate.ok(), delegate.status().msg() + " in " + network.config);
+    // What the plan carries is what its bytes load to.
+    Result<DelegateConf> delegate = LoadDelegateConf(network.conf.bytes);
+    FUZZ_CHECK(delegate.ok(), delegate.status().msg() + " in " + network.conf.bytes);
+    FUZZ_CHECK(delegate->name == network.conf.name,
+               "the loaded name differs: " + network.conf.bytes);
   }
   CniEnv env{"ADD", "3f2a9c1e5b7d", "/var/run/netns/cni-1", "eth0", "", "/opt/cni/bin"};
-  K8sArgs k8s{"default", "web-0", "3f2a9c1e5b7d", kPodUid};
-  NetworkPlan plan = BuildPlan(networks, conf, env, k8s);
-  std::string saved = SerializePlan(plan);
+  K8sArgs k8s{"default", "web-0", "3f2a9c1e5b7d", kPodUid, {}};
+  Result<NetworkPlan> plan = BuildPlan(networks, conf, env, k8s);
+  FUZZ_CHECK(plan.ok(), plan.status().msg());
+  std::string saved = SerializePlan(*plan);
   Result<NetworkPlan> loaded = ParsePlanCache(saved, "", "", "");
   FUZZ_CHECK(loaded.ok(), loaded.status().msg() + " in " + saved);
   FUZZ_CHECK(SerializePlan(*loaded) == saved, "the scratch cache is not a fixpoint: " + saved);
@@ -83,13 +88,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   pod.annotations[std::string(kDefaultNetworkAnnotation)] = std::string(values[0]);
   if (values.size() > 1) pod.annotations[std::string(kNetworksAnnotation)] = std::string(values[1]);
 
-  std::vector<ResolvedNetwork> static_networks(1);
-  static_networks[0].display_name = "k8s-pod-network";
-  static_networks[0].config = R"({"cniVersion":"0.3.1","name":"k8s-pod-network","type":"calico"})";
+  conf.delegates = {
+      LoadDelegateConf(R"({"cniVersion":"0.3.1","name":"k8s-pod-network","type":"calico"})")
+          .value()};
   FakeNads nads;
   DeviceAllocator devices(CheckpointPath(), kPodUid);
-  Result<std::vector<ResolvedNetwork>> networks =
-      ApplyPodAnnotations(static_networks, conf, pod, nads, devices);
+  Result<std::vector<ResolvedNetwork>> networks = ResolvePodNetworks(conf, pod, nads, devices);
   if (!networks.ok()) return 0;
   CheckPlan(*networks, conf);
   return 0;

@@ -3,9 +3,9 @@
 #include <nlohmann/json.hpp>
 
 #include "fuzz_util.h"
+#include "multus/cni_args_injection.h"
 #include "multus/delegate_conf.h"
 #include "multus/device_info.h"
-#include "multus/cni_args_injection.h"
 #include "multus/pod_networks.h"
 
 namespace multus {
@@ -25,8 +25,8 @@ void CheckStillLoads(const DelegateConf& before, const Result<std::string>& edit
                      const char* edit) {
   FUZZ_CHECK(edited.ok(), std::string(edit) + ": " + edited.status().msg());
   Result<DelegateConf> after = LoadDelegateConf(*edited);
-  FUZZ_CHECK(after.ok(), std::string(edit) + " broke the config: " + after.status().msg() +
-                             " in " + *edited);
+  FUZZ_CHECK(after.ok(),
+             std::string(edit) + " broke the config: " + after.status().msg() + " in " + *edited);
   FUZZ_CHECK(after->name == before.name && after->is_list == before.is_list &&
                  after->plugins.size() == before.plugins.size(),
              std::string(edit) + " changed the delegate: " + *edited);

@@ -36,8 +36,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   const std::string yaml = install::RenderKubeconfig(inputs);
   Result<KubeConfig> read = ParseKubeconfig(yaml, kDir, AnyFile);
-  FUZZ_CHECK(read.ok(), "the written kubeconfig does not parse: " + read.status().msg() + "\n" +
-                            yaml);
+  FUZZ_CHECK(read.ok(),
+             "the written kubeconfig does not parse: " + read.status().msg() + "\n" + yaml);
   FUZZ_CHECK(read->server == inputs.server, "server changed: " + read->server + "\n" + yaml);
   FUZZ_CHECK(read->insecure == inputs.skip_tls_verify, "insecure-skip-tls-verify changed");
   if (!inputs.skip_tls_verify) FUZZ_CHECK(read->ca_pem == inputs.ca_pem, "CA changed\n" + yaml);

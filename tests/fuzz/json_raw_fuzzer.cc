@@ -44,7 +44,8 @@ void CheckArray(std::string_view text, const json& parsed) {
   FUZZ_CHECK(elements.ok(), "a JSON array is refused: " + elements.status().msg());
   FUZZ_CHECK(elements->size() == parsed.size(), "element count differs");
   for (size_t i = 0; i < elements->size(); ++i) {
-    FUZZ_CHECK(Parse((*elements)[i]) == parsed[i], "element differs: " + std::string((*elements)[i]));
+    FUZZ_CHECK(Parse((*elements)[i]) == parsed[i],
+               "element differs: " + std::string((*elements)[i]));
   }
 }
 

@@ -11,9 +11,9 @@
 #include "multus/delegate_conf.h"
 #include "multus/device_info.h"
 #include "multus/kube_client.h"
+#include "multus/nad_network.h"
 #include "multus/net_conf.h"
 #include "multus/network_source.h"
-#include "multus/nad_network.h"
 #include "multus/pod_networks.h"
 
 namespace multus {
@@ -41,7 +41,8 @@ HttpResponse ParseReply(std::string_view chunk) {
 class ScriptedTransport : public HttpTransport {
  public:
   explicit ScriptedTransport(std::string_view script) {
-    for (std::string_view chunk : fuzz::Split(script, "\n---\n")) replies_.push_back(ParseReply(chunk));
+    for (std::string_view chunk : fuzz::Split(script, "\n---\n"))
+      replies_.push_back(ParseReply(chunk));
   }
   Result<HttpResponse> Send(const HttpRequest&) override {
     if (replies_.empty()) return Status::IoFailure("script exhausted");
@@ -57,15 +58,19 @@ class ScriptedTransport : public HttpTransport {
 void UsePod(KubeClient& client, const NetConf& conf, const Pod& pod) {
   KubeNadLookup nads(client, conf);
   DeviceAllocator devices(fuzz::ScratchDir() + "/no-checkpoint", pod.uid);
-  std::vector<ResolvedNetwork> static_networks(1);
-  static_networks[0].display_name = "k8s-pod-network";
-  static_networks[0].config = R"({"cniVersion":"0.3.1","name":"k8s-pod-network","type":"calico"})";
+  NetConf with_cluster = conf;
+  with_cluster.delegates = {
+      LoadDelegateConf(R"({"cniVersion":"0.3.1","name":"k8s-pod-network","type":"calico"})")
+          .value()};
   Result<std::vector<ResolvedNetwork>> networks =
-      ApplyPodAnnotations(static_networks, conf, pod, nads, devices);
+      ResolvePodNetworks(with_cluster, pod, nads, devices);
   if (!networks.ok()) return;
   for (const ResolvedNetwork& network : *networks) {
-    Result<DelegateConf> delegate = LoadDelegateConf(network.config);
-    FUZZ_CHECK(delegate.ok(), delegate.status().msg() + " in " + network.config);
+    // What a network carries is what its bytes load to.
+    Result<DelegateConf> delegate = LoadDelegateConf(network.conf.bytes);
+    FUZZ_CHECK(delegate.ok(), delegate.status().msg() + " in " + network.conf.bytes);
+    FUZZ_CHECK(delegate->name == network.conf.name,
+               "the loaded name differs: " + network.conf.bytes);
   }
 }
 

@@ -24,10 +24,12 @@ bool ReferencesArePlainNames(const NetConf& conf) {
 }
 
 void CheckPluginStdin(const NetConf& conf) {
-  for (const std::string& bytes : conf.delegates) {
-    Result<DelegateConf> delegate = LoadDelegateConf(bytes);
-    if (!conf.cluster_network.empty()) continue;  // delegates are then never validated
+  // With clusterNetwork set, delegates are ignored: not kept.
+  FUZZ_CHECK(conf.cluster_network.empty() || conf.delegates.empty(), "ignored delegates kept");
+  for (const DelegateConf& loaded : conf.delegates) {
+    Result<DelegateConf> delegate = LoadDelegateConf(loaded.bytes);
     FUZZ_CHECK(delegate.ok(), "a validated delegate no longer loads: " + delegate.status().msg());
+    FUZZ_CHECK(delegate->name == loaded.name, "the loaded name differs: " + loaded.bytes);
     for (const PluginConf& plugin : delegate->plugins) {
       Result<std::string> in = BuildPluginStdin(*delegate, plugin, conf.runtime_config, "");
       FUZZ_CHECK(in.ok(), in.status().msg());
@@ -45,14 +47,17 @@ void CheckPlanRoundTrip(const NetConf& conf) {
   Result<std::vector<ResolvedNetwork>> networks = ResolveStaticNetworks(local, "default", nullptr);
   if (!networks.ok()) return;
   CniEnv env{"ADD", "3f2a9c1e5b7d", "/var/run/netns/cni-1", "eth0", "", "/opt/cni/bin"};
-  K8sArgs k8s{"default", "web-0", "3f2a9c1e5b7d", "9a3e1c64-0d5e-4b55-a1b2-0c4f0e9d7a11"};
-  NetworkPlan plan = BuildPlan(*networks, local, env, k8s);
+  K8sArgs k8s{"default", "web-0", "3f2a9c1e5b7d", "9a3e1c64-0d5e-4b55-a1b2-0c4f0e9d7a11", {}};
+  Result<NetworkPlan> built = BuildPlan(*networks, local, env, k8s);
+  FUZZ_CHECK(built.ok(), built.status().msg());
+  const NetworkPlan& plan = *built;
   std::string saved = SerializePlan(plan);
   Result<NetworkPlan> loaded = ParsePlanCache(saved, "other", "/other", "eth9");
   FUZZ_CHECK(loaded.ok(), loaded.status().msg() + " in " + saved);
   FUZZ_CHECK(loaded->delegates.size() == plan.delegates.size(), saved);
   for (size_t i = 0; i < plan.delegates.size(); ++i) {
-    FUZZ_CHECK(loaded->delegates[i].config == plan.delegates[i].config, "config bytes changed");
+    FUZZ_CHECK(loaded->delegates[i].conf.bytes == plan.delegates[i].conf.bytes,
+               "config bytes changed");
     FUZZ_CHECK(loaded->delegates[i].ifname == plan.delegates[i].ifname, "ifname changed");
   }
   FUZZ_CHECK(SerializePlan(*loaded) == saved, "the scratch cache is not a fixpoint: " + saved);

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fuzz_util.h"
+#include "multus/cni_result.h"
 #include "multus/network_status.h"
 
 namespace {
@@ -25,9 +26,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string device_info(parts.size() > 1 ? parts[1] : kDeviceInfo);
   // The input's result is the cluster network's on odd lengths, a secondary's on even ones.
   const bool master = size % 2 == 1;
+  // Read as ADD reads a delegate's output; one that does not read is not published.
+  Result<DelegateResult> input = ReadDelegateResult(parts[0], "1.0.0");
+  if (!input.ok()) {
+    FUZZ_CHECK(input.status().code() == code::kDecode, input.status().msg());
+    return 0;
+  }
   std::vector<AttachedNetwork> networks = {
-      {"k8s-pod-network", "eth0", !master, kClusterResult, ""},
-      {"default/sriov-net", "net1", master, std::string(parts[0]), device_info},
+      {"k8s-pod-network", "eth0", !master, ReadDelegateResult(kClusterResult, "")->latest, ""},
+      {"default/sriov-net", "net1", master, input->latest, device_info},
   };
   Result<std::string> status = BuildNetworkStatus(networks);
   if (!status.ok()) {

@@ -48,8 +48,8 @@ bool Same(const NetworkSelection& a, const NetworkSelection& b) {
 
 void CheckSame(const std::vector<NetworkSelection>& before,
                const Result<std::vector<NetworkSelection>>& after, const std::string& text) {
-  FUZZ_CHECK(after.ok(), "written back, it no longer parses: " + after.status().msg() +
-                             " in " + text);
+  FUZZ_CHECK(after.ok(),
+             "written back, it no longer parses: " + after.status().msg() + " in " + text);
   FUZZ_CHECK(after->size() == before.size(), "selection count changed: " + text);
   for (size_t i = 0; i < before.size(); ++i) {
     FUZZ_CHECK(Same(before[i], (*after)[i]), "selection changed: " + text);
@@ -60,9 +60,8 @@ void CheckSame(const std::vector<NetworkSelection>& before,
 bool TextFormFits(const NetworkSelection& s) {
   constexpr std::string_view kSpecial = ",/@[{\"";
   return s.interface_request.find_first_of(kSpecial) == std::string::npos && s.ips.empty() &&
-         s.mac.empty() && !s.has_default_route && s.port_mappings.empty() &&
-         s.bandwidth.empty() && s.cni_args.empty() && s.infiniband_guid.empty() &&
-         s.device_id.empty();
+         s.mac.empty() && !s.has_default_route && s.port_mappings.empty() && s.bandwidth.empty() &&
+         s.cni_args.empty() && s.infiniband_guid.empty() && s.device_id.empty();
 }
 
 void CheckRoundTrips(const std::vector<NetworkSelection>& selections) {

@@ -8,7 +8,7 @@ namespace multus {
 namespace {
 
 bool SameDelegate(const PlannedDelegate& a, const PlannedDelegate& b) {
-  return a.display_name == b.display_name && a.config == b.config && a.ifname == b.ifname &&
+  return a.display_name == b.display_name && a.conf.bytes == b.conf.bytes && a.ifname == b.ifname &&
          a.master == b.master && a.add_cni_args == b.add_cni_args &&
          a.default_route == b.default_route && a.device_id == b.device_id &&
          a.resource_name == b.resource_name && a.del_done == b.del_done &&

@@ -37,7 +37,8 @@ ExecOutcome ParseAnswer(std::string_view chunk) {
 class ScriptedPlugins : public Executor {
  public:
   explicit ScriptedPlugins(std::string_view script) {
-    for (std::string_view chunk : fuzz::Split(script, "\n---\n")) answers_.push_back(ParseAnswer(chunk));
+    for (std::string_view chunk : fuzz::Split(script, "\n---\n"))
+      answers_.push_back(ParseAnswer(chunk));
   }
   Result<ExecOutcome> Run(const ExecRequest& request) override {
     FUZZ_CHECK(nlohmann::json::parse(request.stdin_data, nullptr, false).is_object(),
@@ -59,14 +60,13 @@ std::string Config(size_t size) {
          R"({"type":"tuning"}]})";
 }
 
-void CheckResultCache(const std::string& added) {
+void CheckResultCache(const nlohmann::json& added) {
   const std::string path = ResultCachePath(fuzz::ScratchDir(), "net", kContainerId, "net1");
   Result<std::optional<std::string>> bytes = ReadFileIfExists(path);
   FUZZ_CHECK(bytes.ok() && bytes->has_value(), "ADD succeeded without a result cache");
   Result<CachedResult> cached = ParseCachedResult(**bytes);
   FUZZ_CHECK(cached.ok(), "ADD wrote a result cache it cannot read: " + cached.status().msg());
-  FUZZ_CHECK(nlohmann::json::parse(cached->result, nullptr, false) ==
-                 nlohmann::json::parse(added, nullptr, false),
+  FUZZ_CHECK(nlohmann::json::parse(cached->result, nullptr, false) == added,
              "the cached result differs from ADD's: " + cached->result);
 }
 
@@ -85,24 +85,25 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace multus;
   std::string_view text = fuzz::AsText(data, size);
   ScriptedPlugins plugins(text);
-  Invocation invocation{kContainerId,
-                        "/var/run/netns/cni-1",
-                        {fuzz::ScratchDir() + "/bin"},
-                        ComposeCniArgs({{"K8S_POD_NAMESPACE", "default"}, {"K8S_POD_NAME", "web-0"}}),
-                        {{"PATH", "/usr/bin"}},
-                        fuzz::ScratchDir(),
-                        std::chrono::milliseconds(1000)};
+  Invocation invocation{
+      kContainerId,
+      "/var/run/netns/cni-1",
+      {fuzz::ScratchDir() + "/bin"},
+      ComposeCniArgs({{"K8S_POD_NAMESPACE", "default"}, {"K8S_POD_NAME", "web-0"}}),
+      {{"PATH", "/usr/bin"}},
+      fuzz::ScratchDir(),
+      std::chrono::milliseconds(1000)};
   DelegateRunner runner(plugins, invocation);
   PlannedDelegate delegate;
   delegate.display_name = "default/net";
-  delegate.config = Config(size);
+  delegate.LoadConfig(Config(size));
   delegate.ifname = "net1";
   delegate.capability_args = R"({"mac":"c2:b0:57:49:47:f1"})";
 
-  Result<std::string> added = runner.Add(delegate);
+  Result<DelegateResult> added = runner.Add(delegate);
   if (added.ok()) {
-    FUZZ_CHECK(nlohmann::json::parse(*added, nullptr, false).is_object(), *added);
-    CheckResultCache(*added);
+    FUZZ_CHECK(added->original.is_object(), added->original.dump());
+    CheckResultCache(added->original);
     (void)runner.RewriteCachedResult(delegate, *added);
   }
   (void)runner.Check(delegate);
