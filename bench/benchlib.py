@@ -143,6 +143,9 @@ def preflight(multus=None, need=()):
     """Exits unless this machine can run the benchmark; returns (multus path, link kinds).
     `need`: programs that must be installed (scripts/install-deps.sh installs them)."""
     if multus:
+        if not os.access(multus, os.X_OK):
+            raise SystemExit(f"no multus binary at {multus}: build it (scripts/build.sh, "
+                             "or scripts/test.sh) or name one with --multus")
         os.environ["MULTUS_BIN"] = os.path.abspath(multus)
     for program in need:
         if not shutil.which(program):
