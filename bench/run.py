@@ -125,10 +125,12 @@ def binary(path):
     with open(path, "rb") as f:
         digest = hashlib.sha256(f.read()).hexdigest()
     ldd = subprocess.run(["ldd", path], capture_output=True, text=True)
+    version = subprocess.run([path, "--version"], capture_output=True, text=True)
     git = subprocess.run(["git", "-C", REPO, "describe", "--always", "--dirty"],
                          capture_output=True, text=True)
     return {"path": path, "size_bytes": os.path.getsize(path), "sha256": digest,
-            "ldd": (ldd.stdout + ldd.stderr).strip(), "repo_commit": git.stdout.strip()}
+            "version": (version.stdout or version.stderr).strip().splitlines()[:1],
+            "ldd": (ldd.stdout + ldd.stderr).strip(), "bench_commit": git.stdout.strip()}
 
 
 # ---------------------------------------------------------------------------------------
@@ -514,8 +516,9 @@ def main():
     png = plot(results, args, outdir)
     bl.dump_json(os.path.join(outdir, "results.json"), results)
     m = results["machine"]
-    print(f"multus {multus} ({results['multus']['size_bytes']:,} bytes, "
-          f"{results['multus']['repo_commit']}); {m['nproc']} CPUs, {m['cpu']}, "
+    b = results["multus"]
+    print(f"multus {multus} ({b['size_bytes']:,} bytes, {' '.join(b['version'])}); "
+          f"bench {b['bench_commit']}; {m['nproc']} CPUs, {m['cpu']}, "
           f"kernel {m['kernel']}; load {m['loadavg_start'][0]:.1f} -> {m['loadavg_end'][0]:.1f}; "
           f"{results['duration_s']:.0f} s\n")
     print(text)
