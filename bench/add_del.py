@@ -28,35 +28,12 @@ import os
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
-import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tests", "e2e"))
-
-import multus_e2e as e2e  # noqa: E402
+import benchlib as bl
+from benchlib import e2e, median_ms, p90_ms, timed
 
 TIME = "/usr/bin/time"
-
-
-def timed(cmd, env, stdin=b""):
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, input=stdin, capture_output=True, env=env)
-    elapsed = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise SystemExit(f"failed: {' '.join(cmd)}\nstdout: {proc.stdout.decode()}\n"
-                         f"stderr: {proc.stderr.decode()[-3000:]}")
-    return elapsed
-
-
-def median_ms(samples):
-    return statistics.median(samples) * 1000
-
-
-def p90_ms(samples):
-    s = sorted(samples)
-    return s[min(len(s) - 1, int(round(0.9 * (len(s) - 1))))] * 1000
 
 
 def max_rss_kb(time_stderr):
@@ -75,16 +52,9 @@ def main():
                         help="also print a syscall profile of multus ADD/DEL")
     args = parser.parse_args()
 
-    if args.multus:
-        os.environ["MULTUS_BIN"] = args.multus
-    problem, kinds = e2e.probe()
-    if problem:
-        raise SystemExit(f"cannot run: {problem}")
+    multus, kinds = bl.preflight(args.multus)
     if "macvlan" not in kinds:
         raise SystemExit("cannot run: this kernel cannot create macvlan links")
-    multus, error = e2e.find_multus()
-    if error:
-        raise SystemExit(error)
     if not os.path.exists(TIME):
         raise SystemExit("/usr/bin/time is missing (apt-get install time)")
 
@@ -166,22 +136,12 @@ def strace_profile(env, multus, pod, confs):
 
 
 def compare(env, multus, args, pod, confs, cni_path, plugin_dir=e2e.CNI_BIN_DIR):
-    ifnames = ["eth0", "net1", "net2"]
     conf = env.multus_conf(delegates=confs, logLevel="error", logToStderr=True)
     conf_bytes = json.dumps(conf).encode()
 
     # The floor: the same plugins, same configs and env, run one after another by sh.
-    paths = []
-    for c in confs:
-        paths.append(env.write_conf(c, directory=os.path.join(env.tmp, "direct")))
-    script = os.path.join(env.tmp, f"direct-{confs[0]['name']}.sh")
-    add_lines = [f"CNI_IFNAME={i} {plugin_dir}/{c['type']} < '{p}' > /dev/null"
-                 for c, i, p in zip(confs, ifnames, paths)]
-    del_lines = list(reversed(add_lines))
-    with open(script, "w") as f:
-        f.write("set -e\ncase $CNI_COMMAND in\n"
-                f"ADD)\n  " + "\n  ".join(add_lines) + "\n  ;;\n"
-                f"DEL)\n  " + "\n  ".join(del_lines) + "\n  ;;\nesac\n")
+    script = bl.write_floor_script(
+        env, confs, os.path.join(env.tmp, f"direct-{confs[0]['name']}.sh"), plugin_dir)
 
     base_env = env.build_env("ADD", pod=pod, cni_path=cni_path)
     add_env = dict(base_env)

@@ -20,15 +20,9 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tests", "e2e"))
-
-import apiserver_fixture as fx  # noqa: E402
-import multus_e2e as e2e  # noqa: E402
+import benchlib as bl
 
 # Functions whose call counts are reported: (label, regular expression on the demangled name).
 COUNTED = [
@@ -41,35 +35,6 @@ COUNTED = [
 ]
 
 
-def parse_callgrind(path):
-    """(total Ir, {function name: times called}) from a callgrind.out file (name compression
-    understood: `(id) name` defines, `(id)` refers)."""
-    names = {}
-    calls = {}
-    total = 0
-    current_cfn = None
-
-    def resolve(spec):
-        m = re.match(r"\((\d+)\)(?: (.*))?", spec)
-        if not m:
-            return spec
-        if m.group(2) is not None:
-            names[m.group(1)] = m.group(2)
-        return names.get(m.group(1), spec)
-
-    with open(path, errors="replace") as f:
-        for line in f:
-            if line.startswith("summary:") or line.startswith("totals:"):
-                total = int(line.split()[1])
-            elif line.startswith("fn="):
-                resolve(line[3:].strip())
-            elif line.startswith("cfn="):
-                current_cfn = resolve(line[4:].strip())
-            elif line.startswith("calls=") and current_cfn is not None:
-                calls[current_cfn] = calls.get(current_cfn, 0) + int(line[6:].split()[0])
-    return total, calls
-
-
 def counted(calls):
     out = {}
     for label, pattern in COUNTED:
@@ -78,23 +43,12 @@ def counted(calls):
     return out
 
 
-def callgrind(env, command, conf, pod, outdir, tag):
-    out_file = os.path.join(outdir, f"callgrind.{tag}.{command}")
-    wrapper = ("valgrind", "--tool=callgrind", "--trace-children=no",
-               f"--callgrind-out-file={out_file}", "--dump-instr=no", "-q")
-    proc, _, stdin = env.start_multus(command, conf, pod=pod, wrapper=wrapper)
-    out, err = proc.communicate(stdin, timeout=600)
-    if proc.returncode != 0:
-        raise SystemExit(f"{tag} {command} failed ({proc.returncode}):\n{out.decode()}\n"
-                         f"{err.decode()[-3000:]}")
-    return parse_callgrind(out_file)
-
-
 def profile(env, tag, conf, pod, outdir):
     figures = {}
     for command in ("ADD", "DEL"):
-        total, calls = callgrind(env, command, conf, pod, outdir, tag)
-        figures[command] = {"instructions": total, **counted(calls)}
+        cg = bl.callgrind(env, command, conf, pod,
+                          os.path.join(outdir, f"callgrind.{tag}.{command}"))
+        figures[command] = {"instructions": cg.instructions, **counted(cg.calls)}
     return figures
 
 
@@ -104,46 +58,19 @@ def main():
     parser.add_argument("--multus", default=None)
     parser.add_argument("--json", default=None)
     args = parser.parse_args()
-    if args.multus:
-        os.environ["MULTUS_BIN"] = args.multus
-    if not shutil.which("valgrind"):
-        raise SystemExit("valgrind is missing (apt-get install valgrind)")
-    problem, kinds = e2e.probe()
-    if problem:
-        raise SystemExit(f"cannot run: {problem}")
-    multus, error = e2e.find_multus()
-    if error:
-        raise SystemExit(error)
-
-    env = e2e.E2EEnv(multus, tag="profile")
-    api = None
+    multus, kinds = bl.preflight(args.multus, need=("valgrind",))
+    world = bl.World(multus, args.nads, tag="profile", macvlan="macvlan" in kinds)
     outdir = tempfile.mkdtemp(prefix="multus-profile-")
     try:
-        cluster = env.bridge_conf(name="cluster-net")
-        secondaries = [env.macvlan_conf(name=f"mv{i}") if "macvlan" in kinds and i % 2 == 0
-                       else env.bridge_conf(name=f"br{i}") for i in range(args.nads)]
         results = {}
-
-        pod = env.new_pod("profile-static")
-        static = env.multus_conf(delegates=[cluster, *secondaries], logLevel="error")
-        results["static"] = profile(env, "static", static, pod, outdir)
-
-        api = fx.FakeApiserver(env.node, os.path.join(env.tmp, "api"))
-        api.start()
-        api.add_nad("kube-system", "cluster-net", cluster)
-        for conf in secondaries:
-            api.add_nad("default", conf["name"], conf)
-        pod = env.new_pod("profile-api")
-        notes = {"k8s.v1.cni.cncf.io/networks": ",".join(c["name"] for c in secondaries)}
-        api.add_pod("default", pod.name, annotations=notes, uid=pod.uid)
-        conf = env.multus_conf(cluster_network="cluster-net", logLevel="error")
-        conf["kubeconfig"] = api.write_kubeconfig(os.path.join(env.tmp, "kubeconfig"))
-        results["api"] = profile(env, "api", conf, pod, outdir)
+        for mode in bl.MODES:  # static first: the apiserver is started for "api" only
+            if mode == "api":
+                world.start_api()
+            pod = world.new_pod(mode, args.nads, name=f"profile-{mode}")
+            conf = world.conf(mode, args.nads, logLevel="error")
+            results[mode] = profile(world.env, mode, conf, pod, outdir)
     finally:
-        if api:
-            api.close()
-        env.close()
-        e2e.sweep()
+        world.close()
         if os.environ.get("PROFILE_KEEP"):
             print(f"kept {outdir}")
         else:

@@ -275,6 +275,8 @@ class State:
         self.seq = itertools.count(1)
         self.conn_ids = itertools.count(1)
         self.connections = 0
+        self.tls_handshakes = 0  # completed; a benchmark counts them per multus call
+        self.tls_resumed = 0  # of those, resumed sessions (abbreviated handshakes)
         self.tls_errors = []
         self.faults = []
         self.forbid = [ForbidRule(r) for r in forbid]
@@ -890,6 +892,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if parts == ["stats"] and method == "GET":
             with state.lock:
                 return 200, {"port": state.port, "connections": state.connections,
+                             "tls_handshakes": state.tls_handshakes,
+                             "tls_resumed": state.tls_resumed,
                              "tls_errors": list(state.tls_errors), "hung": state.hung,
                              "requests": len(state.log), "resourceVersion": str(state.rv)}
 
@@ -933,6 +937,9 @@ class TLSServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
             with self.state.lock:
                 self.state.tls_errors.append({"conn": conn_id, "error": str(exc)})
             return
+        with self.state.lock:
+            self.state.tls_handshakes += 1
+            self.state.tls_resumed += 1 if tls.session_reused else 0
         try:
             Handler(tls, client_address, self, conn_id=conn_id)
         finally:

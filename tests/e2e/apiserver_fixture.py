@@ -411,7 +411,8 @@ class ControlClient:
         self.call("DELETE", "/_fake/forbid")
 
     def stats(self):
-        """{port, connections, tls_errors, hung, requests, resourceVersion}."""
+        """{port, connections, tls_handshakes, tls_resumed, tls_errors, hung, requests,
+        resourceVersion}: counters since the server started (reset_requests clears only the log)."""
         return self.call("GET", "/_fake/stats")
 
 

@@ -647,12 +647,13 @@ class E2EEnv:
 
     def start_multus(self, command, conf, container_id=None, netns=None, ifname="eth0",
                      cni_args=None, cni_path=None, extra_env=None, stdin_override=None,
-                     pod=None, argv=(), to_files=False, wrapper=()):
+                     pod=None, argv=(), to_files=False, wrapper=(), preexec_fn=None):
         """Starts multus in the node netns, in its own process group (killed at cleanup).
 
         Returns (Popen, env, stdin_bytes). With to_files, stdout/stderr go to files in
         run_dir (attributes out_path/err_path on the Popen), so a killed multus whose
-        children still hold its descriptors cannot block the test."""
+        children still hold its descriptors cannot block the test. `preexec_fn` runs in the
+        child before `ip netns exec` (bench/benchlib.py asks for ptrace there)."""
         env = self.build_env(command, container_id, netns, ifname, cni_args, cni_path,
                              extra_env, pod)
         if stdin_override is not None:
@@ -675,11 +676,12 @@ class E2EEnv:
             with open(in_path, "rb") as fin, open(out_path, "wb") as fout, \
                     open(err_path, "wb") as ferr:
                 proc = subprocess.Popen(cmd, stdin=fin, stdout=fout, stderr=ferr, env=env,
-                                        start_new_session=True)
+                                        start_new_session=True, preexec_fn=preexec_fn)
             proc.out_path, proc.err_path = out_path, err_path
         else:
             proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                    stderr=subprocess.PIPE, env=env, start_new_session=True)
+                                    stderr=subprocess.PIPE, env=env, start_new_session=True,
+                                    preexec_fn=preexec_fn)
         with _lock:
             _session_leaders.add(proc.pid)
         self._procs.append(proc)

@@ -257,6 +257,7 @@ class ApiTest(ApiserverTestBase):
         pod = self.new_pod()
         name = pod["metadata"]["name"]
         self.api.reset_requests()
+        before = self.api.stats()
         results = self.https({"path": POD_PATH.format(ns="default", name=name)},
                              {"path": NAD_PATH.format(ns="default") + "/missing"},
                              {"method": "PATCH",
@@ -264,7 +265,9 @@ class ApiTest(ApiserverTestBase):
                               "content_type": MERGE, "body": {"metadata": {"annotations": {}}}},
                              user_agent="multus-selftest/1.0")
         self.assertEqual([r["status"] for r in results], [200, 404, 200])
-        self.api.stats()  # control calls are never logged
+        after = self.api.stats()  # control calls are never logged
+        self.assertEqual(after["tls_handshakes"] - before["tls_handshakes"], 1, after)
+        self.assertEqual(after["tls_resumed"], before["tls_resumed"], after)
         log = self.api.requests()
         self.assertEqual([(e["method"], e["status"]) for e in log],
                          [("GET", 200), ("GET", 404), ("PATCH", 200)])
