@@ -1,4 +1,4 @@
-// Running a plugin binary: the only seam between multus and fork/exec.
+// Running a plugin binary: the only seam between multus and process creation.
 #pragma once
 
 #include <chrono>
@@ -33,7 +33,7 @@ class Executor {
   virtual Result<ExecOutcome> Run(const ExecRequest& request) = 0;
 };
 
-// fork/exec with pipes; retries "text file busy" (a binary being replaced) a few times.
+// posix_spawn with pipes; retries "text file busy" (a binary being replaced) a few times.
 std::unique_ptr<Executor> MakeProcessExecutor();
 
 }  // namespace multus

@@ -20,11 +20,16 @@ struct WriteOptions {
   // fails the write. Otherwise (the host's CNI directories, owned by the node) it must exist and
   // its fsync is best effort.
   bool own_directory = true;
+  // Synced (file and directory) so that the new file survives a power loss. When false, the
+  // replacement is still atomic for every reader, but after a power loss the file may be
+  // missing, or (on some filesystems) empty: only for files whose loss costs nothing that
+  // cannot be recovered (docs/cache-format.md, "What survives a power loss").
+  bool durable = true;
 };
 
 // Writes `bytes` to `path` atomically: temp file ".<name>.tmp-*" in the same directory, fsync,
-// rename, fsync of the directory. Readers see the old or the new file, never a partial one; a
-// running executable at `path` keeps running (no ETXTBSY).
+// rename, fsync of the directory (both fsyncs only when `durable`). Readers see the old or the new
+// file, never a partial one; a running executable at `path` keeps running (no ETXTBSY).
 Status WriteFileAtomic(const std::string& path, std::string_view bytes,
                        const WriteOptions& options = {});
 

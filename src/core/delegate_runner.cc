@@ -174,7 +174,9 @@ Status DelegateRunner::SaveResult(const PlannedDelegate& delegate, const std::st
                       delegate.capability_args, result};
   std::string path =
       ResultCachePath(invocation_.cni_dir, conf.name, invocation_.container_id, delegate.ifname);
-  Status saved = WriteFileAtomic(path, SerializeCachedResult(cached));
+  // Not synced: after a power loss the plan (synced before any delegate ran) is enough for DEL
+  // to release everything; a lost result only costs its plugins their prevResult.
+  Status saved = WriteFileAtomic(path, SerializeCachedResult(cached), {.durable = false});
   if (!saved.ok())
     return saved.Prefixed("failed to set network \"" + conf.name + "\" cached result");
   return OkStatus();

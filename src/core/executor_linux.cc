@@ -1,7 +1,8 @@
-// The only file that forks and execs.
+// The only file that starts processes.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -40,21 +41,25 @@ std::vector<char*> CStrings(std::vector<std::string>& strings) {
   return out;
 }
 
-// Child side: wire the pipes to stdin/stdout/stderr and exec. Reports an exec failure's
-// errno through `status_fd` (closed on a successful exec by O_CLOEXEC).
-[[noreturn]] void ExecChild(const ExecRequest& request, Pipe& in, Pipe& out, Pipe& err,
-                            Pipe& status) {
-  dup2(in.read_end, STDIN_FILENO);
-  dup2(out.write_end, STDOUT_FILENO);
-  dup2(err.write_end, STDERR_FILENO);
-  std::vector<std::string> argv_strings = {request.path};
-  std::vector<std::string> env_strings = request.env;
-  std::vector<char*> argv = CStrings(argv_strings);
-  std::vector<char*> envp = CStrings(env_strings);
-  execve(request.path.c_str(), argv.data(), envp.data());
-  int error = errno;
-  (void)!write(status.write_end, &error, sizeof(error));
-  _exit(127);
+// Starts the plugin with the pipes as its stdin/stdout/stderr. posix_spawn (glibc: clone with
+// CLONE_VM | CLONE_VFORK) does not copy our address space as fork would, and returns the
+// exec's own errno. The pipes are O_CLOEXEC: the plugin keeps only the three copies.
+int Spawn(const ExecRequest& request, const Pipe& in, const Pipe& out, const Pipe& err,
+          pid_t& pid) {
+  posix_spawn_file_actions_t actions;
+  if (int rc = posix_spawn_file_actions_init(&actions); rc != 0) return rc;
+  int rc = posix_spawn_file_actions_adddup2(&actions, in.read_end, STDIN_FILENO);
+  if (rc == 0) rc = posix_spawn_file_actions_adddup2(&actions, out.write_end, STDOUT_FILENO);
+  if (rc == 0) rc = posix_spawn_file_actions_adddup2(&actions, err.write_end, STDERR_FILENO);
+  if (rc == 0) {
+    std::vector<std::string> argv_strings = {request.path};
+    std::vector<std::string> env_strings = request.env;
+    std::vector<char*> argv = CStrings(argv_strings);
+    std::vector<char*> envp = CStrings(env_strings);
+    rc = posix_spawn(&pid, request.path.c_str(), &actions, nullptr, argv.data(), envp.data());
+  }
+  posix_spawn_file_actions_destroy(&actions);
+  return rc;
 }
 
 // Pumps stdin in and stdout/stderr out until both outputs close or the deadline passes.
@@ -117,22 +122,21 @@ class ProcessExecutor : public Executor {
 
  private:
   Result<ExecOutcome> RunOnce(const ExecRequest& request, int& exec_errno) {
-    Pipe in, out, err, status;
-    if (!in.Open() || !out.Open() || !err.Open() || !status.Open()) {
-      for (Pipe* p : {&in, &out, &err, &status}) p->Close();
+    Pipe in, out, err;
+    if (!in.Open() || !out.Open() || !err.Open()) {
+      for (Pipe* p : {&in, &out, &err}) p->Close();
       return Status::IoFailure(std::string("cannot create pipes: ") + strerror(errno));
     }
-    pid_t pid = fork();
-    if (pid < 0) {
-      for (Pipe* p : {&in, &out, &err, &status}) p->Close();
-      return Status::IoFailure(std::string("fork failed: ") + strerror(errno));
+    pid_t pid = -1;
+    exec_errno = Spawn(request, in, out, err, pid);
+    if (exec_errno != 0) {
+      for (Pipe* p : {&in, &out, &err}) p->Close();
+      return Status::IoFailure("cannot execute " + request.path + ": " + strerror(exec_errno));
     }
-    if (pid == 0) ExecChild(request, in, out, err, status);
     close(in.read_end);
     close(out.write_end);
     close(err.write_end);
-    close(status.write_end);
-    in.read_end = out.write_end = err.write_end = status.write_end = -1;
+    in.read_end = out.write_end = err.write_end = -1;
 
     ExecOutcome outcome;
     outcome.timed_out = !Pump(request, in, out, err, outcome);
@@ -140,12 +144,7 @@ class ProcessExecutor : public Executor {
     int wait_status = 0;
     while (waitpid(pid, &wait_status, 0) < 0 && errno == EINTR) {
     }
-    if (read(status.read_end, &exec_errno, sizeof(exec_errno)) != sizeof(exec_errno))
-      exec_errno = 0;
-    for (Pipe* p : {&in, &out, &err, &status}) p->Close();
-    if (exec_errno != 0) {
-      return Status::IoFailure("cannot execute " + request.path + ": " + strerror(exec_errno));
-    }
+    for (Pipe* p : {&in, &out, &err}) p->Close();
     outcome.exit_code = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;
     return outcome;
   }

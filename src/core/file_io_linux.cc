@@ -1,7 +1,5 @@
 // File I/O with POSIX calls: every write goes temp file → fsync → rename → fsync of the
 // directory (LevelDB's SetCurrentFile).
-#include "multus/file_io.h"
-
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
@@ -14,6 +12,8 @@
 #include <ctime>
 #include <string>
 #include <utility>
+
+#include "multus/file_io.h"
 
 namespace multus {
 namespace {
@@ -143,12 +143,13 @@ Status SyncDir(const std::string& dir) {
   return OkStatus();
 }
 
-Status WriteTemp(int raw_fd, const std::string& temp, std::string_view bytes, mode_t mode) {
+Status WriteTemp(int raw_fd, const std::string& temp, std::string_view bytes,
+                 const WriteOptions& options) {
   Fd fd(raw_fd);
   RETURN_IF_ERROR(WriteAll(fd.get(), bytes, temp));
   // The umask narrows the mode given to open; the caller's mode is what we promise.
-  if (::fchmod(fd.get(), mode) != 0) return IoError("cannot chmod", temp, errno);
-  if (::fsync(fd.get()) != 0) return IoError("cannot sync", temp, errno);
+  if (::fchmod(fd.get(), options.mode) != 0) return IoError("cannot chmod", temp, errno);
+  if (options.durable && ::fsync(fd.get()) != 0) return IoError("cannot sync", temp, errno);
   if (fd.Close() != 0) return IoError("cannot close", temp, errno);
   return OkStatus();
 }
@@ -161,7 +162,7 @@ Status WriteFileAtomic(const std::string& path, std::string_view bytes,
   if (options.own_directory) RETURN_IF_ERROR(MakeDirs(dir));
   ASSIGN_OR_RETURN(auto created, CreateTemp(path));
   const std::string& temp = created.second;
-  Status status = WriteTemp(created.first, temp, bytes, options.mode);
+  Status status = WriteTemp(created.first, temp, bytes, options);
   if (status.ok() && ::rename(temp.c_str(), path.c_str()) != 0) {
     status = IoError("cannot rename " + temp + " to", path, errno);
   }
@@ -169,6 +170,7 @@ Status WriteFileAtomic(const std::string& path, std::string_view bytes,
     ::unlink(temp.c_str());
     return status;
   }
+  if (!options.durable) return OkStatus();
   Status synced = SyncDir(dir);
   return options.own_directory ? synced : OkStatus();
 }

@@ -74,6 +74,16 @@ class DelTest(MultusTestCase):
         self.delete(pod, conf)
         self.assert_nothing_left(pod)
 
+    def test_del_after_a_power_loss_emptied_the_result_caches(self):
+        # Result caches are not synced (docs/cache-format.md): a power loss may leave them empty.
+        pod, conf = self.added_pod()
+        results = os.path.join(self.env.cni_dir, "results")
+        self.assertTrue(os.listdir(results))
+        for name in os.listdir(results):
+            open(os.path.join(results, name), "w").close()
+        self.delete(pod, conf)
+        self.assert_nothing_left(pod)
+
     def test_del_uses_the_cache_not_the_current_config(self):
         pod, conf = self.added_pod()
         # The admin changed the multus config since ADD: DEL must still undo what ADD did.

@@ -76,6 +76,20 @@ TEST(FileIoTest, AtomicWriteOverwritesAndLeavesNoTempFiles) {
   EXPECT_EQ(ListDir(tmp.path()), std::vector<std::string>{"cid"});
 }
 
+TEST(FileIoTest, AnUnsyncedWriteStillReplacesAtomicallyWithItsMode) {
+  TempDir tmp;
+  const std::string path = tmp.path() + "/results/cid";
+  ASSERT_TRUE(WriteFileAtomic(path, "old").ok());
+  ASSERT_TRUE(WriteFileAtomic(path, "new", {.mode = 0640, .durable = false}).ok());
+  auto read = ReadFileIfExists(path);
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read->value(), "new");
+  struct stat info;
+  ASSERT_EQ(::stat(path.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 07777, 0640u);
+  EXPECT_EQ(ListDir(tmp.path() + "/results"), std::vector<std::string>{"cid"});
+}
+
 TEST(FileIoTest, AtomicWriteWritesEmptyAndBinaryContent) {
   TempDir tmp;
   const std::string bytes("a\0b\xff", 4);
@@ -114,7 +128,7 @@ TEST(FileIoTest, ReadMissingIsNullopt) {
 TEST(FileIoTest, APathThatCannotExistIsMissingNotAnError) {
   TempDir tmp;
   ASSERT_TRUE(WriteFileAtomic(tmp.path() + "/plain", "x").ok());
-  const std::string under_a_file = tmp.path() + "/plain/x";          // ENOTDIR
+  const std::string under_a_file = tmp.path() + "/plain/x";               // ENOTDIR
   const std::string too_long = tmp.path() + "/" + std::string(300, 'n');  // ENAMETOOLONG
   for (const std::string& path : {under_a_file, too_long}) {
     EXPECT_TRUE(RemoveFileIfExists(path).ok()) << path;
