@@ -2,6 +2,7 @@
 // prevResult on CHECK and DEL and listed by GC (docs/cache-format.md).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,11 @@ struct CachedResult {
 std::string SerializeCachedResult(const CachedResult& cached);
 // Code 101 if `bytes` is not a cniCacheV1 document.
 Result<CachedResult> ParseCachedResult(std::string_view bytes);
+
+// Only the "result" member of a result cache, for a prevResult: the kind is checked and
+// nothing else is read (the caller chose the path). Null when there is none; code 101 if
+// `bytes` is not a cniCacheV1 document.
+Result<nlohmann::json> ReadCachedResultMember(std::string_view bytes);
 
 // Lists the result caches in <cniDir>/results (file name and parsed content); unreadable
 // entries are skipped. A missing directory is an empty list.

@@ -204,15 +204,18 @@ bool LostEveryAddress(Layout from, Layout to, const json& converted) {
 
 Result<nlohmann::json> ParseResult(std::string_view bytes, std::string_view config_version) {
   try {
-    json result = ParseJson(bytes);
-    if (!result.is_object()) return Status::Decode("plugin result is not a JSON object");
-    if (VersionOf(result).empty()) {
-      result["cniVersion"] = config_version.empty() ? "0.1.0" : std::string(config_version);
-    }
-    return result;
+    return AsPluginResult(ParseJson(bytes), config_version);
   } catch (const json::exception& e) {
     return Status::Decode("cannot decode plugin result", e.what());
   }
+}
+
+Result<nlohmann::json> AsPluginResult(nlohmann::json result, std::string_view config_version) {
+  if (!result.is_object()) return Status::Decode("plugin result is not a JSON object");
+  if (VersionOf(result).empty()) {
+    result["cniVersion"] = config_version.empty() ? "0.1.0" : std::string(config_version);
+  }
+  return result;
 }
 
 Result<nlohmann::json> ConvertResult(const nlohmann::json& result, std::string_view to_version) {

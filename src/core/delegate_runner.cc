@@ -195,12 +195,13 @@ std::string DelegateRunner::CachedPrevResult(const PlannedDelegate& delegate,
       ResultCachePath(invocation_.cni_dir, conf.name, invocation_.container_id, delegate.ifname);
   Result<std::optional<std::string>> bytes = ReadFileIfExists(path);
   if (!bytes.ok() || !bytes->has_value()) return "";
-  Result<CachedResult> cached = ParseCachedResult(**bytes);
+  Result<json> cached = ReadCachedResultMember(**bytes);
   if (!cached.ok()) {
     log::Error("ignoring unreadable result cache {}: {}", path, cached.status().msg());
     return "";
   }
-  Result<json> result = ParseResult(cached->result, conf.cni_version);
+  if (cached->is_null()) return "";
+  Result<json> result = AsPluginResult(std::move(cached).value(), conf.cni_version);
   if (!result.ok()) return "";
   Result<json> converted = ConvertResult(*result, conf.cni_version);
   return converted.ok() ? converted->dump() : "";

@@ -85,6 +85,19 @@ Result<CachedResult> ParseCachedResult(std::string_view bytes) {
   }
 }
 
+Result<nlohmann::json> ReadCachedResultMember(std::string_view bytes) {
+  try {
+    nlohmann::json doc = ParseJson(bytes, kMaxOwnFileJsonDepth);
+    if (!doc.is_object() || doc.value("kind", "") != kResultKind) {
+      return Corrupt("result cache: not a " + std::string(kResultKind) + " document");
+    }
+    auto result = doc.find("result");
+    return result == doc.end() ? nlohmann::json() : std::move(*result);
+  } catch (const nlohmann::json::exception& e) {
+    return Corrupt(std::string("result cache is not valid JSON: ") + e.what());
+  }
+}
+
 std::vector<ResultCacheEntry> ListResultCaches(std::string_view cni_dir) {
   std::vector<ResultCacheEntry> entries;
   try {
@@ -102,8 +115,8 @@ std::vector<ResultCacheEntry> ListResultCaches(std::string_view cni_dir) {
       if (!bytes.ok() || !bytes->has_value()) continue;
       auto cached = ParseCachedResult(**bytes);
       // A file must be the one its content names: no acting on a copy planted elsewhere.
-      if (!cached.ok() || name != cached->network_name + "-" + cached->container_id + "-" +
-                                      cached->ifname) {
+      if (!cached.ok() ||
+          name != cached->network_name + "-" + cached->container_id + "-" + cached->ifname) {
         continue;
       }
       entries.push_back({path, std::move(cached).value()});
@@ -115,6 +128,5 @@ std::vector<ResultCacheEntry> ListResultCaches(std::string_view cni_dir) {
             [](const ResultCacheEntry& a, const ResultCacheEntry& b) { return a.path < b.path; });
   return entries;
 }
-
 
 }  // namespace multus

@@ -153,5 +153,29 @@ TEST(CacheDepthTest, WhatPassedTheInputLimitReadsBackFromTheResultCache) {
   EXPECT_NE(hostile.status().msg().find("nested deeper"), std::string::npos);
 }
 
+TEST(CacheResultTest, ReadsOnlyTheResultMemberForAPrevResult) {
+  CachedResult cached{"cid",
+                      "net1",
+                      "n",
+                      "/ns",
+                      R"({"name":"n"})",
+                      {},
+                      "{}",
+                      R"({"cniVersion":"1.0.0","ips":[{"address":"10.1.0.2/24"}]})"};
+  Result<json> member = ReadCachedResultMember(SerializeCachedResult(cached));
+  ASSERT_TRUE(member.ok()) << member.status().msg();
+  EXPECT_EQ(*member, json::parse(cached.result));
+
+  cached.result.clear();
+  member = ReadCachedResultMember(SerializeCachedResult(cached));
+  ASSERT_TRUE(member.ok()) << member.status().msg();
+  EXPECT_TRUE(member->is_null());
+
+  for (const char* bad : {"", "[]", R"({"kind":"other","result":{}})", R"({"kind":5})"}) {
+    Result<json> corrupt = ReadCachedResultMember(bad);
+    EXPECT_EQ(corrupt.status().code(), code::kCorruptCache) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace multus
