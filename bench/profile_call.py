@@ -26,7 +26,9 @@ import benchlib as bl
 
 # Functions whose call counts are reported: (label, regular expression on the demangled name).
 COUNTED = [
-    ("delegate config parses (LoadDelegateConf)", r"^multus::LoadDelegateConf(\[abi:cxx11\])?\("),
+    # The overload that parses (bytes only); the one given a parsed value does not.
+    ("delegate config parses (LoadDelegateConf)",
+     r"^multus::LoadDelegateConf(\[abi:cxx11\])?\(std::basic_string_view<char, std::char_traits<char> >\)$"),
     ("result parses (ParseResult)", r"^multus::ParseResult(\[abi:cxx11\])?\("),
     ("result conversions (ConvertResult)", r"^multus::ConvertResult(\[abi:cxx11\])?\("),
     ("CNI_ARGS parses (ParseCniArgs)", r"^multus::ParseCniArgs(\[abi:cxx11\])?\("),

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <functional>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +32,9 @@ struct DelegateConf {
 // not a plain file name, or the name is missing or has characters libcni refuses; code 6
 // when it is not JSON at all.
 Result<DelegateConf> LoadDelegateConf(std::string_view bytes);
+// The same for `bytes` already parsed into `parsed` (one document, e.g. a member of the
+// multus config): the checks are the same, the parse is not repeated.
+Result<DelegateConf> LoadDelegateConf(std::string_view bytes, const nlohmann::json& parsed);
 
 // A plugin `type` must be a plain, non-empty file name (never a path). Code 7 otherwise.
 Status ValidatePluginType(std::string_view type);

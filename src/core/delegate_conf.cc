@@ -103,6 +103,10 @@ Result<DelegateConf> LoadDelegateConf(std::string_view bytes) {
   } catch (const json::exception& e) {
     return Status::Decode(std::string("error parsing delegate config: ") + e.what());
   }
+  return LoadDelegateConf(bytes, parsed);
+}
+
+Result<DelegateConf> LoadDelegateConf(std::string_view bytes, const nlohmann::json& parsed) {
   if (!parsed.is_object()) return Invalid("delegate config is not a JSON object");
   auto name = parsed.find("name");
   if (name != parsed.end() && !name->is_string())

@@ -41,8 +41,9 @@ Result<ResolvedNetwork> NetworkFromNad(const Nad& nad, const NetConf& conf) {
   std::string bytes = nad.config;
   if (!parsed.contains("name") || parsed["name"] == "") {
     ASSIGN_OR_RETURN(bytes, SetRawMembers(nad.config, {{"name", json(nad.name).dump()}}));
+    parsed["name"] = nad.name;  // still the document `bytes` hold
   }
-  Result<DelegateConf> delegate = LoadDelegateConf(bytes);
+  Result<DelegateConf> delegate = LoadDelegateConf(bytes, parsed);
   if (!delegate.ok()) return delegate.status().Prefixed("NAD " + network.display_name);
   network.conf = std::move(delegate).value();
   return network;

@@ -219,15 +219,15 @@ Status Validate(const NetConf& conf) {
   return OkStatus();
 }
 
-// `delegates` held only their bytes until now. With clusterNetwork set they are ignored (never
-// validated, not kept), as upstream.
-Status LoadDelegates(NetConf& conf) {
+// `delegates` held only their bytes until now; `parsed` is the value they were read from.
+// With clusterNetwork set they are ignored (never validated, not kept), as upstream.
+Status LoadDelegates(NetConf& conf, const json* parsed) {
   if (!conf.cluster_network.empty()) {
     conf.delegates.clear();
     return OkStatus();
   }
   for (size_t i = 0; i < conf.delegates.size(); ++i) {
-    Result<DelegateConf> delegate = LoadDelegateConf(conf.delegates[i].bytes);
+    Result<DelegateConf> delegate = LoadDelegateConf(conf.delegates[i].bytes, parsed->at(i));
     if (!delegate.ok()) {
       return delegate.status().Prefixed("failed to load delegate " + std::to_string(i) + " config");
     }
@@ -276,6 +276,7 @@ Result<NetConf> ParseNetConf(std::string_view bytes) {
   }
   ASSIGN_OR_RETURN(std::vector<RawMember> members, RawObjectMembers(bytes));
   NetConf conf;
+  const json* delegates = nullptr;  // the value conf.delegates were set from
   for (const RawMember& member : members) {
     std::string key = Lower(member.key);
     auto setter = Setters().find(key);
@@ -288,9 +289,10 @@ Result<NetConf> ParseNetConf(std::string_view bytes) {
     const json& value = parsed.at(member.key);
     if (value.is_null()) continue;  // Go's decoder leaves a field alone for null
     RETURN_IF_ERROR(setter->second(conf, value, member.value));
+    if (key == "delegates") delegates = &value;
   }
   RETURN_IF_ERROR(Validate(conf));
-  RETURN_IF_ERROR(LoadDelegates(conf));
+  RETURN_IF_ERROR(LoadDelegates(conf, delegates));
   return conf;
 }
 
