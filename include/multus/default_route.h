@@ -22,7 +22,7 @@ std::vector<GatewayRequest> GatewayRequests(const NetworkPlan& plan);
 // Rewrites a result (JSON text, any version) for the requests: every default route of a
 // requested family is removed (0.0.0.0/0, ::/0 and their spellings), and on the requesting
 // interface's own result the requested one is added. Routes that are not defaults are kept.
-Result<std::string> RewriteResultRoutes(const std::string& result, const std::string& ifname,
+Result<std::string> RewriteResultRoutes(const std::string& text, const std::string& ifname,
                                         const std::vector<GatewayRequest>& requests);
 
 // In the pod netns (netlink): deletes every default route of each requested family from the
