@@ -1,6 +1,7 @@
 # Third-party libraries, each behind one target the project links:
 #   multus_deps_json     nlohmann/json (header-only)
-#   multus_deps_logging  spdlog + fmt, header-only (no libspdlog.so/libfmt.so at run time)
+#   multus_deps_fmt      fmt, header-only (no libfmt.so at run time)
+#   multus_deps_logging  spdlog on that fmt, header-only (no libspdlog.so at run time)
 #   multus_deps_yaml     yaml-cpp (static archive)
 #   multus_deps_http     libcurl + OpenSSL + nghttp2 + c-ares + zlib
 #   multus_deps_zlib     zlib (the log file's gzip rotation), static with MULTUS_STATIC
@@ -17,10 +18,15 @@ find_path(YAML_CPP_INCLUDE yaml-cpp/yaml.h REQUIRED)
 add_library(multus_deps_json INTERFACE)
 target_link_libraries(multus_deps_json INTERFACE nlohmann_json::nlohmann_json)
 
+# Every file that includes fmt sees FMT_HEADER_ONLY, so all of them agree on its inline code.
+add_library(multus_deps_fmt INTERFACE)
+target_include_directories(multus_deps_fmt SYSTEM INTERFACE ${FMT_INCLUDE})
+target_compile_definitions(multus_deps_fmt INTERFACE FMT_HEADER_ONLY=1)
+
 add_library(multus_deps_logging INTERFACE)
-target_include_directories(multus_deps_logging SYSTEM INTERFACE ${SPDLOG_INCLUDE} ${FMT_INCLUDE})
-target_compile_definitions(multus_deps_logging INTERFACE SPDLOG_FMT_EXTERNAL FMT_HEADER_ONLY=1)
-target_link_libraries(multus_deps_logging INTERFACE Threads::Threads)
+target_include_directories(multus_deps_logging SYSTEM INTERFACE ${SPDLOG_INCLUDE})
+target_compile_definitions(multus_deps_logging INTERFACE SPDLOG_FMT_EXTERNAL)
+target_link_libraries(multus_deps_logging INTERFACE multus_deps_fmt Threads::Threads)
 
 add_library(multus_deps_yaml INTERFACE)
 target_include_directories(multus_deps_yaml SYSTEM INTERFACE ${YAML_CPP_INCLUDE})

@@ -13,7 +13,7 @@ PACKAGES=(
   containernetworking-plugins iproute2 patchelf debootstrap
   python3 openssl jq time procps file lintian
   golang-go golang-github-containerd-go-cni-dev golang-github-appc-cni-dev
-  clang libclang-rt-14-dev llvm
+  clang libclang-rt-14-dev llvm clang-tidy
   valgrind strace gnuplot-nox
 )
 # libnghttp2-dev, libc-ares-dev, libssl-dev and zlib1g-dev provide the static archives the
@@ -24,6 +24,7 @@ PACKAGES=(
 # golang-go and Debian's go-cni/libcni sources build tests/runtime_driver (containerd's CNI calls).
 # clang and libclang-rt-14-dev (libFuzzer) build the fuzz targets (scripts/fuzz.sh); llvm's
 # llvm-symbolizer gives the sanitizer and fuzzer reports their source lines.
+# clang-tidy (clang-tidy-14) checks every file against .clang-tidy (scripts/tidy.sh).
 # valgrind (callgrind: instructions), strace (syscalls, fsyncs) and gnuplot-nox (the PNG plot)
 # serve the benchmark (bench/run.sh).
 # scripts/image.sh builds the container image with these (install-deps.sh --image).

@@ -7,6 +7,8 @@
 # (exploring for longer: scripts/fuzz.sh SECONDS). docs/reliability.md says what each stage
 # proves.
 # MULTUS_QUICK=1 stops after the first ctest run (a developer's loop; CI never sets it).
+# MULTUS_TIDY=1 adds scripts/tidy.sh (clang 14 + clang-tidy on every file) after the first ctest
+# run: ~25 CPU-minutes, too long for CI's budget, so not run by default (docs/reliability.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +26,9 @@ fi
 export MULTUS_REQUIRE_RUNTIME_DRIVER=1
 ctest --test-dir "$BUILD_DIR" --output-on-failure -j "${CTEST_PARALLEL_LEVEL:-2}" "$@"
 
+if [[ ${MULTUS_TIDY:-0} == 1 ]]; then
+  ./scripts/tidy.sh
+fi
 [[ ${MULTUS_QUICK:-0} == 1 ]] && exit 0
 ./scripts/sanitize.sh
 ./scripts/fuzz.sh --regress

@@ -9,7 +9,8 @@
 #include "multus/log.h"
 #include "multus/platform.h"
 
-extern char** environ;
+// POSIX has the program declare it; glibc's <unistd.h> does too, but only with _GNU_SOURCE.
+extern char** environ;  // NOLINT(readability-redundant-declaration)
 
 int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);  // a plugin exiting early must not kill us while we write its stdin

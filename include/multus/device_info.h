@@ -20,7 +20,7 @@ inline constexpr char kDeviceInfoDir[] = "/var/run/k8s.cni.cncf.io/devinfo";
 // Resource name -> the pod's device IDs (sorted), from kubelet's checkpoint JSON
 // ({"Data":{"PodDeviceEntries":[{"PodUID","ResourceName","DeviceIDs":{"<numa>":[...]}}]}}).
 // Code 6 when the checkpoint cannot be read as such.
-Result<std::map<std::string, std::vector<std::string>>> ParseCheckpoint(std::string_view json,
+Result<std::map<std::string, std::vector<std::string>>> ParseCheckpoint(std::string_view text,
                                                                         std::string_view pod_uid);
 
 // Hands out the pod's devices of a resource one by one, so several networks on one resource

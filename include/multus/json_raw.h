@@ -27,7 +27,7 @@ Result<std::vector<std::string_view>> RawArrayElements(std::string_view array);
 // Returns `object` with each (key, raw JSON value) set: an existing member is replaced in
 // place, a new one is appended. Every other byte of every other member is kept.
 Result<std::string> SetRawMembers(std::string_view object,
-                                  const std::vector<std::pair<std::string, std::string>>& members);
+                                  const std::vector<std::pair<std::string, std::string>>& updates);
 
 // Returns `object` without the members named `key`.
 Result<std::string> RemoveRawMember(std::string_view object, std::string_view key);

@@ -103,8 +103,8 @@ Result<CniEnv> ParseCniEnv(const EnvMap& env) {
   CniEnv out{Get(env, "CNI_COMMAND"), Get(env, "CNI_CONTAINERID"), Get(env, "CNI_NETNS"),
              Get(env, "CNI_IFNAME"),  Get(env, "CNI_ARGS"),        Get(env, "CNI_PATH")};
   if (out.command.empty()) return out;
-  auto spec = std::find_if(kCommands.begin(), kCommands.end(),
-                           [&](const CommandSpec& s) { return s.command == out.command; });
+  const auto* spec = std::find_if(kCommands.begin(), kCommands.end(),
+                                  [&](const CommandSpec& s) { return s.command == out.command; });
   if (spec == kCommands.end()) {
     return Status::InvalidEnv("unknown CNI_COMMAND: " + out.command,
                               "expected one of ADD, DEL, CHECK, GC, STATUS, VERSION");

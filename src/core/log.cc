@@ -22,7 +22,7 @@
 namespace multus::log {
 namespace {
 
-constexpr std::int64_t kMegabyte = 1024 * 1024;
+constexpr std::int64_t kMegabyte = std::int64_t{1024} * 1024;
 
 spdlog::level::level_enum ToSpdlog(Level level) {
   switch (level) {

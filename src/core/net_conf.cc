@@ -32,7 +32,7 @@ Status WrongType(std::string_view key, std::string_view expected) {
 // Each setter checks the JSON type of one key and stores it; `raw` is the value as written.
 using Setter = std::function<Status(NetConf&, const json&, std::string_view raw)>;
 
-Setter String(std::string NetConf::*field, std::string key) {
+Setter String(std::string NetConf::*field, const std::string& key) {
   return [field, key](NetConf& conf, const json& value, std::string_view) {
     if (!value.is_string()) return WrongType(key, "a string");
     conf.*field = value.get<std::string>();
@@ -40,7 +40,7 @@ Setter String(std::string NetConf::*field, std::string key) {
   };
 }
 
-Setter Bool(bool NetConf::*field, std::string key) {
+Setter Bool(bool NetConf::*field, const std::string& key) {
   return [field, key](NetConf& conf, const json& value, std::string_view) {
     if (!value.is_boolean()) return WrongType(key, "true or false");
     conf.*field = value.get<bool>();
@@ -48,7 +48,7 @@ Setter Bool(bool NetConf::*field, std::string key) {
   };
 }
 
-Setter StringList(std::vector<std::string> NetConf::*field, std::string key) {
+Setter StringList(std::vector<std::string> NetConf::*field, const std::string& key) {
   return [field, key](NetConf& conf, const json& value, std::string_view) {
     if (!value.is_array()) return WrongType(key, "a list of strings");
     std::vector<std::string> items;

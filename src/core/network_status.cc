@@ -49,7 +49,7 @@ std::optional<std::string> GoIpString(const std::string& text) {
     return std::string(inet_ntop(AF_INET, bytes + 12, v4, sizeof(v4)));
   }
   int groups[8];
-  for (int i = 0; i < 8; ++i) groups[i] = bytes[2 * i] << 8 | bytes[2 * i + 1];
+  for (std::size_t i = 0; i < 8; ++i) groups[i] = bytes[2 * i] << 8 | bytes[2 * i + 1];
   int run_start = -1;
   int run_size = 1;  // runs of one group are not shortened
   for (int i = 0; i < 8;) {

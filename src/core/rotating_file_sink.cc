@@ -21,7 +21,7 @@ namespace multus::log {
 namespace {
 
 constexpr std::string_view kGzSuffix = ".gz";
-constexpr std::int64_t kMsPerDay = 24 * 60 * 60 * 1000;
+constexpr std::int64_t kMsPerDay = std::int64_t{24} * 60 * 60 * 1000;
 // "2006-01-02T15-04-05.000", lumberjack's backupTimeFormat.
 constexpr std::size_t kTimestampLength = 23;
 // Rounds of "another process rotated the file first" after which a write stops rotating

@@ -82,7 +82,7 @@ namespace {
 
 // The master as parsed, with the version the multus config will carry and the exact bytes
 // to embed (its own, unless --force-cni-version rewrote the version).
-struct Master {
+struct Master {  // NOLINT(bugprone-exception-escape): misreads json's noexcept move
   Json doc;
   std::string version;
   std::string embedded;

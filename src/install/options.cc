@@ -118,7 +118,7 @@ Result<InstallOptions> ParseOptions(const std::vector<std::string>& args) {
     const Flag* flag = FindFlag(name);
     if (flag == nullptr) return BadFlag("unknown flag: --" + std::string(name));
 
-    if (auto* b = std::get_if<BoolField>(&flag->field)) {
+    if (const auto* b = std::get_if<BoolField>(&flag->field)) {
       bool parsed = true;
       if (value && !ParseBool(*value, &parsed)) {
         return BadFlag("invalid value \"" + *value + "\" for --" + std::string(name) +
@@ -131,7 +131,7 @@ Result<InstallOptions> ParseOptions(const std::vector<std::string>& args) {
       if (i + 1 >= args.size()) return BadFlag("flag needs an argument: --" + std::string(name));
       value = args[++i];
     }
-    if (auto* s = std::get_if<StringField>(&flag->field)) {
+    if (const auto* s = std::get_if<StringField>(&flag->field)) {
       options.*(*s) = *value;
     } else {
       int parsed = 0;
@@ -156,10 +156,10 @@ std::string UsageText() {
   for (const Flag& flag : kFlags) {
     if (flag.hidden) continue;
     out << "  --" << flag.name;
-    if (auto* s = std::get_if<StringField>(&flag.field)) {
+    if (const auto* s = std::get_if<StringField>(&flag.field)) {
       out << "=string";
       if (!(defaults.*(*s)).empty()) out << " (default \"" << defaults.*(*s) << "\")";
-    } else if (auto* n = std::get_if<IntField>(&flag.field)) {
+    } else if (const auto* n = std::get_if<IntField>(&flag.field)) {
       out << "=int (default " << defaults.*(*n) << ")";
     } else if (defaults.*std::get<BoolField>(flag.field)) {
       out << " (default true)";

@@ -79,7 +79,7 @@ class AppTest : public ::testing::Test {
   }
 
   Output Run(const EnvMap& env, const std::string& stdin_data,
-             std::vector<std::string> argv = {"multus"}) {
+             const std::vector<std::string>& argv = {"multus"}) {
     Output output;
     output.exit_code = multus::Run(argv, env, stdin_data, output.out, output.err, deps_);
     return output;

@@ -404,8 +404,8 @@ TEST(LogTest, MaxAgeRemovesOldBackupsOnly) {
     std::ofstream(path) << "x\n";
   }
   // Like lumberjack, age comes from the timestamp in the name; make mtime agree anyway.
-  const timeval old_times[2] = {{time(nullptr) - 10 * 24 * 3600, 0},
-                                {time(nullptr) - 10 * 24 * 3600, 0}};
+  const timeval old_times[2] = {{time(nullptr) - time_t{10} * 24 * 3600, 0},
+                                {time(nullptr) - time_t{10} * 24 * 3600, 0}};
   ASSERT_EQ(utimes(old_backup.c_str(), old_times), 0);
 
   RotationOptions options = SmallFile(0, false);
