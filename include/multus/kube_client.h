@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "multus/http_transport.h"
+#include "multus/kube_api.h"
 #include "multus/kube_objects.h"
 #include "multus/kubeconfig.h"
 #include "multus/status.h"
@@ -31,25 +32,25 @@ struct RetryPolicy {
                                   std::chrono::milliseconds budget);
 };
 
-class KubeClient {
+class KubeClient : public KubeApi {
  public:
   using Sleep = std::function<void(std::chrono::milliseconds)>;
   KubeClient(HttpTransport& transport, KubeConfig config, RetryPolicy policy, Sleep sleep);
 
   // GET the pod. nullopt on 404. 401/403 are code 7 saying what to fix; transient failures
   // beyond the retry budget are code 11.
-  Result<std::optional<Pod>> GetPod(std::string_view ns, std::string_view name);
+  Result<std::optional<Pod>> GetPod(std::string_view ns, std::string_view name) override;
   // GET a NetworkAttachmentDefinition. nullopt on 404.
-  Result<std::optional<Nad>> GetNad(std::string_view ns, std::string_view name);
+  Result<std::optional<Nad>> GetNad(std::string_view ns, std::string_view name) override;
   // Sets the pod annotation `key` to `value` with one merge PATCH of pods/{name}/status;
   // on 403 falls back to GET + PUT of the status with conflict retries. A pod that is gone
   // (404) is success.
   Status SetPodAnnotation(std::string_view ns, std::string_view name, std::string_view key,
-                          std::string_view value);
+                          std::string_view value) override;
   // POSTs a core/v1 Event about the pod: one try of at most event_timeout (best effort:
   // callers log failures and stop posting).
   Status PostEvent(const Pod& pod, std::string_view type, std::string_view reason,
-                   std::string_view message);
+                   std::string_view message) override;
 
   // Every request this client sent (method and path), for logs and tests.
   int request_count() const { return request_count_; }
@@ -72,7 +73,7 @@ class KubeClient {
 // Builds the client the multus config asks for: `kubeconfig`, else in-cluster. Loads libcurl.
 struct KubeAccess {
   std::unique_ptr<HttpTransport> transport;
-  std::unique_ptr<KubeClient> client;
+  std::unique_ptr<KubeApi> client;
 };
 Result<KubeAccess> ConnectKubernetes(std::string_view kubeconfig, const EnvMap& env,
                                      const RetryPolicy& policy);

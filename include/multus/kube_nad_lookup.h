@@ -18,14 +18,14 @@ namespace multus {
 // spec.config uses the config with its name in confDir. The NAD name is never a path.
 class KubeNadLookup : public NadLookup {
  public:
-  KubeNadLookup(KubeClient& client, const NetConf& conf) : client_(client), conf_(conf) {}
+  KubeNadLookup(KubeApi& client, const NetConf& conf) : client_(client), conf_(conf) {}
   Result<std::optional<ResolvedNetwork>> Find(std::string_view namespace_name,
                                               std::string_view name) override;
   // The NADs that were asked for and do not exist (namespace, name), for NoNetworkFound.
   const std::vector<std::pair<std::string, std::string>>& missing() const { return missing_; }
 
  private:
-  KubeClient& client_;
+  KubeApi& client_;
   const NetConf& conf_;
   std::map<std::pair<std::string, std::string>, std::optional<ResolvedNetwork>> fetched_;
   std::vector<std::pair<std::string, std::string>> missing_;

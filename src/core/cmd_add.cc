@@ -116,7 +116,7 @@ std::string AddedInterfaceMessage(const PlannedDelegate& delegate, const Delegat
 // Writes network-status (one PATCH), then posts the events (best effort, never fatal).
 Status PublishNetworkStatus(const Command& cmd, const NetworkPlan& plan,
                             const std::vector<DelegateResult>& results, const Pod& pod) {
-  ASSIGN_OR_RETURN(KubeClient * client, cmd.Kube());
+  ASSIGN_OR_RETURN(KubeApi * client, cmd.Kube());
   ASSIGN_OR_RETURN(std::string status, BuildNetworkStatus(Attachments(plan, results)));
   RETURN_IF_ERROR(
       client->SetPodAnnotation(pod.namespace_name, pod.name, kNetworkStatusAnnotation, status));

@@ -161,7 +161,7 @@ std::string GiveUp(const NetworkPlan& plan, const PlannedDelegate& delegate, con
 // DEL's API budget): the owner of a node that leaks IPs finds out why from `kubectl describe`.
 void ReportGivenUp(const Command& cmd, const NetworkPlan& plan, const std::string& messages) {
   if (messages.empty() || !cmd.UsesKubernetes()) return;
-  Result<KubeClient*> client = cmd.Kube();
+  Result<KubeApi*> client = cmd.Kube();
   if (!client.ok()) return;
   Result<std::optional<Pod>> pod = (*client)->GetPod(plan.pod_namespace, plan.pod_name);
   if (!pod.ok() || !pod->has_value() || (!plan.pod_uid.empty() && (*pod)->uid != plan.pod_uid)) {

@@ -40,7 +40,7 @@ Result<NetworkPlan> Command::StaticPlan() const {
   // Bare clusterNetwork/defaultNetworks names are NADs first when the API is reachable.
   if (nads == nullptr && !conf.cluster_network.empty() &&
       HasKubernetesAccess(conf.kubeconfig, process_env)) {
-    ASSIGN_OR_RETURN(KubeClient * client, Kube());
+    ASSIGN_OR_RETURN(KubeApi * client, Kube());
     nads = &api_nads.emplace(*client, conf);
   }
   ASSIGN_OR_RETURN(std::vector<ResolvedNetwork> networks,
@@ -59,7 +59,7 @@ bool Command::UsesKubernetes() const {
          !k8s.pod_namespace.empty();
 }
 
-Result<KubeClient*> Command::Kube() const {
+Result<KubeApi*> Command::Kube() const {
   if (!kube_) {
     auto connect = deps.connect ? deps.connect : ConnectKubernetes;
     // DEL only improves its guess with the API, and kubelet retries it: a short budget.
@@ -74,7 +74,7 @@ Result<KubeClient*> Command::Kube() const {
 }
 
 Result<std::optional<Pod>> Command::FetchPod() const {
-  ASSIGN_OR_RETURN(KubeClient * client, Kube());
+  ASSIGN_OR_RETURN(KubeApi * client, Kube());
   ASSIGN_OR_RETURN(std::optional<Pod> pod, client->GetPod(k8s.pod_namespace, k8s.pod_name));
   if (pod && !k8s.pod_uid.empty() && pod->uid != k8s.pod_uid && !pod->is_static) {
     return Status(
@@ -87,7 +87,7 @@ Result<std::optional<Pod>> Command::FetchPod() const {
 
 Result<NetworkPlan> Command::PodPlan(const std::optional<Pod>& pod) const {
   if (!pod) return StaticPlan();
-  ASSIGN_OR_RETURN(KubeClient * client, Kube());
+  ASSIGN_OR_RETURN(KubeApi * client, Kube());
   KubeNadLookup nads(*client, conf);
   DeviceAllocator devices(deps.kubelet_checkpoint, pod->uid);
   Result<std::vector<ResolvedNetwork>> applied = ResolvePodNetworks(conf, *pod, nads, devices);

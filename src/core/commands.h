@@ -41,7 +41,7 @@ struct Command {
   // True when the config or the environment gives API access and the runtime named a pod.
   bool UsesKubernetes() const;
   // The API client, connected on first use (libcurl is loaded only then).
-  Result<KubeClient*> Kube() const;
+  Result<KubeApi*> Kube() const;
   // The pod from the API (ADD: must exist; UID checked unless static).
   Result<std::optional<Pod>> FetchPod() const;
   // The plan for this pod: static networks, plus the pod's annotations when the API is used.
