@@ -1,3 +1,4 @@
+#include <malloc.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -14,6 +15,9 @@ extern char** environ;  // NOLINT(readability-redundant-declaration)
 
 int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);  // a plugin exiting early must not kill us while we write its stdin
+  // The one helper thread (netlink in the pod's netns) would otherwise map a 128 MB malloc
+  // arena of its own for a few allocations: one arena is plenty for a short-lived process.
+  mallopt(M_ARENA_MAX, 1);
   multus::EnvMap env;
   for (char** e = environ; *e != nullptr; ++e) {
     std::string entry(*e);

@@ -58,7 +58,8 @@ class KubeClient : public KubeApi {
  private:
   // Sends with retries of transient failures until the call's or the invocation's deadline.
   Result<HttpResponse> Call(HttpRequest request, bool retry = true);
-  Result<std::string> Token() const;
+  // The bearer token; a token file is read at most once per kTokenMaxAge unless `fresh`.
+  Result<std::string> Token(bool fresh = false);
   Status PutAnnotation(std::string_view ns, std::string_view name, std::string_view key,
                        std::string_view value);
 
@@ -67,6 +68,9 @@ class KubeClient : public KubeApi {
   RetryPolicy policy_;
   Sleep sleep_;
   int request_count_ = 0;
+  static constexpr std::chrono::seconds kTokenMaxAge{60};
+  std::string cached_token_;
+  std::optional<std::chrono::steady_clock::time_point> token_read_at_;
   std::chrono::steady_clock::time_point invocation_deadline_;
 };
 

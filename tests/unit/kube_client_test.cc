@@ -391,8 +391,8 @@ TEST_F(KubeClientTest, PutConflictIsRetriedWithAFreshGet) {
 // Audit finding 7: a 403 on the PATCH, then a GET answering something that is not a pod
 // object, let a JSON exception escape (code 999, the ADD's rollback skipped).
 TEST_F(KubeClientTest, FallbackGetAnsweringANonObjectIsADecodeError) {
-  for (const char* body : {"[1,2]", "\"pod\"", R"({"metadata":[]})",
-                           R"({"metadata":{"annotations":"x"}})"}) {
+  for (const char* body :
+       {"[1,2]", "\"pod\"", R"({"metadata":[]})", R"({"metadata":{"annotations":"x"}})"}) {
     FakeTransport transport;
     transport.Reply(403, R"({"message":"forbidden"})");
     transport.Reply(200, body);
@@ -430,23 +430,40 @@ TEST_F(KubeClientTest, ForbiddenPutIsCode7) {
   EXPECT_THAT(status.details(), HasSubstr("RBAC"));
 }
 
-TEST_F(KubeClientTest, TokenFileIsReReadOnEveryCall) {
+TEST_F(KubeClientTest, TokenFileIsReadOnceAndAgainWhenTheApiserverRefusesIt) {
   test::TempDir dir;
   test::WriteFile(dir / "token", "first-token\n");
   KubeConfig config = TokenConfig("ignored-static-token");
   config.token_file = dir / "token";
   KubeClient client = MakeClient(config);
   transport_.Reply(200, kPodJson);
+  transport_.Reply(401, "Unauthorized");
   transport_.Reply(200, kPodJson);
   transport_.Reply(200, "");
   ASSERT_TRUE(client.GetPod("ns", "name").ok());
+  // Rotated on disk: the cached token is used until the apiserver refuses it, then the
+  // request is sent once more with the file's current token.
   test::WriteFile(dir / "token", "rotated-token");
   ASSERT_TRUE(client.GetPod("ns", "name").ok());
   ASSERT_TRUE(client.SetPodAnnotation("ns", "name", "k", "v").ok());
-  ASSERT_EQ(transport_.requests().size(), 3u);
+  ASSERT_EQ(transport_.requests().size(), 4u);
   EXPECT_EQ(transport_.requests()[0].bearer_token, "first-token");
-  EXPECT_EQ(transport_.requests()[1].bearer_token, "rotated-token");
+  EXPECT_EQ(transport_.requests()[1].bearer_token, "first-token");
   EXPECT_EQ(transport_.requests()[2].bearer_token, "rotated-token");
+  EXPECT_EQ(transport_.requests()[3].bearer_token, "rotated-token");
+}
+
+TEST_F(KubeClientTest, A401WithAnUnchangedTokenFileIsNotRetried) {
+  test::TempDir dir;
+  test::WriteFile(dir / "token", "revoked-token");
+  KubeConfig config = TokenConfig("");
+  config.token_file = dir / "token";
+  KubeClient client = MakeClient(config);
+  transport_.Reply(401, "Unauthorized");
+  Result<std::optional<Pod>> pod = client.GetPod("ns", "name");
+  ASSERT_FALSE(pod.ok());
+  EXPECT_EQ(pod.status().code(), code::kInvalidConfig);
+  EXPECT_EQ(transport_.requests().size(), 1u);
 }
 
 TEST_F(KubeClientTest, UnreadableTokenFileIsCode7AndSendsNothing) {
