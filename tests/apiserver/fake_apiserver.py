@@ -17,6 +17,10 @@ Kubernetes API (JSON; errors are `Status` objects):
   (treated as a merge patch). Every write bumps metadata.resourceVersion (one counter for the
   whole store, like etcd's revision); a PUT or PATCH carrying a resourceVersion that is not the
   current one gets 409 Conflict.
+  Collections support fieldSelector, equality-based labelSelector, limit/continue (pages of one
+  list come from one snapshot) and ?watch=1: a chunked stream of ADDED/MODIFIED/DELETED/BOOKMARK/
+  ERROR events replayed from a bounded history of changes (410 Expired beyond it), with
+  resourceVersion, allowWatchBookmarks and timeoutSeconds as the real server has them.
 
 Control plane for tests, under /_fake/ (no authentication, JSON), served on the HTTPS port and
 on the optional --control-socket (plain HTTP over a Unix socket, reachable from any network
@@ -28,6 +32,8 @@ socket and exit at once (hung requests die with the process).
 """
 
 import argparse
+import base64
+import collections
 import copy
 import http.server
 import itertools
@@ -35,6 +41,7 @@ import json
 import os
 import random
 import re
+import select
 import signal
 import socket
 import socketserver
@@ -163,6 +170,134 @@ def format_retry_after(value):
 
 
 # ---------------------------------------------------------------------------------------
+# Selectors and query parameters of list and watch.
+
+# Field selectors the real server accepts: pods have a few more than metadata.name/namespace.
+POD_FIELDS = ("metadata.name", "metadata.namespace", "spec.nodeName", "spec.restartPolicy",
+              "spec.schedulerName", "spec.serviceAccountName", "status.phase", "status.podIP",
+              "status.nominatedNodeName")
+OBJECT_FIELDS = ("metadata.name", "metadata.namespace")
+
+
+def parse_bool(value, name):
+    """Go's strconv.ParseBool, as the apiserver parses `watch` and `allowWatchBookmarks`."""
+    if value in ("1", "t", "T", "true", "TRUE", "True"):
+        return True
+    if value in ("0", "f", "F", "false", "FALSE", "False", ""):
+        return False
+    raise ApiError(400, f'invalid value for {name}: "{value}"')
+
+
+def split_selector(text):
+    return [term.strip() for term in text.split(",") if term.strip()]
+
+
+def parse_field_selector(kind, text):
+    """`a=b,c!=d` -> [(field, op, value)]; fields the real server refuses get 400 here too."""
+    allowed = POD_FIELDS if kind == "pods" else OBJECT_FIELDS
+    terms = []
+    for term in split_selector(text or ""):
+        match = re.match(r"^([^=!]+?)\s*(==|=|!=)\s*(.*)$", term)
+        if not match:
+            raise ApiError(400, f'invalid field selector: "{term}": does not contain an operator')
+        field, op, value = match.groups()
+        if field not in allowed:
+            raise ApiError(400, f'field label not supported: {field}')
+        terms.append((field, "!=" if op == "!=" else "=", value))
+    return terms
+
+
+def field_value(obj, field):
+    value = obj
+    for part in field.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return "" if value is None else str(value)
+
+
+def parse_label_selector(text):
+    """Equality-based label selectors: `a=b`, `a==b`, `a!=b`, `a`, `!a`. Set-based ones (`in`,
+    `notin`) are not implemented: 400 rather than a silently wrong answer."""
+    terms = []
+    for term in split_selector(text or ""):
+        if re.search(r"\s(in|notin)\s*\(", term):
+            raise ApiError(400, f'set-based label selectors are not supported by the stand-in '
+                                f'apiserver: "{term}"')
+        match = re.match(r"^([^=!]+?)\s*(==|=|!=)\s*(.*)$", term)
+        if match:
+            key, op, value = match.groups()
+            terms.append((key, "!=" if op == "!=" else "=", value))
+        elif term.startswith("!"):
+            terms.append((term[1:].strip(), "absent", None))
+        else:
+            terms.append((term, "present", None))
+    return terms
+
+
+def label_matches(obj, terms):
+    labels = (obj.get("metadata") or {}).get("labels") or {}
+    for key, op, value in terms:
+        if op == "present" and key not in labels:
+            return False
+        if op == "absent" and key in labels:
+            return False
+        if op == "=" and labels.get(key) != value:
+            return False
+        if op == "!=" and labels.get(key) == value:
+            return False
+    return True
+
+
+class Selector:
+    """What a list or watch asks for: a namespace (or all), field and label selectors."""
+
+    def __init__(self, kind, ns, params):
+        self.kind = kind
+        self.ns = ns
+        self.fields = parse_field_selector(kind, first(params, "fieldSelector"))
+        self.labels = parse_label_selector(first(params, "labelSelector"))
+
+    def matches(self, obj):
+        if obj is None:
+            return False
+        if self.ns is not None and obj["metadata"].get("namespace") != self.ns:
+            return False
+        for field, op, value in self.fields:
+            if (field_value(obj, field) == value) != (op == "="):
+                return False
+        return label_matches(obj, self.labels)
+
+
+def first(params, name, default=None):
+    values = params.get(name)
+    return values[0] if values else default
+
+
+def parse_rv(text):
+    if not text.isdigit():
+        raise ApiError(400, f'invalid resource version "{text}"')
+    return int(text)
+
+
+def too_old(rv, compacted):
+    """The real watch cache's 410 for a resourceVersion older than the history kept."""
+    return status_object(410, f"too old resource version: {rv} ({compacted})", "Expired")
+
+
+def encode_continue(rv, key):
+    raw = json.dumps({"v": "meta.k8s.io/v1", "rv": rv, "start": list(key)},
+                     separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode("utf-8")).decode("ascii")
+
+
+def decode_continue(token):
+    try:
+        data = json.loads(base64.urlsafe_b64decode(token.encode("ascii")).decode("utf-8"))
+        return int(data["rv"]), tuple(data["start"])
+    except (ValueError, KeyError, TypeError, UnicodeError):
+        raise ApiError(400, f"continue key is not valid: {token!r}") from None
+
+
+# ---------------------------------------------------------------------------------------
 # Shared state: the object store, the request log, fault rules, RBAC rules, credentials.
 
 
@@ -236,13 +371,13 @@ class ForbidRule:
         self.text = text
         self.namespace = parts[2] if len(parts) == 3 else None
         verb_l = verb.lower()
-        if verb == "GET":  # the HTTP method covers both; the Kubernetes verb `get` does not
-            self.verbs = {"get", "list"}
+        if verb == "GET":  # the HTTP method covers all three; the Kubernetes verb `get` does not
+            self.verbs = {"get", "list", "watch"}
         elif verb_l == "get":
             self.verbs = {"get"}
         elif verb.upper() in HTTP_TO_VERB:
             self.verbs = {HTTP_TO_VERB[verb.upper()]}
-        elif verb_l in ("list", "create", "update", "patch", "delete", "*"):
+        elif verb_l in ("list", "watch", "create", "update", "patch", "delete", "*"):
             self.verbs = {verb_l}
         else:
             raise ValueError(f"forbid rule {text!r}: unknown verb {verb!r}")
@@ -264,13 +399,40 @@ class ForbidRule:
         return True
 
 
+class HistoryEvent:
+    """One change of the store at resourceVersion `rv`. `obj` is the object after the change (for
+    DELETED: the last state, carrying the deletion's resourceVersion), `prev` the one before
+    (None for ADDED). Stored objects are replaced, never mutated, so both are shared, not copied."""
+    __slots__ = ("rv", "kind", "type", "key", "obj", "prev")
+
+    def __init__(self, rv, kind, type_, obj, prev):
+        self.rv = rv
+        self.kind = kind
+        self.type = type_
+        self.key = (obj["metadata"]["namespace"], obj["metadata"]["name"])
+        self.obj = obj
+        self.prev = prev
+
+
 class State:
     def __init__(self, token_file=None, tokens=(), user="system:serviceaccount:kube-system:multus",
-                 forbid=()):
+                 forbid=(), history_limit=1000, bookmark_interval=1.0, min_request_timeout=1800.0):
         self.lock = threading.Lock()
-        self.cond = threading.Condition(self.lock)
+        self.cond = threading.Condition(self.lock)  # notified on every change of the store
         self.objects = {kind: {} for kind in KINDS}
         self.rv = 0
+        # Watch support: the last `history_limit` changes (like etcd's revisions before
+        # compaction); a watch may resume from any rv >= compacted_rv.
+        self.history = collections.deque()
+        self.history_limit = max(1, int(history_limit))
+        self.compacted_rv = 0
+        self.bookmark_interval = max(0.05, float(bookmark_interval))  # 0 would spin
+        self.min_request_timeout = float(min_request_timeout)
+        self.watches = {}  # id -> WatchStream, the open watch streams
+        self.watch_ids = itertools.count(1)
+        self.drop_generation = 0  # bumped by /_fake/watches/drop; streams compare theirs
+        self.drop_reset = False  # how the last drop closed the connections (RST or FIN)
+        self.bookmark_generation = 0  # bumped by /_fake/watches/bookmark
         self.log = []
         self.seq = itertools.count(1)
         self.conn_ids = itertools.count(1)
@@ -309,6 +471,34 @@ class State:
         self.rv += 1
         return str(self.rv)
 
+    def record(self, kind, type_, obj, prev=None):
+        """Appends a change to the watch history and wakes the watches; caller holds the lock."""
+        self.history.append(HistoryEvent(int(obj["metadata"]["resourceVersion"]), kind, type_,
+                                         obj, prev))
+        while len(self.history) > self.history_limit:
+            self.compacted_rv = self.history.popleft().rv
+        self.cond.notify_all()
+
+    def remove_locked(self, kind, key):
+        """Deletes an object at a new resourceVersion; returns it as deleted (None if absent)."""
+        current = self.objects[kind].pop(key, None)
+        if current is None:
+            return None
+        gone = copy.deepcopy(current)
+        gone["metadata"]["resourceVersion"] = self.next_rv()
+        self.record(kind, "DELETED", gone, current)
+        return gone
+
+    def compact(self, rv=None):
+        """Forgets the history up to `rv` (default: all of it); a watch from an older rv gets 410."""
+        with self.lock:
+            target = self.rv if rv is None else min(int(rv), self.rv)
+            while self.history and self.history[0].rv <= target:
+                self.history.popleft()
+            self.compacted_rv = max(self.compacted_rv, target)
+            self.cond.notify_all()  # open watches that fell behind end with 410
+            return self.compacted_rv
+
     def normalise(self, kind, obj, namespace=None):
         """Fills apiVersion/kind/namespace/uid/creationTimestamp; caller holds the lock."""
         facts = KINDS[kind]
@@ -343,14 +533,29 @@ class State:
         with self.lock:
             obj = self.normalise(kind, obj)
             meta = obj["metadata"]
-            if not (keep_rv and meta.get("resourceVersion")):
-                meta["resourceVersion"] = self.next_rv()
+            given = str(meta.get("resourceVersion") or "")
+            # A given resourceVersion is kept only when it moves the counter forward (a restore,
+            # oldest first): every change must reach the watches at a new, higher rv.
+            if keep_rv and given.isdigit() and int(given) > self.rv:
+                self.rv = int(given)
+                meta["resourceVersion"] = given
             else:
-                meta["resourceVersion"] = str(meta["resourceVersion"])
-                if meta["resourceVersion"].isdigit():
-                    self.rv = max(self.rv, int(meta["resourceVersion"]))
-            self.objects[kind][(meta["namespace"], meta["name"])] = obj
+                meta["resourceVersion"] = self.next_rv()
+            key = (meta["namespace"], meta["name"])
+            prev = self.objects[kind].get(key)
+            self.objects[kind][key] = obj
+            self.record(kind, "ADDED" if prev is None else "MODIFIED", obj, prev)
             return copy.deepcopy(obj)
+
+    def delete_all(self):
+        """Control plane: deletes every object, each with its own DELETED event."""
+        with self.lock:
+            count = 0
+            for kind in KINDS:
+                for key in sorted(self.objects[kind]):
+                    self.remove_locked(kind, key)
+                    count += 1
+            return count
 
     def get(self, kind, ns, name):
         with self.lock:
@@ -359,16 +564,88 @@ class State:
 
     def delete(self, kind, ns, name):
         with self.lock:
-            obj = self.objects[kind].pop((ns, name), None)
-            if obj is not None:
-                self.next_rv()
-            return obj
+            return self.remove_locked(kind, (ns, name))
 
     def list(self, kind, ns=None):
         with self.lock:
             items = [copy.deepcopy(o) for (n, _), o in sorted(self.objects[kind].items())
                      if ns is None or n == ns]
             return items, str(self.rv)
+
+    def snapshot_locked(self, kind, rv):
+        """{key: object} as of resourceVersion `rv` (>= compacted_rv), by undoing later changes."""
+        objs = dict(self.objects[kind])
+        for event in reversed(self.history):
+            if event.rv <= rv:
+                break
+            if event.kind != kind:
+                continue
+            if event.prev is None:
+                objs.pop(event.key, None)
+            else:
+                objs[event.key] = event.prev
+        return objs
+
+    def wait_for_rv_locked(self, rv, seconds=3.0):
+        """Like the watch cache, waits a little for a resourceVersion newer than the store's."""
+        deadline = time.monotonic() + seconds
+        while self.rv < rv and time.monotonic() < deadline:
+            self.cond.wait(deadline - time.monotonic())
+        if self.rv < rv:
+            raise ApiError(504, f"Too large resource version: {rv}, current: {self.rv}", "Timeout",
+                           details={"causes": [{"reason": "ResourceVersionTooLarge",
+                                                "message": "Too large resource version"}],
+                                    "retryAfterSeconds": 1})
+
+    def list_page(self, kind, selector, params):
+        """A list response: every match, or a page of `limit` with a `continue` token. All pages
+        of one list are served from the snapshot at the first page's resourceVersion."""
+        limit = first(params, "limit", "0")
+        if not limit.isdigit():
+            raise ApiError(400, f'invalid limit "{limit}"')
+        limit = int(limit)
+        token = first(params, "continue")
+        with self.lock:
+            if token:
+                rv, after = decode_continue(token)
+                if rv < self.compacted_rv:
+                    raise ApiError(410, "The provided continue parameter is too old to display a "
+                                        "consistent list result. You can start a new list "
+                                        "without the continue parameter.", "Expired")
+                objs = self.snapshot_locked(kind, rv)
+            else:
+                rv, after = self.list_rv_locked(params), None
+                objs = self.snapshot_locked(kind, rv)
+            matching = [(key, obj) for key, obj in sorted(objs.items())
+                        if (after is None or key > after) and selector.matches(obj)]
+            page = matching[:limit] if limit else matching
+            meta = {"resourceVersion": str(rv)}
+            if len(page) < len(matching):
+                meta["continue"] = encode_continue(rv, page[-1][0])
+                meta["remainingItemCount"] = len(matching) - len(page)
+            return {"kind": KINDS[kind]["list_kind"], "apiVersion": KINDS[kind]["api_version"],
+                    "metadata": meta, "items": [copy.deepcopy(obj) for _, obj in page]}
+
+    def list_rv_locked(self, params):
+        """The resourceVersion a first list page is served at: the newest, or an exact older one
+        with resourceVersionMatch=Exact; a future one is waited for (then 504) as the real one."""
+        text = first(params, "resourceVersion", "")
+        match = first(params, "resourceVersionMatch", "")
+        if match not in ("", "Exact", "NotOlderThan"):
+            raise ApiError(400, f'invalid resourceVersionMatch "{match}"')
+        if text in ("", "0"):
+            if match == "Exact":
+                raise ApiError(422, "resourceVersionMatch: Forbidden: resourceVersionMatch "
+                                    '"Exact" is forbidden for resourceVersion "0"', "Invalid")
+            return self.rv
+        rv = parse_rv(text)
+        if rv > self.rv:
+            self.wait_for_rv_locked(rv)
+        if match != "Exact":
+            return self.rv
+        if rv < self.compacted_rv:
+            raise ApiError(410, f"too old resource version: {rv} ({self.compacted_rv})", "Expired")
+        return rv
 
     def not_found(self, kind, name):
         return ApiError(404, f'{KINDS[kind]["qualified"]} "{name}" not found',
@@ -398,6 +675,7 @@ class State:
                                         "kind": kind})
             meta["resourceVersion"] = self.next_rv()
             self.objects[kind][key] = obj
+            self.record(kind, "ADDED", obj)
             return copy.deepcopy(obj)
 
     def _finish_update(self, kind, ns, name, sub, current, new):
@@ -418,6 +696,7 @@ class State:
                 result.pop(keep, None)
         meta["resourceVersion"] = self.next_rv()
         self.objects[kind][(ns, name)] = result
+        self.record(kind, "MODIFIED", result, current)
         return copy.deepcopy(result)
 
     def update(self, kind, ns, name, sub, obj):
@@ -496,6 +775,203 @@ class State:
             self.hang_generation += 1
             self.cond.notify_all()
             return released
+
+
+# ---------------------------------------------------------------------------------------
+# Watch streams.
+
+
+def watch_event_for(event, selector):
+    """What one change looks like to a watcher with `selector` (the watch cache's rules): an
+    object that starts matching is ADDED, one that stops matching is DELETED (its previous
+    content at the change's resourceVersion), None when the watcher does not see it at all."""
+    if event.kind != selector.kind:
+        return None
+    now = event.type != "DELETED" and selector.matches(event.obj)
+    before = event.prev is not None and selector.matches(event.prev)
+    if now and not before:
+        return "ADDED", event.obj
+    if now and before:
+        return "MODIFIED", event.obj
+    if before:
+        if event.type == "DELETED":
+            return "DELETED", event.obj
+        gone = copy.deepcopy(event.prev)
+        gone["metadata"]["resourceVersion"] = str(event.rv)
+        return "DELETED", gone
+    return None
+
+
+class WatchStream:
+    """One `?watch=1` request: a chunked response with a JSON event a line (a chunk each),
+    ended by timeoutSeconds (terminating chunk), a 410 ERROR event, the client going away, or
+    /_fake/watches/drop (connection closed without the terminating chunk)."""
+
+    def __init__(self, handler, kind, selector, params, entry):
+        self.handler = handler
+        self.state = handler.state
+        self.kind = kind
+        self.selector = selector
+        self.entry = entry
+        self.id = next(self.state.watch_ids)
+        self.bookmarks = parse_bool(first(params, "allowWatchBookmarks", ""),
+                                    "allowWatchBookmarks")
+        if parse_bool(first(params, "sendInitialEvents", ""), "sendInitialEvents"):
+            raise ApiError(422, "sendInitialEvents: Forbidden: sendInitialEvents is forbidden "
+                                "for watch unless the WatchList feature gate is enabled",
+                           "Invalid")
+        self.start_text = first(params, "resourceVersion", "")
+        self.start_rv = None if self.start_text in ("", "0") else parse_rv(self.start_text)
+        self.timeout = self.timeout_seconds(params)
+        self.started = time.monotonic()
+        self.deadline = self.started + self.timeout
+        self.next_bookmark = self.started + self.state.bookmark_interval
+        self.cursor = 0  # every change up to this resourceVersion has been considered
+        self.sent = 0
+        self.drop_generation = self.bookmark_generation = 0
+        self.drop_reset = False
+
+    def timeout_seconds(self, params):
+        text = first(params, "timeoutSeconds", "")
+        if text and not text.isdigit():
+            raise ApiError(400, f'invalid timeoutSeconds "{text}"')
+        if text and int(text) > 0:
+            return float(text)
+        # Unset: a random duration in [minRequestTimeout, 2*minRequestTimeout], as the real one.
+        return self.state.min_request_timeout * (1.0 + random.random())
+
+    def describe(self):
+        return {"id": self.id, "conn": self.handler.conn_id, "kind": self.kind,
+                "namespace": self.selector.ns, "path": self.entry["path"],
+                "query": self.entry["query"], "resourceVersion": self.start_text,
+                "cursor": str(self.cursor), "sent": self.sent,
+                "age_s": round(time.monotonic() - self.started, 3)}
+
+    # -- the stream's life --------------------------------------------------------------
+
+    def run(self):
+        """Serves the stream to its end; returns how it ended."""
+        with self.state.lock:
+            pending, error = self.initial_events_locked()
+            self.drop_generation = self.state.drop_generation
+            self.bookmark_generation = self.state.bookmark_generation
+            self.state.watches[self.id] = self
+        try:
+            self.send_headers()
+            self.entry["status"] = 200
+            while True:
+                for type_, obj in pending:
+                    self.send_event(type_, obj)
+                if error is not None:
+                    self.send_event("ERROR", error)
+                    self.finish()
+                    return "expired"
+                pending, error, why = self.wait_for_work()
+                if why == "dropped":
+                    self.handler.abort_connection(reset=self.drop_reset)
+                    return "dropped"
+                if why == "client gone":
+                    self.handler.close_connection = True
+                    return "client gone"
+                if why in ("bookmark", "timeout") and self.bookmarks and error is None:
+                    pending.append(("BOOKMARK", self.bookmark_object()))
+                    self.next_bookmark = time.monotonic() + self.state.bookmark_interval
+                if why == "timeout":
+                    for type_, obj in pending:
+                        self.send_event(type_, obj)
+                    self.finish()
+                    return "timeout"
+        except OSError:  # the client went away mid-write
+            self.handler.close_connection = True
+            return "client gone"
+        finally:
+            with self.state.lock:
+                self.state.watches.pop(self.id, None)
+
+    def initial_events_locked(self):
+        """Unset or "0": ADDED for every current match, then changes from now on (the
+        documented "Get State and Start at Most Recent" / "Start at Any"). N: "Start at Exact",
+        every change after N, or a 410 ERROR when the history no longer reaches back to N."""
+        state = self.state
+        if self.start_rv is None:
+            self.cursor = state.rv
+            return [("ADDED", obj) for _, obj in sorted(state.objects[self.kind].items())
+                    if self.selector.matches(obj)], None
+        if self.start_rv > state.rv:
+            state.wait_for_rv_locked(self.start_rv)
+        if self.start_rv < state.compacted_rv:
+            return [], too_old(self.start_rv, state.compacted_rv)
+        self.cursor = self.start_rv
+        return self.changes_locked(), None
+
+    def changes_locked(self):
+        """The watcher's view of every change after its cursor; moves the cursor to now."""
+        later = []
+        for event in reversed(self.state.history):
+            if event.rv <= self.cursor:
+                break
+            later.append(event)
+        self.cursor = self.state.rv
+        seen = (watch_event_for(event, self.selector) for event in reversed(later))
+        return [e for e in seen if e is not None]
+
+    def wait_for_work(self):
+        """Sleeps on the store's condition until there is something to do: (events, error, why)."""
+        state = self.state
+        with state.lock:
+            while True:
+                now = time.monotonic()
+                if state.drop_generation != self.drop_generation:
+                    self.drop_reset = state.drop_reset
+                    return [], None, "dropped"
+                if self.cursor < state.compacted_rv:  # fell behind the history kept
+                    return [], too_old(self.cursor, state.compacted_rv), "expired"
+                if state.rv > self.cursor:
+                    events = self.changes_locked()
+                    if events:
+                        return events, None, "events"
+                if now >= self.deadline:
+                    return [], None, "timeout"
+                if self.bookmarks and (now >= self.next_bookmark or
+                                       state.bookmark_generation != self.bookmark_generation):
+                    self.bookmark_generation = state.bookmark_generation
+                    return [], None, "bookmark"
+                if self.client_gone():
+                    return [], None, "client gone"
+                wake = min(self.deadline, self.next_bookmark if self.bookmarks else self.deadline)
+                # Changes wake us at once; the cap only bounds how late a closed client is noticed.
+                state.cond.wait(max(0.0, min(wake - now, 0.25)))
+
+    def client_gone(self):
+        """A watching client sends nothing: readable means EOF (or garbage), so stop."""
+        try:
+            readable, _, _ = select.select([self.handler.connection], [], [], 0)
+        except (OSError, ValueError):
+            return True
+        return bool(readable)
+
+    # -- the wire -----------------------------------------------------------------------
+
+    def send_headers(self):
+        lines = ["HTTP/1.1 200 OK", "Content-Type: application/json",
+                 "Transfer-Encoding: chunked", f"Date: {formatdate(usegmt=True)}",
+                 "Cache-Control: no-cache, private", f"Audit-Id: {uuid.uuid4()}"]
+        self.handler.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+
+    def send_event(self, type_, obj):
+        line = json.dumps({"type": type_, "object": obj}, separators=(",", ":")) + "\n"
+        data = line.encode("utf-8")
+        # One chunk an event, one write a chunk: the client sees each event at once.
+        self.handler.wfile.write(f"{len(data):x}\r\n".encode("ascii") + data + b"\r\n")
+        self.sent += 1
+
+    def finish(self):
+        self.handler.wfile.write(b"0\r\n\r\n")
+
+    def bookmark_object(self):
+        facts = KINDS[self.kind]
+        return {"kind": facts["kind"], "apiVersion": facts["api_version"],
+                "metadata": {"resourceVersion": str(self.cursor)}}
 
 
 # ---------------------------------------------------------------------------------------
@@ -614,9 +1090,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             "fault": None,
             "auth": None,
             "duration_ms": None,
+            "verb": None,
         }
         with self.state.lock:
             self.state.log.append(entry)
+        self.entry = entry
 
         def done(status):
             entry["status"] = status
@@ -655,6 +1133,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if entry["auth"] is None:
                 raise ApiError(401, "Unauthorized")
             code, payload, headers = self.api(method, path, url.query, body)
+            if isinstance(payload, WatchStream):
+                entry["watch_end"] = None
+                entry["watch_end"] = payload.run()
+                done(200)
+                return
         except ApiError as err:
             code, payload, headers = err.code, err.status, err.headers
         except Exception as exc:  # a bug here must still answer like an apiserver
@@ -717,15 +1200,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if ns is None and name is not None:
             raise ApiError(404, "the server could not find the requested resource")
 
+        params = parse_qs(query, keep_blank_values=True)
         if method in ("GET", "HEAD"):
             verb = "list" if name is None else "get"
+            if verb == "list" and method == "GET" and parse_bool(first(params, "watch", ""),
+                                                                 "watch"):
+                verb = "watch"
         elif method in HTTP_TO_VERB:
             verb = HTTP_TO_VERB[method]
         else:
             raise ApiError(405, f"the server does not allow this method ({method}) on the "
                                 "requested resource")
         resource = res + ("/" + sub if sub else "")
-        if name is None and verb not in ("list", "create"):
+        self.entry["verb"] = verb
+        if name is None and verb not in ("list", "watch", "create"):
             raise ApiError(405, f"the server does not allow this method ({method}) on the "
                                 "requested resource")
         if name is not None and verb == "create":
@@ -741,9 +1229,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                     "kind": res})
 
         if verb == "list":
-            items, rv = self.state.list(res, ns)
-            return 200, {"kind": KINDS[res]["list_kind"], "apiVersion": KINDS[res]["api_version"],
-                         "metadata": {"resourceVersion": rv}, "items": items}, {}
+            return 200, self.state.list_page(res, Selector(res, ns, params), params), {}
+        if verb == "watch":
+            return 200, WatchStream(self, res, Selector(res, ns, params), params, self.entry), {}
         if verb == "get":
             obj = self.state.get(res, ns, name)
             if obj is None:
@@ -805,10 +1293,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if method == "GET" and not rest:
                 return 200, {kind: state.list(kind)[0] for kind in KINDS}
             if method == "DELETE" and not rest:
-                with state.lock:
-                    for kind in KINDS:
-                        state.objects[kind].clear()
-                return 200, {"deleted": True}
+                return 200, {"deleted": state.delete_all()}
             kind = kind_of(rest[0]) if rest else None
             if kind is None:
                 raise ApiError(404, f"unknown kind {rest[0] if rest else ''!r}")
@@ -889,14 +1374,52 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     return 200, [r.text for r in state.forbid]
             raise ApiError(405, f"{method} {path} is not part of the control API")
 
+        if parts and parts[0] == "watches":
+            return self.control_watches(method, path, parts[1:], params)
+
         if parts == ["stats"] and method == "GET":
             with state.lock:
                 return 200, {"port": state.port, "connections": state.connections,
                              "tls_handshakes": state.tls_handshakes,
                              "tls_resumed": state.tls_resumed,
                              "tls_errors": list(state.tls_errors), "hung": state.hung,
-                             "requests": len(state.log), "resourceVersion": str(state.rv)}
+                             "requests": len(state.log), "resourceVersion": str(state.rv),
+                             "watches": len(state.watches)}
 
+        raise ApiError(404, f"{method} {path} is not part of the control API")
+
+    def control_watches(self, method, path, rest, params):
+        """/_fake/watches: the open streams and the history; drop, compact, bookmark now."""
+        state = self.state
+        if method == "GET" and not rest:
+            with state.lock:
+                return 200, {"open": len(state.watches),
+                             "watches": [w.describe() for w in state.watches.values()],
+                             "resourceVersion": str(state.rv),
+                             "compactedResourceVersion": str(state.compacted_rv),
+                             "oldestResourceVersion":
+                                 str(state.history[0].rv) if state.history else None,
+                             "history": len(state.history),
+                             "historyLimit": state.history_limit,
+                             "bookmarkInterval": state.bookmark_interval}
+        if method == "POST" and rest == ["drop"]:
+            with state.lock:
+                dropped = len(state.watches)
+                state.drop_reset = first(params, "reset", "0") in ("1", "true", "yes")
+                state.drop_generation += 1
+                state.cond.notify_all()
+            return 200, {"dropped": dropped}
+        if method == "POST" and rest == ["compact"]:
+            text = first(params, "resourceVersion")
+            rv = parse_rv(text) if text else None
+            compacted = state.compact(rv)
+            return 200, {"compactedResourceVersion": str(compacted),
+                         "resourceVersion": str(state.rv)}
+        if method == "POST" and rest == ["bookmark"]:
+            with state.lock:
+                state.bookmark_generation += 1
+                state.cond.notify_all()
+                return 200, {"open": len(state.watches)}
         raise ApiError(404, f"{method} {path} is not part of the control API")
 
 
@@ -987,6 +1510,12 @@ def parse_args(argv):
                    help="RBAC denial, e.g. 'PATCH pods/status' or 'get network-attachment-definitions ns1'")
     p.add_argument("--objects", help="JSON file: objects (list, or {items:[...]}) to load at start")
     p.add_argument("--control-socket", help="also serve /_fake/ over plain HTTP on this Unix socket")
+    p.add_argument("--watch-history", type=int, default=1000,
+                   help="changes kept for watches to resume from (default 1000); older: 410")
+    p.add_argument("--bookmark-interval", type=float, default=1.0,
+                   help="seconds between BOOKMARK events with allowWatchBookmarks (default 1)")
+    p.add_argument("--min-request-timeout", type=float, default=1800.0,
+                   help="a watch without timeoutSeconds lasts a random 1x-2x this (default 1800)")
     p.add_argument("--verbose", action="store_true", help="log every request to stderr")
     return p.parse_args(argv)
 
@@ -995,7 +1524,9 @@ def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     try:
         state = State(token_file=args.token_file, tokens=args.token, user=args.user,
-                      forbid=args.forbid)
+                      forbid=args.forbid, history_limit=args.watch_history,
+                      bookmark_interval=args.bookmark_interval,
+                      min_request_timeout=args.min_request_timeout)
     except ValueError as exc:
         sys.stderr.write(f"fake-apiserver: {exc}\n")
         return 2

@@ -10,6 +10,13 @@
     api.network_status("default", "pod1")                    # the annotation it wrote
     api.set_faults([{"method": "GET", "path_regex": "/pods/", "action": "status", "code": 429,
                      "retry_after": 1, "times": 2}])
+    listed = api.api_list("pods", fieldSelector="spec.nodeName=node1")["json"]
+    with api.watch("pods", resourceVersion=listed["metadata"]["resourceVersion"],
+                   allowWatchBookmarks="true", timeoutSeconds=30) as stream:
+        api.add_pod("default", "pod2", node_name="node1")
+        stream.next_event()                                  # {"type": "ADDED", "object": ...}
+    api.wait_watches(1); api.drop_watches(); api.compact()   # what a node daemon must survive
+    api.watch_requests("pods")                               # with "params": {resourceVersion...}
     api.stop()                                               # by PID / its own process group
 
 The server listens on 127.0.0.1 *of the given namespace* (the namespace's loopback must be up), so
@@ -38,16 +45,35 @@ import sys
 import tempfile
 import threading
 import time
+import queue
 import uuid
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 APISERVER_DIR = os.path.normpath(os.path.join(HERE, "..", "apiserver"))
 SERVER_PY = os.path.join(APISERVER_DIR, "fake_apiserver.py")
 CLIENT_PY = os.path.join(APISERVER_DIR, "https_client.py")
+WATCH_CLIENT_PY = os.path.join(APISERVER_DIR, "watch_client.py")
 IP = shutil.which("ip") or "/usr/sbin/ip"
 OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"
 NETWORK_STATUS = "k8s.v1.cni.cncf.io/network-status"
+# Kubernetes API collections: kind -> (prefix, resource).
+COLLECTIONS = {
+    "pods": ("/api/v1", "pods"),
+    "network-attachment-definitions": ("/apis/k8s.cni.cncf.io/v1",
+                                       "network-attachment-definitions"),
+    "events": ("/api/v1", "events"),
+}
+COLLECTION_ALIASES = {"pod": "pods", "nad": "network-attachment-definitions",
+                      "nads": "network-attachment-definitions", "event": "events"}
+
+
+def collection_path(kind, ns=None):
+    """/api/v1/pods, /api/v1/namespaces/{ns}/pods, /apis/k8s.cni.cncf.io/v1/... for a kind."""
+    prefix, resource = COLLECTIONS[COLLECTION_ALIASES.get(kind, kind)]
+    if ns is None:
+        return f"{prefix}/{resource}"
+    return f"{prefix}/namespaces/{quote(ns, safe='')}/{resource}"
 
 _lock = threading.Lock()
 _running = {}  # pid (== process group id) -> Popen
@@ -382,6 +408,71 @@ class ControlClient:
     def reset_requests(self):
         self.call("POST", "/_fake/requests/reset")
 
+    def api_requests(self, verb, kind=None, since=0):
+        """Logged Kubernetes API requests of one verb (get, list, watch, create, update, patch,
+        delete), optionally of one kind; each with "params": the query decoded, first values."""
+        rx = None
+        if kind is not None:
+            resource = COLLECTIONS[COLLECTION_ALIASES.get(kind, kind)][1]
+            rx = re.compile(rf"/{re.escape(resource)}(/|$)")
+        out = []
+        for entry in self.requests(since=since):
+            if entry.get("verb") != verb or (rx is not None and not rx.search(entry["path"])):
+                continue
+            entry = dict(entry)
+            entry["params"] = {k: v[0] for k, v in
+                               parse_qs(entry["query"] or "", keep_blank_values=True).items()}
+            out.append(entry)
+        return out
+
+    def list_requests(self, kind=None, since=0):
+        """Logged list requests (e.g. "did the daemon relist after the 410?")."""
+        return self.api_requests("list", kind, since)
+
+    def watch_requests(self, kind=None, since=0):
+        """Logged watch requests; entry["params"]["resourceVersion"] is where each resumed from,
+        entry["watch_end"] how it ended (timeout, expired, dropped, client gone; None: open)."""
+        return self.api_requests("watch", kind, since)
+
+    # -- watches ------------------------------------------------------------------------
+
+    def watches(self):
+        """{open, watches: [{id, conn, kind, namespace, path, query, resourceVersion, cursor,
+        sent, age_s}], resourceVersion, compactedResourceVersion, oldestResourceVersion,
+        history, historyLimit, bookmarkInterval}."""
+        return self.call("GET", "/_fake/watches")
+
+    def open_watches(self):
+        """How many watch streams are open now."""
+        return self.watches()["open"]
+
+    def wait_watches(self, count, timeout=10.0, at_least=False):
+        """Waits until `count` (or, with at_least, >= count) watches are open; returns them."""
+        deadline = time.monotonic() + timeout
+        while True:
+            state = self.watches()
+            if state["open"] == count or (at_least and state["open"] >= count):
+                return state["watches"]
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"{state['open']} watches open, not {count}: {state}")
+            time.sleep(0.05)
+
+    def drop_watches(self, reset=False):
+        """Closes every open watch connection abruptly, without the terminating chunk (FIN, or
+        RST with `reset`); returns how many there were."""
+        return self.call("POST", "/_fake/watches/drop",
+                         query={"reset": 1} if reset else None)["dropped"]
+
+    def compact(self, resource_version=None):
+        """Forgets the change history up to `resource_version` (default: everything so far), so
+        a watch from an older resourceVersion gets 410 Expired; returns the compacted rv (str)."""
+        query = {"resourceVersion": resource_version} if resource_version is not None else None
+        return self.call("POST", "/_fake/watches/compact", query=query)["compactedResourceVersion"]
+
+    def send_bookmarks(self):
+        """Makes every open watch that allows bookmarks send one now."""
+        return self.call("POST", "/_fake/watches/bookmark")["open"]
+
     # -- faults, RBAC, stats ------------------------------------------------------------
 
     def set_faults(self, rules):
@@ -412,7 +503,8 @@ class ControlClient:
 
     def stats(self):
         """{port, connections, tls_handshakes, tls_resumed, tls_errors, hung, requests,
-        resourceVersion}: counters since the server started (reset_requests clears only the log)."""
+        resourceVersion, watches}: counters since the server started (reset_requests clears only
+        the log); watches is the number open now."""
         return self.call("GET", "/_fake/stats")
 
 
@@ -472,7 +564,8 @@ class FakeApiserver(ControlClient):
     """
 
     def __init__(self, netns, workdir, pki=None, token=None, forbid=(), client_ca=False,
-                 verbose=False, python=None):
+                 verbose=False, python=None, watch_history=None, bookmark_interval=None,
+                 min_request_timeout=None):
         os.makedirs(workdir, exist_ok=True)
         self.netns = netns
         self.workdir = workdir
@@ -484,6 +577,9 @@ class FakeApiserver(ControlClient):
         self.client_ca = client_ca
         self.verbose = verbose
         self.python = python or sys.executable
+        self.watch_history = watch_history
+        self.bookmark_interval = bookmark_interval
+        self.min_request_timeout = min_request_timeout
         self.port_file = os.path.join(workdir, "apiserver.port")
         self.log_path = os.path.join(workdir, "apiserver.log")
         sock = os.path.join(workdir, "control.sock")
@@ -518,6 +614,11 @@ class FakeApiserver(ControlClient):
             cmd += ["--forbid", rule]
         if self.client_ca:
             cmd += ["--client-ca", self.pki.ca_cert]
+        for flag, value in (("--watch-history", self.watch_history),
+                            ("--bookmark-interval", self.bookmark_interval),
+                            ("--min-request-timeout", self.min_request_timeout)):
+            if value is not None:
+                cmd += [flag, str(value)]
         if self.verbose:
             cmd.append("--verbose")
         return cmd
@@ -577,9 +678,11 @@ class FakeApiserver(ControlClient):
         self.stop()
         self.start(port=port or 0, timeout=timeout)
         if saved:
-            for items in saved.values():
-                if items:
-                    self.add_object(items)
+            # Oldest first: the server keeps a given resourceVersion only when it is newer.
+            items = [o for objs in saved.values() for o in objs]
+            items.sort(key=lambda o: int(o["metadata"].get("resourceVersion") or 0))
+            if items:
+                self.add_object(items)
         return self
 
     def close(self):
@@ -639,12 +742,160 @@ class FakeApiserver(ControlClient):
 
     # -- speaking HTTPS from inside the namespace ---------------------------------------
 
+    def api_list(self, kind, ns=None, token="<current>", **query):
+        """GET a collection over HTTPS from inside the namespace, query parameters verbatim
+        (fieldSelector=..., limit=..., continue=... via **{"continue": token}); returns the
+        https_client result {status, headers, body, json, ...}."""
+        path = collection_path(kind, ns)
+        if query:
+            path += "?" + urlencode(query)
+        return self.https([{"path": path}], token=token)[0]
+
+    def watch(self, kind, ns=None, token="<current>", read_timeout=60.0, **query):
+        """Opens a watch (`watch=1` plus query parameters verbatim: resourceVersion,
+        allowWatchBookmarks, timeoutSeconds, fieldSelector, ...) read from inside the namespace;
+        returns a WatchReader (a context manager that closes it)."""
+        if token == "<current>":
+            token = self.token
+        path = collection_path(kind, ns) + "?" + urlencode(dict({"watch": 1}, **query))
+        return WatchReader(self.netns, self.url, path, ca_file=self.pki.ca_cert, token=token,
+                           read_timeout=read_timeout, python=self.python)
+
     def https(self, requests, token="<current>", **kwargs):
         """netns_https() against this server; `token` defaults to the current valid one."""
         if token == "<current>":
             token = self.token
         return netns_https(self.netns, self.url, requests, ca_file=self.pki.ca_cert, token=token,
                            python=self.python, **kwargs)
+
+
+class WatchReader:
+    """One watch stream read by tests/apiserver/watch_client.py inside a network namespace.
+
+    Records arrive on a background thread: `response()` is the status and headers, `next_event()`
+    each {"type", "object"} in order, `wait_end()` how the stream ended: {"end": "complete"
+    (terminating chunk), "broken" (closed without it), "timeout" or "error", "error", "chunks"}.
+    Every record has "t", seconds since the client started. `close()` ends the client (the
+    server then sees the watcher go away)."""
+
+    def __init__(self, netns, base_url, path, ca_file=None, token=None, read_timeout=60.0,
+                 python=None):
+        spec = {"base_url": base_url, "ca_file": ca_file, "token": token, "path": path,
+                "read_timeout": read_timeout}
+        self.path = path
+        self.events = []  # every event so far, in order
+        self.end = None
+        self._response = None
+        self._queue = queue.Queue()
+        self._proc = subprocess.Popen([IP, "netns", "exec", netns, python or sys.executable,
+                                       WATCH_CLIENT_PY], stdin=subprocess.PIPE,
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                      start_new_session=True, close_fds=True)
+        self._proc.stdin.write(json.dumps(spec).encode("utf-8"))
+        self._proc.stdin.close()
+        self._thread = threading.Thread(target=self._pump, name="watch-reader", daemon=True)
+        self._thread.start()
+
+    def _pump(self):
+        for line in self._proc.stdout:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            self._queue.put(record)
+        self._queue.put(None)  # the client exited
+
+    def _take(self, timeout):
+        """The next record (response, body, event or end); None once the client has exited."""
+        try:
+            record = self._queue.get(timeout=timeout)
+        except queue.Empty:
+            raise TimeoutError(f"nothing from the watch {self.path} within {timeout}s "
+                               f"({len(self.events)} events so far)") from None
+        if record is None:
+            self._queue.put(None)  # stays at the end for later callers
+            if self.end is None:
+                err = self._proc.stderr.read().decode("utf-8", errors="replace")
+                self.end = {"kind": "end", "end": "error", "error": f"client died: {err}"}
+            return None
+        if record["kind"] == "response":
+            self._response = record
+        elif record["kind"] == "body":
+            self._response = dict(self._response or {}, body=record["body"], json=record["json"])
+        elif record["kind"] == "event":
+            self.events.append(record["event"])
+            record["event"]["_t"] = record["t"]  # arrival time, for tests of timing
+        elif record["kind"] == "end":
+            self.end = record
+        return record
+
+    def response(self, timeout=20.0):
+        """{status, headers[, body, json]} once the server answered (None if it never did)."""
+        deadline = time.monotonic() + timeout
+        while self.end is None and not self._response_complete():
+            if self._take(max(0.0, deadline - time.monotonic())) is None:
+                break
+        return self._response
+
+    def _response_complete(self):
+        """Status and headers of a stream; a plain answer (an error) also needs its body."""
+        if self._response is None:
+            return False
+        chunked = "chunked" in self._response["headers"].get("transfer-encoding", "")
+        return chunked or "body" in self._response
+
+    def next_event(self, timeout=10.0):
+        """The next watch event ({"type", "object", "_t"}); None when none came within `timeout`
+        or the stream ended first (then `end` is set)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                record = self._take(max(0.0, deadline - time.monotonic()))
+            except TimeoutError:
+                return None
+            if record is None or record["kind"] == "end":
+                return None
+            if record["kind"] == "event":
+                return record["event"]
+
+    def take_events(self, count, timeout=10.0, skip_bookmarks=True):
+        """The next `count` events (BOOKMARKs skipped unless asked); fewer if the stream ended."""
+        deadline = time.monotonic() + timeout
+        out = []
+        while len(out) < count:
+            event = self.next_event(max(0.0, deadline - time.monotonic()))
+            if event is None:
+                break
+            if skip_bookmarks and event["type"] == "BOOKMARK":
+                continue
+            out.append(event)
+        return out
+
+    def wait_end(self, timeout=20.0):
+        """Reads to the end of the stream; returns the end record."""
+        deadline = time.monotonic() + timeout
+        while self.end is None:
+            if self._take(max(0.0, deadline - time.monotonic())) is None:
+                break
+        return self.end
+
+    def close(self):
+        """Stops the client (its own process only) if it still runs."""
+        if self._proc.poll() is None:
+            self._proc.kill()
+        try:
+            self._proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        self._thread.join(timeout=5)
+        for stream in (self._proc.stdout, self._proc.stderr):
+            stream.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
 
 def netns_https(netns, base_url, requests, ca_file=None, token=None, timeout=10.0,
