@@ -11,10 +11,10 @@
 namespace multus::shim {
 
 struct HttpRequest {
-  std::string socket_path;  // absolute path of the daemon's unix socket
-  std::string method;       // "GET" | "POST"
-  std::string path;         // "/cni", "/readyz", "/healthz"
-  std::string body;         // sent with Content-Type application/json when not empty
+  std::string socket_path;               // absolute path of the daemon's unix socket
+  std::string method;                    // "GET" | "POST"
+  std::string path;                      // "/cni", "/readyz", "/healthz"
+  std::string body;                      // sent with Content-Type application/json when not empty
   std::chrono::milliseconds timeout{0};  // bounds connect, send and the whole reply
 };
 

@@ -107,8 +107,8 @@ std::string FormatHttpRequest(std::string_view method, std::string_view path,
   out.append(method).append(" ").append(path).append(" HTTP/1.1\r\n");
   out += "Host: dummy\r\nUser-Agent: multus-shim\r\nConnection: close\r\n";
   if (!body.empty() || method == "POST") {
-    out += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
-           "\r\n";
+    out +=
+        "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
   }
   out += "\r\n";
   out.append(body);

@@ -120,8 +120,8 @@ Result<std::string> AddResult(const HttpReply& reply, std::string_view cni_versi
   return PrintResult(converted);
 }
 
-Result<HttpReply> Send(ShimDeps& deps, const ShimConf& conf, std::string method,
-                       std::string path, std::string body, milliseconds timeout) {
+Result<HttpReply> Send(ShimDeps& deps, const ShimConf& conf, std::string method, std::string path,
+                       std::string body, milliseconds timeout) {
   HttpRequest request{conf.socket_path, std::move(method), std::move(path), std::move(body),
                       timeout};
   return deps.client->Send(request);
@@ -135,11 +135,12 @@ Status WaitUntilReady(const ShimConf& conf, ShimDeps& deps) {
   std::string last;
   for (int probes = 1;; ++probes) {
     auto left = std::chrono::duration_cast<milliseconds>(deadline - deps.now());
-    Result<HttpReply> reply = Send(deps, conf, "GET", "/readyz", "",
-                                   std::clamp(left, kReadinessPoll, kProbeTimeout));
+    Result<HttpReply> reply =
+        Send(deps, conf, "GET", "/readyz", "", std::clamp(left, kReadinessPoll, kProbeTimeout));
     if (reply.ok() && reply->status == 200) {
-      if (probes > 1) Log(deps, LogLevel::kVerbose, "multus-daemon ready after " +
-                                                        std::to_string(probes) + " probes");
+      if (probes > 1)
+        Log(deps, LogLevel::kVerbose,
+            "multus-daemon ready after " + std::to_string(probes) + " probes");
       return OkStatus();
     }
     last = reply.ok() ? "/readyz answered HTTP " + std::to_string(reply->status)
@@ -203,9 +204,9 @@ Result<std::string> Forward(const CniEnv& cni, const EnvMap& env, std::string_vi
   cni_version = conf.cni_version.empty() ? std::string(kCurrentVersion) : conf.cni_version;
   if (deps.log != nullptr) deps.log->Configure(conf.log);
   if (!IsSupportedVersion(conf.cni_version)) {
-    return Status::IncompatibleVersion(
-        "incompatible CNI versions",
-        "config is \"" + conf.cni_version + "\", plugin supports " + json(kSupportedVersions).dump());
+    return Status::IncompatibleVersion("incompatible CNI versions",
+                                       "config is \"" + conf.cni_version + "\", plugin supports " +
+                                           json(kSupportedVersions).dump());
   }
   Log(deps, LogLevel::kVerbose,
       cni.command + " [container=" + cni.container_id + ", ifname=" + cni.ifname +
@@ -263,8 +264,8 @@ int RunShim(const std::vector<std::string>& argv, const EnvMap& env, std::string
     ShimConf settings =
         stdin_data.size() > kMaxShimStdinBytes ? ShimConf{} : ParseReportingConf(stdin_data);
     if (deps.log != nullptr) deps.log->Configure(settings.log);
-    cni_version = settings.cni_version.empty() ? std::string(kCurrentVersion)
-                                               : settings.cni_version;
+    cni_version =
+        settings.cni_version.empty() ? std::string(kCurrentVersion) : settings.cni_version;
   }
   Log(deps, LogLevel::kError,
       status.msg() + " (code " + std::to_string(status.code()) +

@@ -29,10 +29,11 @@ inline constexpr size_t kMaxShimStdinBytes = 4 << 20;
 
 // Runs one CNI invocation. stdout gets the CNI result (ADD), the version object (VERSION), or
 // exactly one CNI error object; stderr the about text when CNI_COMMAND is unset. Returns the
-// exit code. `-version` prints the version on stdout. DEL succeeds without the daemon only when multus has nothing cached for the
-// container; otherwise it fails with code 11 so that kubelet retries.
+// exit code. `-version` prints the version on stdout. DEL succeeds without the daemon only when
+// multus has nothing cached for the container; otherwise it fails with code 11 so that kubelet
+// retries.
 int RunShim(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-            std::string_view stdin_data,
-            std::string& stdout_data, std::string& stderr_data, ShimDeps& deps);
+            std::string_view stdin_data, std::string& stdout_data, std::string& stderr_data,
+            ShimDeps& deps);
 
 }  // namespace multus::shim

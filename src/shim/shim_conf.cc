@@ -21,8 +21,8 @@ std::string Lower(std::string_view text) {
 }
 
 Status WrongType(std::string_view key, std::string_view expected) {
-  return Status::InvalidConfig("invalid multus-shim config: \"" + std::string(key) +
-                               "\" must be " + std::string(expected));
+  return Status::InvalidConfig("invalid multus-shim config: \"" + std::string(key) + "\" must be " +
+                               std::string(expected));
 }
 
 Status SetString(const json& value, std::string_view key, std::string& out) {
@@ -31,8 +31,7 @@ Status SetString(const json& value, std::string_view key, std::string& out) {
   return OkStatus();
 }
 
-Status SetSeconds(const json& value, std::string_view key, int minimum,
-                  std::chrono::seconds& out) {
+Status SetSeconds(const json& value, std::string_view key, int minimum, std::chrono::seconds& out) {
   if (!value.is_number_integer() || value.get<long long>() < minimum ||
       value.get<long long>() > kMaxTimeoutSeconds) {
     return WrongType(key, "a whole number of seconds from " + std::to_string(minimum) + " to " +

@@ -51,8 +51,8 @@ class FdLogger : public Logger {
     // O_APPEND: concurrent shims (and multus, same format) each add whole lines.
     file_ = open(settings.file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (file_ < 0) {
-      std::string why = "multus-shim logging: cannot open " + settings.file + ": " +
-                        std::strerror(errno) + "\n";
+      std::string why =
+          "multus-shim logging: cannot open " + settings.file + ": " + std::strerror(errno) + "\n";
       WriteFd(STDERR_FILENO, why);
     }
   }
@@ -76,8 +76,8 @@ Result<LogLevel> ParseLogLevel(std::string_view text) {
   std::string lower(text);
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  for (LogLevel level : {LogLevel::kPanic, LogLevel::kError, LogLevel::kWarning,
-                         LogLevel::kVerbose, LogLevel::kDebug}) {
+  for (LogLevel level : {LogLevel::kPanic, LogLevel::kError, LogLevel::kWarning, LogLevel::kVerbose,
+                         LogLevel::kDebug}) {
     if (lower == LevelName(level)) return level;
   }
   return Status::InvalidConfig("cannot set logging level to " + std::string(text));

@@ -42,8 +42,8 @@ Status SocketError(std::string_view what, const std::string& path, int err) {
 
 Status TimedOut(const HttpRequest& request) {
   return Status::IoFailure(request.method + " " + request.path + " on " + request.socket_path +
-                           ": no complete reply within " +
-                           std::to_string(request.timeout.count()) + " ms");
+                           ": no complete reply within " + std::to_string(request.timeout.count()) +
+                           " ms");
 }
 
 // Waits until `fd` is ready for `events` or the deadline passes (false).
@@ -117,8 +117,9 @@ class UnixHttpClient : public DaemonClient {
     Fd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     if (fd.get() < 0) return SocketError("cannot create a socket for", request.socket_path, errno);
     RETURN_IF_ERROR(Connect(fd.get(), request, deadline));
-    RETURN_IF_ERROR(WriteAll(fd.get(), FormatHttpRequest(request.method, request.path, request.body),
-                             request, deadline));
+    RETURN_IF_ERROR(WriteAll(fd.get(),
+                             FormatHttpRequest(request.method, request.path, request.body), request,
+                             deadline));
     return ReadReply(fd.get(), request, deadline);
   }
 };

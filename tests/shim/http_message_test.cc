@@ -47,7 +47,8 @@ TEST(HttpMessageTest, ReadsABodyDelimitedByTheClose) {
 }
 
 TEST(HttpMessageTest, SkipsInterimReplies) {
-  HttpReply reply = Complete("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+  HttpReply reply =
+      Complete("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
   EXPECT_EQ(reply.status, 200);
   EXPECT_EQ(reply.body, "");
 }

@@ -1,8 +1,7 @@
-#include "leftovers_linux.h"
-
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include "leftovers_linux.h"
 #include "testing/temp_dir.h"
 
 namespace multus::shim {
@@ -33,7 +32,7 @@ TEST(LeftoversTest, FindsTheScratchCacheAndTheResultCachesOfTheContainerOnly) {
   auto found = FindLeftovers(dir.path(), "abc");
   ASSERT_TRUE(found.ok()) << found.status().msg();
   EXPECT_EQ(*found, (std::vector<std::string>{dir / "abc", dir / "results/cbr0-abc-eth0",
-                                               dir / "results/net-abc-net1"}));
+                                              dir / "results/net-abc-net1"}));
 }
 
 TEST(LeftoversTest, AnUnreadableResultsDirIsCode5) {

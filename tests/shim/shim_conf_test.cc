@@ -19,10 +19,10 @@ TEST(ShimConfTest, Defaults) {
 }
 
 TEST(ShimConfTest, ReadsEveryKeyCaseInsensitively) {
-  Result<ShimConf> conf = ParseShimConf(
-      R"({"CniVersion":"0.4.0","DAEMONSOCKETDIR":"/var/run/multus","cnidir":"/c",)"
-      R"("LogFile":"/var/log/shim.log","loglevel":"Debug","logToStderr":false,)"
-      R"("daemonReadinessTimeout":0,"daemonrequesttimeout":30,"delegates":[]})");
+  Result<ShimConf> conf =
+      ParseShimConf(R"({"CniVersion":"0.4.0","DAEMONSOCKETDIR":"/var/run/multus","cnidir":"/c",)"
+                    R"("LogFile":"/var/log/shim.log","loglevel":"Debug","logToStderr":false,)"
+                    R"("daemonReadinessTimeout":0,"daemonrequesttimeout":30,"delegates":[]})");
   ASSERT_TRUE(conf.ok()) << conf.status().msg();
   EXPECT_EQ(conf->cni_version, "0.4.0");
   EXPECT_EQ(conf->socket_path, "/var/run/multus/multus.sock");

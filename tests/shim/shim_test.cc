@@ -16,11 +16,11 @@
 namespace multus::shim {
 namespace {
 
+using multus::test::TempDir;
+using multus::test::WriteFile;
 using nlohmann::json;
 using std::chrono::milliseconds;
 using test::FakeDaemon;
-using multus::test::TempDir;
-using multus::test::WriteFile;
 
 constexpr char kContainer[] = "0123456789abcdef";
 
@@ -62,15 +62,19 @@ class ShimTest : public ::testing::Test {
   }
 
   std::map<std::string, std::string> Env(const std::string& command) {
-    return {{"CNI_COMMAND", command}, {"CNI_CONTAINERID", kContainer},
-            {"CNI_NETNS", "/var/run/netns/pod"}, {"CNI_IFNAME", "eth0"},
-            {"CNI_PATH", "/opt/cni/bin"}, {"CNI_ARGS", "K8S_POD_NAME=p;K8S_POD_NAMESPACE=ns"},
+    return {{"CNI_COMMAND", command},
+            {"CNI_CONTAINERID", kContainer},
+            {"CNI_NETNS", "/var/run/netns/pod"},
+            {"CNI_IFNAME", "eth0"},
+            {"CNI_PATH", "/opt/cni/bin"},
+            {"CNI_ARGS", "K8S_POD_NAME=p;K8S_POD_NAMESPACE=ns"},
             {"PATH", "/usr/bin"}};
   }
 
   std::string Conf(const std::string& extra = "") {
     return R"({"cniVersion":"1.0.0","name":"multus-cni-network","type":"multus-shim",)"
-           R"("cniDir":")" + dir_.path() + "\"" + extra + "}";
+           R"("cniDir":")" +
+           dir_.path() + "\"" + extra + "}";
   }
 
   Output Run(const std::string& command, const std::string& conf) {
@@ -82,7 +86,9 @@ class ShimTest : public ::testing::Test {
     return o;
   }
 
-  static HttpReply Reply(int status, std::string body) { return HttpReply{status, std::move(body)}; }
+  static HttpReply Reply(int status, std::string body) {
+    return HttpReply{status, std::move(body)};
+  }
 
   TempDir dir_;
   FakeDaemon daemon_;
@@ -232,7 +238,8 @@ TEST_F(ShimTest, DelWithTheDaemonDownAndACachedPlanFailsWithCode11) {
   EXPECT_EQ(error["code"], 11);
   const std::string msg = error["msg"];
   EXPECT_NE(msg.find("multus-daemon cannot be reached on /run/multus/multus.sock"),
-            std::string::npos) << msg;
+            std::string::npos)
+      << msg;
   EXPECT_NE(msg.find(dir_ / kContainer), std::string::npos) << msg;
   EXPECT_NE(error["details"].get<std::string>().find("kubelet retries DEL"), std::string::npos);
   EXPECT_EQ(daemon_.requests.size(), 1u);  // one /healthz, no waiting

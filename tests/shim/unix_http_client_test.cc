@@ -1,6 +1,4 @@
 // The real client against a real unix socket served by a thread of the test.
-#include "unix_http_client_linux.h"
-
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -11,6 +9,7 @@
 #include <thread>
 
 #include "testing/temp_dir.h"
+#include "unix_http_client_linux.h"
 
 namespace multus::shim {
 namespace {
@@ -42,9 +41,8 @@ std::thread ServeOnce(int listener, std::string reply, std::string& request) {
       size_t end = request.find("\r\n\r\n");
       if (end != std::string::npos) {
         size_t length_at = request.find("Content-Length: ");
-        size_t length = length_at == std::string::npos
-                            ? 0
-                            : std::stoul(request.substr(length_at + 16));
+        size_t length =
+            length_at == std::string::npos ? 0 : std::stoul(request.substr(length_at + 16));
         if (request.size() >= end + 4 + length) break;
       }
       ssize_t n = read(conn, buffer, sizeof(buffer));
