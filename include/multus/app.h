@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "multus/cni_answers.h"
 #include "multus/cni_env.h"
 #include "multus/device_info.h"
 #include "multus/log.h"
@@ -49,8 +50,5 @@ inline constexpr size_t kMaxStdinBytes = 4 << 20;
 // stderr gets the about text (no CNI_COMMAND) and version (--version). Returns the exit code.
 int Run(const std::vector<std::string>& argv, const EnvMap& env, std::string_view stdin_data,
         std::string& stdout_data, std::string& stderr_data, Deps& deps);
-
-// The CNI error object: {"cniVersion","code","msg","details"}, indented, newline-terminated.
-std::string ErrorJson(const Status& status, std::string_view cni_version);
 
 }  // namespace multus

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "multus/file_io.h"
 #include "multus/http_transport.h"
 #include "multus/kube_api.h"
 #include "multus/kube_objects.h"
@@ -58,8 +59,8 @@ class KubeClient : public KubeApi {
  private:
   // Sends with retries of transient failures until the call's or the invocation's deadline.
   Result<HttpResponse> Call(HttpRequest request, bool retry = true);
-  // The bearer token; a token file is read at most once per kTokenMaxAge unless `fresh`.
-  Result<std::string> Token(bool fresh = false);
+  // The bearer token: the token file's current content.
+  Result<std::string> Token();
   Status PutAnnotation(std::string_view ns, std::string_view name, std::string_view key,
                        std::string_view value);
 
@@ -68,9 +69,8 @@ class KubeClient : public KubeApi {
   RetryPolicy policy_;
   Sleep sleep_;
   int request_count_ = 0;
-  static constexpr std::chrono::seconds kTokenMaxAge{60};
   std::string cached_token_;
-  std::optional<std::chrono::steady_clock::time_point> token_read_at_;
+  std::optional<FileIdentity> token_identity_;  // of the token file cached_token_ came from
   std::chrono::steady_clock::time_point invocation_deadline_;
 };
 

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "multus/cni_answers.h"
 #include "multus/cni_result.h"
 #include "multus/cni_version.h"
 #include "multus/kubeconfig.h"
@@ -22,16 +23,8 @@ namespace {
 
 using nlohmann::json;
 
-std::string SupportedList() {
-  std::string out;
-  for (std::string_view v : kSupportedVersions) out += (out.empty() ? "" : ", ") + std::string(v);
-  return out;
-}
-
-std::string AboutText() {
-  return "meta-plugin that delegates to other CNI plugins\nCNI protocol versions supported: " +
-         SupportedList() + "\n";
-}
+// The CNI `about` string of upstream's plugin.
+constexpr std::string_view kAbout = "meta-plugin that delegates to other CNI plugins";
 
 std::string UsageText() {
   return "Usage: multus [--version | --help]\n"
@@ -44,9 +37,8 @@ std::string UsageText() {
          "\n"
          "  -v, -version, --version  print the version and exit\n"
          "  -h, -help, --help        print this help and exit\n"
-         "\n"
-         "CNI protocol versions supported: " +
-         SupportedList() + "\n";
+         "\n" +
+         AboutText(kAbout);
 }
 
 bool IsFlag(const std::vector<std::string>& argv, std::initializer_list<std::string_view> names) {
@@ -57,19 +49,10 @@ bool IsFlag(const std::vector<std::string>& argv, std::initializer_list<std::str
   return false;
 }
 
-std::string VersionJson() {
-  json versions = json::array();
-  for (std::string_view v : kSupportedVersions) versions.push_back(v);
-  return json{{"cniVersion", kCurrentVersion}, {"supportedVersions", versions}}.dump() + "\n";
-}
-
 // The verb gates of the spec: CHECK needs >= 0.4.0, GC and STATUS >= 1.1.0.
 Status CheckVersion(const std::string& command, const std::string& version) {
   if (!IsSupportedVersion(version)) {
-    json supported(kSupportedVersions);
-    return Status::IncompatibleVersion(
-        "incompatible CNI versions",
-        "config is \"" + version + "\", plugin supports " + supported.dump());
+    return UnsupportedVersion(version);
   }
   std::string_view minimum = command == "CHECK"                       ? "0.4.0"
                              : command == "GC" || command == "STATUS" ? "1.1.0"
@@ -123,14 +106,6 @@ Outcome Dispatch(const CniEnv& env, const EnvMap& process_env, std::string_view 
 
 }  // namespace
 
-std::string ErrorJson(const Status& status, std::string_view cni_version) {
-  json error = {{"cniVersion", cni_version},
-                {"code", status.code()},
-                {"msg", status.msg()},
-                {"details", status.details()}};
-  return error.dump(4, ' ', false, json::error_handler_t::replace) + "\n";
-}
-
 int Run(const std::vector<std::string>& argv, const EnvMap& env, std::string_view stdin_data,
         std::string& stdout_data, std::string& stderr_data, Deps& deps) {
   // Like upstream: the version on stdout, so that $(multus -version) captures it.
@@ -149,7 +124,7 @@ int Run(const std::vector<std::string>& argv, const EnvMap& env, std::string_vie
     if (!cni_env.ok()) {
       status = cni_env.status();
     } else if (cni_env->command.empty()) {
-      stderr_data = AboutText();
+      stderr_data = AboutText(kAbout);
       return 0;
     } else if (cni_env->command == "VERSION") {
       stdout_data = VersionJson();

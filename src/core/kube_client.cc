@@ -108,18 +108,17 @@ KubeClient::KubeClient(HttpTransport& transport, KubeConfig config, RetryPolicy 
   if (!sleep_) sleep_ = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
 }
 
-Result<std::string> KubeClient::Token(bool fresh) {
+Result<std::string> KubeClient::Token() {
   if (config_.token_file.empty()) return config_.token;
-  // Projected service-account tokens are rotated on disk well before the old one expires:
-  // reading the file once a minute (and again on a 401) is fresh enough, and spares a CNI
-  // call five syscalls per request.
-  if (!fresh && token_read_at_ && Clock::now() - *token_read_at_ < kTokenMaxAge) {
-    return cached_token_;
-  }
+  // Projected service-account tokens are rotated on disk (kubelet swaps in new files): every
+  // request uses the file's current token, but a stat that shows the same file spares
+  // re-reading it (one syscall instead of five).
+  std::optional<FileIdentity> identity = StatFileIdentity(config_.token_file);
+  if (identity && token_identity_ == identity) return cached_token_;
   ASSIGN_OR_RETURN(std::string token, ReadCredentialFile(config_.token_file));
   while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
   cached_token_ = token;
-  token_read_at_ = Clock::now();
+  token_identity_ = identity;
   return token;
 }
 
@@ -141,15 +140,6 @@ Result<HttpResponse> KubeClient::Call(HttpRequest request, bool retry) {
                                std::max(left, std::chrono::milliseconds(1)));
     ++request_count_;
     Result<HttpResponse> response = transport_.Send(request);
-    if (response.ok() && response->status == 401 && !config_.token_file.empty()) {
-      // The cached token may have been rotated away: once more with the file's current one.
-      std::string used = request.bearer_token;
-      ASSIGN_OR_RETURN(request.bearer_token, Token(/*fresh=*/true));
-      if (request.bearer_token != used) {
-        ++request_count_;
-        response = transport_.Send(request);
-      }
-    }
     if (response.ok() && response->status == 0) {
       return Status::TryAgainLater(
           request.method + " " + request.path + ": " + response->body,

@@ -5,6 +5,7 @@
 #include "daemon_client.h"
 #include "leftovers_linux.h"
 #include "multus/base64.h"
+#include "multus/cni_answers.h"
 #include "multus/cni_env.h"
 #include "multus/cni_result.h"
 #include "multus/cni_version.h"
@@ -29,30 +30,8 @@ using std::chrono::milliseconds;
 // hung daemon, and the readiness wait goes on with the next one.
 constexpr milliseconds kProbeTimeout{2000};
 
-std::string SupportedList() {
-  std::string out;
-  for (std::string_view v : kSupportedVersions) out += (out.empty() ? "" : ", ") + std::string(v);
-  return out;
-}
-
-std::string AboutText() {
-  return "multus-shim: the multus CNI plugin of thick mode, forwards each call to "
-         "multus-daemon\nCNI protocol versions supported: " +
-         SupportedList() + "\n";
-}
-
-std::string VersionJson() {
-  return json{{"cniVersion", kCurrentVersion}, {"supportedVersions", kSupportedVersions}}.dump() +
-         "\n";
-}
-
-std::string ErrorJson(const Status& status, std::string_view cni_version) {
-  json error = {{"cniVersion", cni_version},
-                {"code", status.code()},
-                {"msg", status.msg()},
-                {"details", status.details()}};
-  return error.dump(4, ' ', false, json::error_handler_t::replace) + "\n";
-}
+constexpr std::string_view kAbout =
+    "multus-shim: the multus CNI plugin of thick mode, forwards each call to multus-daemon";
 
 void Log(ShimDeps& deps, LogLevel level, const std::string& message) {
   if (deps.log != nullptr) deps.log->Write(level, message);
@@ -204,9 +183,7 @@ Result<std::string> Forward(const CniEnv& cni, const EnvMap& env, std::string_vi
   cni_version = conf.cni_version.empty() ? std::string(kCurrentVersion) : conf.cni_version;
   if (deps.log != nullptr) deps.log->Configure(conf.log);
   if (!IsSupportedVersion(conf.cni_version)) {
-    return Status::IncompatibleVersion("incompatible CNI versions",
-                                       "config is \"" + conf.cni_version + "\", plugin supports " +
-                                           json(kSupportedVersions).dump());
+    return UnsupportedVersion(conf.cni_version);
   }
   Log(deps, LogLevel::kVerbose,
       cni.command + " [container=" + cni.container_id + ", ifname=" + cni.ifname +
@@ -243,7 +220,7 @@ int RunShim(const std::vector<std::string>& argv, const EnvMap& env, std::string
     if (!cni.ok()) {
       status = cni.status();
     } else if (cni->command.empty()) {
-      stderr_data = AboutText();
+      stderr_data = AboutText(kAbout);
       return 0;
     } else if (cni->command == "VERSION") {
       stdout_data = VersionJson();

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "multus/file_io.h"
 #include "testing/fake_transport.h"
 #include "testing/temp_dir.h"
 
@@ -430,40 +431,40 @@ TEST_F(KubeClientTest, ForbiddenPutIsCode7) {
   EXPECT_THAT(status.details(), HasSubstr("RBAC"));
 }
 
-TEST_F(KubeClientTest, TokenFileIsReadOnceAndAgainWhenTheApiserverRefusesIt) {
+TEST_F(KubeClientTest, TokenFileIsReReadOnEveryCall) {
   test::TempDir dir;
   test::WriteFile(dir / "token", "first-token\n");
   KubeConfig config = TokenConfig("ignored-static-token");
   config.token_file = dir / "token";
   KubeClient client = MakeClient(config);
   transport_.Reply(200, kPodJson);
-  transport_.Reply(401, "Unauthorized");
   transport_.Reply(200, kPodJson);
   transport_.Reply(200, "");
   ASSERT_TRUE(client.GetPod("ns", "name").ok());
-  // Rotated on disk: the cached token is used until the apiserver refuses it, then the
-  // request is sent once more with the file's current token.
   test::WriteFile(dir / "token", "rotated-token");
   ASSERT_TRUE(client.GetPod("ns", "name").ok());
   ASSERT_TRUE(client.SetPodAnnotation("ns", "name", "k", "v").ok());
-  ASSERT_EQ(transport_.requests().size(), 4u);
+  ASSERT_EQ(transport_.requests().size(), 3u);
   EXPECT_EQ(transport_.requests()[0].bearer_token, "first-token");
-  EXPECT_EQ(transport_.requests()[1].bearer_token, "first-token");
+  EXPECT_EQ(transport_.requests()[1].bearer_token, "rotated-token");
   EXPECT_EQ(transport_.requests()[2].bearer_token, "rotated-token");
-  EXPECT_EQ(transport_.requests()[3].bearer_token, "rotated-token");
 }
 
-TEST_F(KubeClientTest, A401WithAnUnchangedTokenFileIsNotRetried) {
+TEST_F(KubeClientTest, ATokenFileReplacedByOneOfTheSameSizeIsNoticed) {
   test::TempDir dir;
-  test::WriteFile(dir / "token", "revoked-token");
+  std::string path = dir / "token";
+  ASSERT_TRUE(WriteFileAtomic(path, "token-0001").ok());
   KubeConfig config = TokenConfig("");
-  config.token_file = dir / "token";
+  config.token_file = path;
   KubeClient client = MakeClient(config);
-  transport_.Reply(401, "Unauthorized");
-  Result<std::optional<Pod>> pod = client.GetPod("ns", "name");
-  ASSERT_FALSE(pod.ok());
-  EXPECT_EQ(pod.status().code(), code::kInvalidConfig);
-  EXPECT_EQ(transport_.requests().size(), 1u);
+  transport_.Reply(200, kPodJson);
+  transport_.Reply(200, kPodJson);
+  ASSERT_TRUE(client.GetPod("ns", "name").ok());
+  ASSERT_TRUE(WriteFileAtomic(path, "token-0002").ok());
+  ASSERT_TRUE(client.GetPod("ns", "name").ok());
+  ASSERT_EQ(transport_.requests().size(), 2u);
+  EXPECT_EQ(transport_.requests()[0].bearer_token, "token-0001");
+  EXPECT_EQ(transport_.requests()[1].bearer_token, "token-0002");
 }
 
 TEST_F(KubeClientTest, UnreadableTokenFileIsCode7AndSendsNothing) {
