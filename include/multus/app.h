@@ -40,6 +40,10 @@ struct Deps {
   std::function<Result<KubeAccess>(std::string_view kubeconfig, const EnvMap& env,
                                    const RetryPolicy& policy)>
       connect;
+  // Connects through multus-daemon's socket (the fast path). Defaults to the real socket
+  // client; tests substitute a fake daemon.
+  std::function<Result<KubeAccess>(const std::string& socket_path, const RetryPolicy& policy)>
+      connect_daemon;
 };
 
 // A multus config is a few KB (tens with many delegates); stdin beyond this is refused before

@@ -39,6 +39,9 @@ struct NetConf {
   std::string multus_namespace = "kube-system";
   bool retry_delete_on_error = false;
   ApiTimeouts api_timeouts;
+  // multus-daemon's socket directory (socket <dir>/multus.sock): when set and the daemon is
+  // ready, Kubernetes requests go through it (the fast path, docs/thick-mode.md).
+  std::string daemon_socket_dir;
   std::string cluster_network;
   std::vector<std::string> default_networks;
   // Loaded, each keeping its exact bytes; [0] is the cluster network. Empty when

@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 
 #include "commands.h"
+#include "multus/daemon_fast_path.h"
 #include "multus/kubeconfig.h"
 #include "multus/log.h"
 #include "multus/network_source.h"
@@ -59,13 +60,32 @@ bool Command::UsesKubernetes() const {
          !k8s.pod_namespace.empty();
 }
 
+std::optional<KubeAccess> Command::ConnectThroughDaemon(const RetryPolicy& policy) const {
+  if (conf.daemon_socket_dir.empty()) return std::nullopt;
+  std::string socket = DaemonSocketPath(conf.daemon_socket_dir);
+  Result<KubeAccess> access =
+      deps.connect_daemon ? deps.connect_daemon(socket, policy)
+                          : multus::ConnectThroughDaemon(MakeUnixHttpClient(), socket, policy);
+  if (!access.ok()) {
+    log::Verbose("{}: no fast path ({}); asking the Kubernetes API directly", PodLabel(),
+                 access.status().msg());
+    return std::nullopt;
+  }
+  log::Debug("{}: Kubernetes requests go through multus-daemon at {}", PodLabel(), socket);
+  return std::move(access).value();
+}
+
 Result<KubeApi*> Command::Kube() const {
   if (!kube_) {
-    auto connect = deps.connect ? deps.connect : ConnectKubernetes;
     // DEL only improves its guess with the API, and kubelet retries it: a short budget.
     const ApiTimeouts& timeouts = conf.api_timeouts;
     RetryPolicy policy = RetryPolicy::WithTimeouts(
         timeouts.request, env.command == "DEL" ? timeouts.del : timeouts.add);
+    if (std::optional<KubeAccess> fast = ConnectThroughDaemon(policy)) {
+      kube_ = std::make_shared<KubeAccess>(std::move(*fast));
+      return kube_->client.get();
+    }
+    auto connect = deps.connect ? deps.connect : ConnectKubernetes;
     Result<KubeAccess> access = connect(conf.kubeconfig, process_env, policy);
     if (!access.ok()) return access.status().Prefixed("error getting k8s client");
     kube_ = std::make_shared<KubeAccess>(std::move(access).value());

@@ -40,7 +40,8 @@ struct Command {
 
   // True when the config or the environment gives API access and the runtime named a pod.
   bool UsesKubernetes() const;
-  // The API client, connected on first use (libcurl is loaded only then).
+  // The API client, connected on first use: through multus-daemon when the config names its
+  // socket and it is ready (the fast path), else directly (libcurl is loaded only then).
   Result<KubeApi*> Kube() const;
   // The pod from the API (ADD: must exist; UID checked unless static).
   Result<std::optional<Pod>> FetchPod() const;
@@ -48,6 +49,9 @@ struct Command {
   Result<NetworkPlan> PodPlan(const std::optional<Pod>& pod) const;
 
  private:
+  // The fast path's client, or nullopt when the config names no daemon or it is not ready.
+  std::optional<KubeAccess> ConnectThroughDaemon(const RetryPolicy& policy) const;
+
   mutable std::shared_ptr<KubeAccess> kube_;
 };
 

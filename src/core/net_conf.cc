@@ -176,6 +176,7 @@ const std::map<std::string, Setter>& Setters() {
       {"loglevel", SetLogLevel},
       {"logoptions", SetLogOptions},
       {"apitimeouts", SetApiTimeouts},
+      {"daemonsocketdir", String(&NetConf::daemon_socket_dir, "daemonSocketDir")},
       {"namespaceisolation", Bool(&NetConf::namespace_isolation, "namespaceIsolation")},
       {"globalnamespaces", SetGlobalNamespaces},
       {"runtimeconfig", SetRuntimeConfig},
@@ -196,10 +197,9 @@ const std::map<std::string, Setter>& Setters() {
 // runtime's injections, and upstream keys that only its thick mode or installer read.
 bool IsKnownOtherKey(const std::string& lower_key) {
   static const std::set<std::string> known = {
-      "capabilities", "args",        "prevresult",      "ipam",
-      "dns",          "cniversions", "disablecheck",    "disablegc",
-      "cniconf",      "socketdir",   "daemonsocketdir", "auxiliarycnichainname",
-      "plugins"};
+      "capabilities",          "args",         "prevresult", "ipam",    "dns",
+      "cniversions",           "disablecheck", "disablegc",  "cniconf", "socketdir",
+      "auxiliarycnichainname", "plugins"};
   return known.count(lower_key) > 0;
 }
 

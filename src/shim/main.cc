@@ -5,9 +5,9 @@
 #include <chrono>
 #include <thread>
 
+#include "multus/unix_http.h"
 #include "shim.h"
 #include "shim_log.h"
-#include "unix_http_client_linux.h"
 
 // POSIX has the program declare it; glibc's <unistd.h> does too, but only with _GNU_SOURCE.
 extern char** environ;  // NOLINT(readability-redundant-declaration)
@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
       input.append(buffer, static_cast<size_t>(n));
     }
   }
-  auto client = multus::shim::MakeUnixHttpClient();
+  auto client = multus::MakeUnixHttpClient();
   auto log = multus::shim::MakeLogger();
   multus::shim::ShimDeps deps;
   deps.client = client.get();

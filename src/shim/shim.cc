@@ -2,7 +2,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "daemon_client.h"
 #include "leftovers_linux.h"
 #include "multus/base64.h"
 #include "multus/cni_answers.h"
@@ -10,6 +9,7 @@
 #include "multus/cni_result.h"
 #include "multus/cni_version.h"
 #include "multus/json_parse.h"
+#include "multus/unix_http.h"
 #include "shim_conf.h"
 #include "shim_log.h"
 
@@ -65,7 +65,7 @@ std::string Excerpt(std::string_view text) {
 }
 
 // A non-200 reply carries the CNI error of the daemon (or, from a broken daemon, plain text).
-Status DaemonError(const HttpReply& reply) {
+Status DaemonError(const UnixHttpReply& reply) {
   try {
     json error = ParseJson(reply.body);
     const json* code = error.is_object() ? FindKey(error, "code") : nullptr;
@@ -83,7 +83,7 @@ Status DaemonError(const HttpReply& reply) {
 
 // ADD's reply is {"Result": <result>} (upstream's daemon: a 1.0.0 result); the runtime gets it
 // in the config's version.
-Result<std::string> AddResult(const HttpReply& reply, std::string_view cni_version) {
+Result<std::string> AddResult(const UnixHttpReply& reply, std::string_view cni_version) {
   json body;
   try {
     body = ParseJson(reply.body);
@@ -99,10 +99,10 @@ Result<std::string> AddResult(const HttpReply& reply, std::string_view cni_versi
   return PrintResult(converted);
 }
 
-Result<HttpReply> Send(ShimDeps& deps, const ShimConf& conf, std::string method, std::string path,
-                       std::string body, milliseconds timeout) {
-  HttpRequest request{conf.socket_path, std::move(method), std::move(path), std::move(body),
-                      timeout};
+Result<UnixHttpReply> Send(ShimDeps& deps, const ShimConf& conf, std::string method,
+                           std::string path, std::string body, milliseconds timeout) {
+  UnixHttpRequest request{conf.socket_path, std::move(method), std::move(path), std::move(body),
+                          timeout};
   return deps.client->Send(request);
 }
 
@@ -114,7 +114,7 @@ Status WaitUntilReady(const ShimConf& conf, ShimDeps& deps) {
   std::string last;
   for (int probes = 1;; ++probes) {
     auto left = std::chrono::duration_cast<milliseconds>(deadline - deps.now());
-    Result<HttpReply> reply =
+    Result<UnixHttpReply> reply =
         Send(deps, conf, "GET", "/readyz", "", std::clamp(left, kReadinessPoll, kProbeTimeout));
     if (reply.ok() && reply->status == 200) {
       if (probes > 1)
@@ -139,14 +139,14 @@ Status WaitUntilReady(const ShimConf& conf, ShimDeps& deps) {
 Status Delete(const CniEnv& cni, const ShimConf& conf, const std::string& body, ShimDeps& deps) {
   Status failure;               // why the daemon did not delete
   bool daemon_refused = false;  // it answered, with an error of its own
-  Result<HttpReply> health = Send(deps, conf, "GET", "/healthz", "", kProbeTimeout);
+  Result<UnixHttpReply> health = Send(deps, conf, "GET", "/healthz", "", kProbeTimeout);
   if (!health.ok()) {
     failure = health.status();
   } else if (health->status != 200) {
     failure = Status::TryAgainLater("/healthz on " + conf.socket_path + " answered HTTP " +
                                     std::to_string(health->status));
   } else {
-    Result<HttpReply> reply = Send(deps, conf, "POST", "/cni", body, conf.request_timeout);
+    Result<UnixHttpReply> reply = Send(deps, conf, "POST", "/cni", body, conf.request_timeout);
     if (reply.ok() && reply->status == 200) return OkStatus();
     daemon_refused = reply.ok();
     failure = reply.ok() ? DaemonError(*reply) : reply.status();
@@ -194,7 +194,7 @@ Result<std::string> Forward(const CniEnv& cni, const EnvMap& env, std::string_vi
     return std::string();
   }
   RETURN_IF_ERROR(WaitUntilReady(conf, deps));
-  Result<HttpReply> reply = Send(deps, conf, "POST", "/cni", body, conf.request_timeout);
+  Result<UnixHttpReply> reply = Send(deps, conf, "POST", "/cni", body, conf.request_timeout);
   if (!reply.ok()) return reply.status().Prefixed("multus-daemon did not answer " + cni.command);
   if (reply->status != 200) return DaemonError(*reply);
   if (cni.command == "ADD") return AddResult(*reply, conf.cni_version);

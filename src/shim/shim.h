@@ -10,13 +10,14 @@
 #include <string_view>
 #include <vector>
 
+#include "multus/unix_http.h"
+
 namespace multus::shim {
 
-class DaemonClient;
 class Logger;
 
 struct ShimDeps {
-  DaemonClient* client = nullptr;
+  UnixHttpClient* client = nullptr;
   Logger* log = nullptr;
   // Monotonic time and sleeping, for the readiness wait; tests advance a fake clock.
   std::function<std::chrono::steady_clock::time_point()> now;

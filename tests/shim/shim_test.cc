@@ -8,19 +8,19 @@
 #include <string>
 #include <vector>
 
-#include "fake_daemon.h"
 #include "multus/base64.h"
 #include "shim_log.h"
+#include "testing/fake_daemon.h"
 #include "testing/temp_dir.h"
 
 namespace multus::shim {
 namespace {
 
+using ::multus::test::FakeDaemon;
 using multus::test::TempDir;
 using multus::test::WriteFile;
 using nlohmann::json;
 using std::chrono::milliseconds;
-using test::FakeDaemon;
 
 constexpr char kContainer[] = "0123456789abcdef";
 
@@ -86,8 +86,8 @@ class ShimTest : public ::testing::Test {
     return o;
   }
 
-  static HttpReply Reply(int status, std::string body) {
-    return HttpReply{status, std::move(body)};
+  static UnixHttpReply Reply(int status, std::string body) {
+    return UnixHttpReply{status, std::move(body)};
   }
 
   TempDir dir_;
@@ -104,7 +104,7 @@ constexpr char kResult100[] = R"({"cniVersion":"1.0.0",
   "routes":[{"dst":"0.0.0.0/0"}],"dns":{}})";
 
 TEST_F(ShimTest, AddPostsTheWholeEnvAndTheBase64ConfigToCni) {
-  daemon_.On("/cni", [](const HttpRequest&) {
+  daemon_.On("/cni", [](const UnixHttpRequest&) {
     return Reply(200, std::string(R"({"Result":)") + kResult100 + "}");
   });
   const std::string conf = Conf();
@@ -113,7 +113,7 @@ TEST_F(ShimTest, AddPostsTheWholeEnvAndTheBase64ConfigToCni) {
   ASSERT_EQ(daemon_.requests.size(), 2u);
   EXPECT_EQ(daemon_.requests[0].method, "GET");
   EXPECT_EQ(daemon_.requests[0].path, "/readyz");
-  const HttpRequest& cni = daemon_.requests[1];
+  const UnixHttpRequest& cni = daemon_.requests[1];
   EXPECT_EQ(cni.socket_path, "/run/multus/multus.sock");
   EXPECT_EQ(cni.method, "POST");
   EXPECT_EQ(cni.path, "/cni");
@@ -125,7 +125,7 @@ TEST_F(ShimTest, AddPostsTheWholeEnvAndTheBase64ConfigToCni) {
 }
 
 TEST_F(ShimTest, AddPrintsTheResultConvertedToTheConfigVersion) {
-  daemon_.On("/cni", [](const HttpRequest&) {
+  daemon_.On("/cni", [](const UnixHttpRequest&) {
     return Reply(200, std::string(R"({"Result":)") + kResult100 + "}");
   });
   Output o = Run("ADD", R"({"cniVersion":"0.3.1","cniDir":")" + dir_.path() + "\"}");
@@ -139,7 +139,7 @@ TEST_F(ShimTest, AddPrintsTheResultConvertedToTheConfigVersion) {
 }
 
 TEST_F(ShimTest, AddKeepsTheResultVersionWhenTheConfigHasTheSame) {
-  daemon_.On("/cni", [](const HttpRequest&) {
+  daemon_.On("/cni", [](const UnixHttpRequest&) {
     return Reply(200, std::string(R"({"result":)") + kResult100 + "}");  // Go: any case
   });
   Output o = Run("ADD", Conf());
@@ -148,14 +148,14 @@ TEST_F(ShimTest, AddKeepsTheResultVersionWhenTheConfigHasTheSame) {
 }
 
 TEST_F(ShimTest, AddWithoutResultInTheReplyIsCode6) {
-  daemon_.On("/cni", [](const HttpRequest&) { return Reply(200, "{}"); });
+  daemon_.On("/cni", [](const UnixHttpRequest&) { return Reply(200, "{}"); });
   Output o = Run("ADD", Conf());
   EXPECT_EQ(o.exit_code, 1);
   EXPECT_EQ(o.Json()["code"], 6);
 }
 
 TEST_F(ShimTest, PropagatesTheDaemonsCniErrorWithItsCode) {
-  daemon_.On("/cni", [](const HttpRequest&) {
+  daemon_.On("/cni", [](const UnixHttpRequest&) {
     return Reply(400, R"({"cniVersion":"1.0.0","code":7,"msg":"bad NAD","details":"fix it"})"
                       "\n");
   });
@@ -167,7 +167,7 @@ TEST_F(ShimTest, PropagatesTheDaemonsCniErrorWithItsCode) {
 }
 
 TEST_F(ShimTest, APlainTextErrorBodyBecomesCode999WithTheText) {
-  daemon_.On("/cni", [](const HttpRequest&) { return Reply(500, "boom\n"); });
+  daemon_.On("/cni", [](const UnixHttpRequest&) { return Reply(500, "boom\n"); });
   Output o = Run("CHECK", Conf());
   EXPECT_EQ(o.exit_code, 1);
   EXPECT_EQ(o.Json()["code"], 999);
@@ -188,9 +188,9 @@ TEST_F(ShimTest, CheckGcAndStatusForwardAndPrintNothing) {
 
 TEST_F(ShimTest, WaitsForReadyzPollingEvery100ms) {
   int probes = 0;
-  daemon_.On("/readyz", [&](const HttpRequest&) {
-    return ++probes < 6 ? Result<HttpReply>(Status::TryAgainLater("no socket"))
-                        : Result<HttpReply>(Reply(200, ""));
+  daemon_.On("/readyz", [&](const UnixHttpRequest&) {
+    return ++probes < 6 ? Result<UnixHttpReply>(Status::TryAgainLater("no socket"))
+                        : Result<UnixHttpReply>(Reply(200, ""));
   });
   Output o = Run("CHECK", Conf());
   EXPECT_EQ(o.exit_code, 0) << o.out;
@@ -200,7 +200,7 @@ TEST_F(ShimTest, WaitsForReadyzPollingEvery100ms) {
 }
 
 TEST_F(ShimTest, TheReadinessWaitIsBoundedByDaemonReadinessTimeout) {
-  daemon_.On("/readyz", [](const HttpRequest&) { return Reply(500, "shutting down"); });
+  daemon_.On("/readyz", [](const UnixHttpRequest&) { return Reply(500, "shutting down"); });
   Output o = Run("ADD", Conf(R"(,"daemonReadinessTimeout":2)"));
   EXPECT_EQ(o.exit_code, 1);
   EXPECT_EQ(o.Json()["code"], 11);
@@ -273,7 +273,7 @@ TEST_F(ShimTest, DelWithAMissingCniDirSucceedsWithoutTheDaemon) {
 
 TEST_F(ShimTest, DelWhenTheDaemonFailsAndACacheIsLeftKeepsTheDaemonsError) {
   WriteFile(dir_ / kContainer, "{}");
-  daemon_.On("/cni", [](const HttpRequest&) {
+  daemon_.On("/cni", [](const UnixHttpRequest&) {
     return Reply(400, R"({"cniVersion":"1.0.0","code":100,"msg":"plugin failed","details":""})");
   });
   Output o = Run("DEL", Conf());
@@ -283,7 +283,7 @@ TEST_F(ShimTest, DelWhenTheDaemonFailsAndACacheIsLeftKeepsTheDaemonsError) {
 }
 
 TEST_F(ShimTest, DelWhenTheDaemonFailsAndNothingIsLeftSucceeds) {
-  daemon_.On("/cni", [](const HttpRequest&) {
+  daemon_.On("/cni", [](const UnixHttpRequest&) {
     return Reply(400, R"({"cniVersion":"1.0.0","code":100,"msg":"plugin failed"})");
   });
   Output o = Run("DEL", Conf());
@@ -293,7 +293,7 @@ TEST_F(ShimTest, DelWhenTheDaemonFailsAndNothingIsLeftSucceeds) {
 
 TEST_F(ShimTest, DelWhenHealthzIsNotOkIsTreatedAsDaemonDown) {
   WriteFile(dir_ / kContainer, "{}");
-  daemon_.On("/healthz", [](const HttpRequest&) { return Reply(503, ""); });
+  daemon_.On("/healthz", [](const UnixHttpRequest&) { return Reply(503, ""); });
   Output o = Run("DEL", Conf());
   EXPECT_EQ(o.Json()["code"], 11);
   EXPECT_EQ(daemon_.Count("/cni"), 0);

@@ -8,10 +8,10 @@
 #include <string>
 #include <thread>
 
+#include "multus/unix_http.h"
 #include "testing/temp_dir.h"
-#include "unix_http_client_linux.h"
 
-namespace multus::shim {
+namespace multus {
 namespace {
 
 using multus::test::TempDir;
@@ -68,20 +68,21 @@ TEST(UnixHttpClientTest, SendsTheRequestAndReadsAChunkedReply) {
       "5\r\n{\"Res\r\n9\r\nult\":{}}\n\r\n0\r\n\r\n",
       request);
   auto client = MakeUnixHttpClient();
-  Result<HttpReply> reply = client->Send({path, "POST", "/cni", "{\"a\":1}", milliseconds(5000)});
+  Result<UnixHttpReply> reply =
+      client->Send({path, "POST", "/cni", "{\"a\":1}", milliseconds(5000)});
   server.join();
   close(listener);
   ASSERT_TRUE(reply.ok()) << reply.status().msg();
   EXPECT_EQ(reply->status, 200);
   EXPECT_EQ(reply->body, "{\"Result\":{}}\n");
   EXPECT_EQ(request,
-            "POST /cni HTTP/1.1\r\nHost: dummy\r\nUser-Agent: multus-shim\r\nConnection: close\r\n"
+            "POST /cni HTTP/1.1\r\nHost: dummy\r\nUser-Agent: multus\r\nConnection: close\r\n"
             "Content-Type: application/json\r\nContent-Length: 7\r\n\r\n{\"a\":1}");
 }
 
 TEST(UnixHttpClientTest, NoSocketFileIsCode11) {
   TempDir dir;
-  Result<HttpReply> reply =
+  Result<UnixHttpReply> reply =
       MakeUnixHttpClient()->Send({dir / "multus.sock", "GET", "/readyz", "", milliseconds(500)});
   ASSERT_FALSE(reply.ok());
   EXPECT_EQ(reply.status().code(), 11);
@@ -92,7 +93,7 @@ TEST(UnixHttpClientTest, NoSocketFileIsCode11) {
 TEST(UnixHttpClientTest, ASocketNobodyListensOnIsCode11) {
   TempDir dir;
   int fd = Listen(dir / "multus.sock", false);
-  Result<HttpReply> reply =
+  Result<UnixHttpReply> reply =
       MakeUnixHttpClient()->Send({dir / "multus.sock", "GET", "/healthz", "", milliseconds(500)});
   close(fd);
   ASSERT_FALSE(reply.ok());
@@ -103,7 +104,7 @@ TEST(UnixHttpClientTest, ADaemonThatNeverAnswersTimesOutWithCode5) {
   TempDir dir;
   int listener = Listen(dir / "multus.sock");  // connections queue, nobody accepts
   auto start = std::chrono::steady_clock::now();
-  Result<HttpReply> reply =
+  Result<UnixHttpReply> reply =
       MakeUnixHttpClient()->Send({dir / "multus.sock", "POST", "/cni", "{}", milliseconds(200)});
   auto took = std::chrono::steady_clock::now() - start;
   close(listener);
@@ -115,4 +116,4 @@ TEST(UnixHttpClientTest, ADaemonThatNeverAnswersTimesOutWithCode5) {
 }
 
 }  // namespace
-}  // namespace multus::shim
+}  // namespace multus

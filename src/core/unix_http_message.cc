@@ -1,10 +1,10 @@
-#include "http_message.h"
+#include "multus/unix_http_message.h"
 
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 
-namespace multus::shim {
+namespace multus {
 namespace {
 
 constexpr std::string_view kCrlf = "\r\n";
@@ -105,7 +105,7 @@ std::string FormatHttpRequest(std::string_view method, std::string_view path,
   std::string out;
   out.reserve(160 + body.size());
   out.append(method).append(" ").append(path).append(" HTTP/1.1\r\n");
-  out += "Host: dummy\r\nUser-Agent: multus-shim\r\nConnection: close\r\n";
+  out += "Host: dummy\r\nUser-Agent: multus\r\nConnection: close\r\n";
   if (!body.empty() || method == "POST") {
     out +=
         "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
@@ -115,8 +115,8 @@ std::string FormatHttpRequest(std::string_view method, std::string_view path,
   return out;
 }
 
-Result<std::optional<HttpReply>> ParseHttpReply(std::string_view data, bool eof) {
-  using Pending = std::optional<HttpReply>;
+Result<std::optional<UnixHttpReply>> ParseHttpReply(std::string_view data, bool eof) {
+  using Pending = std::optional<UnixHttpReply>;
   while (true) {
     size_t end = data.find("\r\n\r\n");
     if (end == std::string_view::npos) {
@@ -130,7 +130,7 @@ Result<std::optional<HttpReply>> ParseHttpReply(std::string_view data, bool eof)
       data = rest;
       continue;
     }
-    HttpReply reply;
+    UnixHttpReply reply;
     reply.status = head.status;
     if (head.status == 204 || head.status == 304) return Pending(std::move(reply));
     if (head.chunked) {
@@ -154,4 +154,4 @@ Result<std::optional<HttpReply>> ParseHttpReply(std::string_view data, bool eof)
   }
 }
 
-}  // namespace multus::shim
+}  // namespace multus

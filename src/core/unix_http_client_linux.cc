@@ -1,5 +1,3 @@
-#include "unix_http_client_linux.h"
-
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -9,9 +7,10 @@
 #include <cerrno>
 #include <cstring>
 
-#include "http_message.h"
+#include "multus/unix_http.h"
+#include "multus/unix_http_message.h"
 
-namespace multus::shim {
+namespace multus {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -40,7 +39,7 @@ Status SocketError(std::string_view what, const std::string& path, int err) {
   return Status::IoFailure(msg);
 }
 
-Status TimedOut(const HttpRequest& request) {
+Status TimedOut(const UnixHttpRequest& request) {
   return Status::IoFailure(request.method + " " + request.path + " on " + request.socket_path +
                            ": no complete reply within " + std::to_string(request.timeout.count()) +
                            " ms");
@@ -58,7 +57,7 @@ bool WaitFor(int fd, short events, Clock::time_point deadline) {
   }
 }
 
-Status Connect(int fd, const HttpRequest& request, Clock::time_point deadline) {
+Status Connect(int fd, const UnixHttpRequest& request, Clock::time_point deadline) {
   sockaddr_un address{};
   address.sun_family = AF_UNIX;
   if (request.socket_path.size() >= sizeof(address.sun_path)) {
@@ -75,7 +74,7 @@ Status Connect(int fd, const HttpRequest& request, Clock::time_point deadline) {
   return OkStatus();
 }
 
-Status WriteAll(int fd, std::string_view bytes, const HttpRequest& request,
+Status WriteAll(int fd, std::string_view bytes, const UnixHttpRequest& request,
                 Clock::time_point deadline) {
   while (!bytes.empty()) {
     ssize_t n = send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
@@ -90,7 +89,8 @@ Status WriteAll(int fd, std::string_view bytes, const HttpRequest& request,
   return OkStatus();
 }
 
-Result<HttpReply> ReadReply(int fd, const HttpRequest& request, Clock::time_point deadline) {
+Result<UnixHttpReply> ReadReply(int fd, const UnixHttpRequest& request,
+                                Clock::time_point deadline) {
   std::string data;
   char buffer[16384];
   while (true) {
@@ -105,14 +105,14 @@ Result<HttpReply> ReadReply(int fd, const HttpRequest& request, Clock::time_poin
     if (data.size() > kMaxReplyBytes) {
       return Status::Decode("the reply of multus-daemon is larger than 16 MiB");
     }
-    ASSIGN_OR_RETURN(std::optional<HttpReply> reply, ParseHttpReply(data, n == 0));
+    ASSIGN_OR_RETURN(std::optional<UnixHttpReply> reply, ParseHttpReply(data, n == 0));
     if (reply) return std::move(*reply);
   }
 }
 
-class UnixHttpClient : public DaemonClient {
+class SocketHttpClient : public UnixHttpClient {
  public:
-  Result<HttpReply> Send(const HttpRequest& request) override {
+  Result<UnixHttpReply> Send(const UnixHttpRequest& request) override {
     const Clock::time_point deadline = Clock::now() + request.timeout;
     Fd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     if (fd.get() < 0) return SocketError("cannot create a socket for", request.socket_path, errno);
@@ -126,6 +126,8 @@ class UnixHttpClient : public DaemonClient {
 
 }  // namespace
 
-std::unique_ptr<DaemonClient> MakeUnixHttpClient() { return std::make_unique<UnixHttpClient>(); }
+std::unique_ptr<UnixHttpClient> MakeUnixHttpClient() {
+  return std::make_unique<SocketHttpClient>();
+}
 
-}  // namespace multus::shim
+}  // namespace multus

@@ -1,10 +1,10 @@
-#include "fake_daemon.h"
+#include "testing/fake_daemon.h"
 
 #include <algorithm>
 
-namespace multus::shim::test {
+namespace multus::test {
 
-Result<HttpReply> FakeDaemon::Send(const HttpRequest& request) {
+Result<UnixHttpReply> FakeDaemon::Send(const UnixHttpRequest& request) {
   requests.push_back(request);
   if (gone_) {
     return Status::TryAgainLater("cannot connect to " + request.socket_path +
@@ -13,7 +13,7 @@ Result<HttpReply> FakeDaemon::Send(const HttpRequest& request) {
   for (auto it = handlers_.rbegin(); it != handlers_.rend(); ++it) {
     if (it->first == request.path) return it->second(request);
   }
-  return HttpReply{200, ""};
+  return UnixHttpReply{200, ""};
 }
 
 void FakeDaemon::On(const std::string& path, Handler handler) {
@@ -24,7 +24,7 @@ void FakeDaemon::GoAway() { gone_ = true; }
 
 int FakeDaemon::Count(const std::string& path) const {
   return static_cast<int>(std::count_if(requests.begin(), requests.end(),
-                                        [&](const HttpRequest& r) { return r.path == path; }));
+                                        [&](const UnixHttpRequest& r) { return r.path == path; }));
 }
 
-}  // namespace multus::shim::test
+}  // namespace multus::test

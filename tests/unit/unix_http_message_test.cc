@@ -1,24 +1,24 @@
-#include "http_message.h"
+#include "multus/unix_http_message.h"
 
 #include <gtest/gtest.h>
 
-namespace multus::shim {
+namespace multus {
 namespace {
 
 TEST(HttpMessageTest, FormatsAPostWithContentLength) {
   EXPECT_EQ(FormatHttpRequest("POST", "/cni", R"({"a":1})"),
-            "POST /cni HTTP/1.1\r\nHost: dummy\r\nUser-Agent: multus-shim\r\n"
+            "POST /cni HTTP/1.1\r\nHost: dummy\r\nUser-Agent: multus\r\n"
             "Connection: close\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n"
             R"({"a":1})");
 }
 
 TEST(HttpMessageTest, FormatsAGetWithoutBodyHeaders) {
   EXPECT_EQ(FormatHttpRequest("GET", "/readyz", ""),
-            "GET /readyz HTTP/1.1\r\nHost: dummy\r\nUser-Agent: multus-shim\r\n"
+            "GET /readyz HTTP/1.1\r\nHost: dummy\r\nUser-Agent: multus\r\n"
             "Connection: close\r\n\r\n");
 }
 
-HttpReply Complete(std::string_view data, bool eof = false) {
+UnixHttpReply Complete(std::string_view data, bool eof = false) {
   auto reply = ParseHttpReply(data, eof);
   EXPECT_TRUE(reply.ok()) << reply.status().msg();
   if (!reply.ok() || !reply->has_value()) {
@@ -29,13 +29,13 @@ HttpReply Complete(std::string_view data, bool eof = false) {
 }
 
 TEST(HttpMessageTest, ReadsAContentLengthBody) {
-  HttpReply reply = Complete("HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhello");
+  UnixHttpReply reply = Complete("HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhello");
   EXPECT_EQ(reply.status, 200);
   EXPECT_EQ(reply.body, "hello");
 }
 
 TEST(HttpMessageTest, ReadsAChunkedBodyWithExtensionsAndTrailers) {
-  HttpReply reply = Complete(
+  UnixHttpReply reply = Complete(
       "HTTP/1.1 400 Bad Request\r\nTransfer-Encoding: chunked\r\n\r\n"
       "4\r\n{\"a\"\r\nA;ext=1\r\n:123456789\r\n1\r\n}\r\n0\r\nX-Trailer: t\r\n\r\n");
   EXPECT_EQ(reply.status, 400);
@@ -47,7 +47,7 @@ TEST(HttpMessageTest, ReadsABodyDelimitedByTheClose) {
 }
 
 TEST(HttpMessageTest, SkipsInterimReplies) {
-  HttpReply reply =
+  UnixHttpReply reply =
       Complete("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
   EXPECT_EQ(reply.status, 200);
   EXPECT_EQ(reply.body, "");
@@ -94,4 +94,4 @@ TEST(HttpMessageTest, RefusesMalformedRepliesWithCode6) {
 }
 
 }  // namespace
-}  // namespace multus::shim
+}  // namespace multus
