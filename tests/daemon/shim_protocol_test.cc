@@ -69,8 +69,8 @@ TEST(ShimProtocolTest, ErrorReplyIsTheCniErrorObject) {
   HttpResponse response = ErrorReply(503, Status::TryAgainLater("busy", "retry"), "0.4.0");
   EXPECT_EQ(response.status, 503);
   EXPECT_EQ(response.body,
-            "{\n    \"cniVersion\": \"0.4.0\",\n    \"code\": 11,\n    \"msg\": \"busy\",\n"
-            "    \"details\": \"retry\"\n}\n");
+            "{\n    \"cniVersion\": \"0.4.0\",\n    \"code\": 11,\n    \"details\": \"retry\",\n"
+            "    \"msg\": \"busy\"\n}\n");
 }
 
 }  // namespace
