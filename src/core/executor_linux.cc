@@ -44,10 +44,25 @@ std::vector<char*> CStrings(std::vector<std::string>& strings) {
 // Starts the plugin with the pipes as its stdin/stdout/stderr. posix_spawn (glibc: clone with
 // CLONE_VM | CLONE_VFORK) does not copy our address space as fork would, and returns the
 // exec's own errno. The pipes are O_CLOEXEC: the plugin keeps only the three copies.
+// The plugin starts with no signal blocked and SIGPIPE at its default action, whatever the
+// calling thread has: multus-daemon blocks SIGTERM/SIGINT/SIGHUP in every thread (it reads
+// them from a signalfd) and ignores SIGPIPE; a plugin inheriting that could not be stopped.
 int Spawn(const ExecRequest& request, const Pipe& in, const Pipe& out, const Pipe& err,
           pid_t& pid) {
+  posix_spawnattr_t attributes;
+  if (int rc = posix_spawnattr_init(&attributes); rc != 0) return rc;
+  sigset_t none, defaults;
+  sigemptyset(&none);
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGPIPE);
+  posix_spawnattr_setsigmask(&attributes, &none);
+  posix_spawnattr_setsigdefault(&attributes, &defaults);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   posix_spawn_file_actions_t actions;
-  if (int rc = posix_spawn_file_actions_init(&actions); rc != 0) return rc;
+  if (int rc = posix_spawn_file_actions_init(&actions); rc != 0) {
+    posix_spawnattr_destroy(&attributes);
+    return rc;
+  }
   int rc = posix_spawn_file_actions_adddup2(&actions, in.read_end, STDIN_FILENO);
   if (rc == 0) rc = posix_spawn_file_actions_adddup2(&actions, out.write_end, STDOUT_FILENO);
   if (rc == 0) rc = posix_spawn_file_actions_adddup2(&actions, err.write_end, STDERR_FILENO);
@@ -56,9 +71,11 @@ int Spawn(const ExecRequest& request, const Pipe& in, const Pipe& out, const Pip
     std::vector<std::string> env_strings = request.env;
     std::vector<char*> argv = CStrings(argv_strings);
     std::vector<char*> envp = CStrings(env_strings);
-    rc = posix_spawn(&pid, request.path.c_str(), &actions, nullptr, argv.data(), envp.data());
+    rc = posix_spawn(&pid, request.path.c_str(), &actions, &attributes, argv.data(),
+                     envp.data());
   }
   posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
   return rc;
 }
 

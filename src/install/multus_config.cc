@@ -221,4 +221,33 @@ Result<RenderedConfig> RenderMultusConfig(std::string_view master_text,
   return out;
 }
 
+Result<RenderedConfig> RenderShimConfig(std::string_view master_path, std::string_view master_text,
+                                        const ConfigSettings& settings,
+                                        std::string_view socket_dir) {
+  // The master is not embedded here, so its version need not match: read it as it is.
+  ConfigSettings as_is = settings;
+  as_is.cni_version.clear();
+  as_is.force_cni_version = false;
+  ASSIGN_OR_RETURN(Master master, LoadMaster(master_text, as_is));
+  ASSIGN_OR_RETURN(auto caps, MasterCapabilities(master.doc));
+  ASSIGN_OR_RETURN(std::string name, NetworkName(master.doc, settings));
+  RenderedConfig out;
+  out.cni_version = settings.cni_version.empty() ? master.version : settings.cni_version;
+  out.file_name = kConfFileName;
+  out.stale_file_name = kConflistFileName;
+  Json doc = Json::object();
+  doc["cniVersion"] = out.cni_version;
+  doc["name"] = name;
+  doc["type"] = "multus-shim";
+  if (!caps.empty()) {
+    Json caps_json = Json::object();
+    for (const auto& [cap, on] : caps) caps_json[cap] = on;
+    doc["capabilities"] = caps_json;
+  }
+  if (!socket_dir.empty()) doc["daemonSocketDir"] = socket_dir;
+  doc["clusterNetwork"] = master_path;
+  out.content = doc.dump(4) + "\n";
+  return out;
+}
+
 }  // namespace multus::install

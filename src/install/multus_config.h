@@ -45,6 +45,15 @@ struct RenderedConfig {
 Result<RenderedConfig> RenderMultusConfig(std::string_view master_text,
                                           const ConfigSettings& settings);
 
+// The thick-mode config (multus-daemon, auto mode): a single plugin of type "multus-shim" whose
+// clusterNetwork is `master_path`, so the daemon reads the master itself. The version is
+// settings.cni_version, else the master's; capabilities and (override_network_name) the name
+// come from the master as for RenderMultusConfig; `socket_dir` non-empty becomes
+// "daemonSocketDir". Always 00-multus.conf. Errors as RenderMultusConfig.
+Result<RenderedConfig> RenderShimConfig(std::string_view master_path, std::string_view master_text,
+                                        const ConfigSettings& settings,
+                                        std::string_view socket_dir);
+
 // Lower-cases and checks a --multus-log-level value; empty stays empty. Code 7 when unknown.
 Result<std::string> NormalizeLogLevel(std::string_view level);
 

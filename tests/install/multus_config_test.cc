@@ -31,6 +31,33 @@ TEST(MultusConfigTest, WrapsConfMasterByteForByte) {
             "}\n");
 }
 
+TEST(MultusConfigTest, ShimConfigPointsAtTheMasterByPath) {
+  ConfigSettings settings = Defaults();
+  settings.cni_version = "1.0.0";
+  auto out = RenderShimConfig(
+      "/host/etc/cni/net.d/10-calico.conflist",
+      R"({"cniVersion":"0.3.1","name":"k8s-pod-network","plugins":[{"type":"calico"},)"
+      R"({"type":"portmap","capabilities":{"portMappings":true}}]})",
+      settings, "/run/m");
+  ASSERT_TRUE(out.ok()) << out.status().msg();
+  EXPECT_EQ(out->file_name, "00-multus.conf");
+  EXPECT_EQ(out->content,
+            "{\n"
+            "    \"cniVersion\": \"1.0.0\",\n"
+            "    \"name\": \"multus-cni-network\",\n"
+            "    \"type\": \"multus-shim\",\n"
+            "    \"capabilities\": {\n"
+            "        \"portMappings\": true\n"
+            "    },\n"
+            "    \"daemonSocketDir\": \"/run/m\",\n"
+            "    \"clusterNetwork\": \"/host/etc/cni/net.d/10-calico.conflist\"\n"
+            "}\n");
+  auto multus = RenderShimConfig("/x", R"({"cniVersion":"1.0.0","type":"multus-shim"})",
+                                 settings, "");
+  ASSERT_FALSE(multus.ok());
+  EXPECT_EQ(multus.status().code(), 7);
+}
+
 TEST(MultusConfigTest, OutputIsByteStable) {
   const std::string master = R"({"cniVersion":"0.4.0","name":"n","type":"bridge"})";
   auto a = RenderMultusConfig(master, Defaults());

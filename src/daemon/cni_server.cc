@@ -1,0 +1,138 @@
+#include "cni_server.h"
+
+#include <condition_variable>
+#include <mutex>
+
+#include "daemon_config.h"
+#include "multus/cni_version.h"
+#include "multus/log.h"
+#include "multus/net_conf.h"
+#include "shim_protocol.h"
+
+namespace multus::daemon {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+// What a connection thread and the worker running its call share. A call whose client has
+// given up (deadline) before a worker took it is not run at all.
+struct Call {
+  std::mutex mutex;
+  std::condition_variable done_cv;
+  bool done = false;
+  bool abandoned = false;
+  CniOutput output;
+};
+
+HttpResponse Text(int status, std::string body) { return {status, std::move(body), "text/plain"}; }
+
+std::string VersionOf(std::string_view config) {
+  std::string version = ParseReportingSettings(config).cni_version;
+  return version.empty() ? std::string(kCurrentVersion) : version;
+}
+
+}  // namespace
+
+int ReadyzStatus(ServingState state) { return state == ServingState::kServing ? 200 : 503; }
+
+CniServer::CniServer(CniServerOptions options, CniRunner runner, Metrics& metrics)
+    : options_(std::move(options)),
+      runner_(std::move(runner)),
+      metrics_(metrics),
+      queue_(std::make_unique<RequestQueue>(options_.workers, options_.queue_length)) {
+  RequestQueue* queue = queue_.get();
+  metrics_.AddGauge("multus_cni_requests_in_flight", "CNI calls running.", [queue] {
+    return std::vector<Metrics::Sample>{{"", static_cast<double>(queue->running())}};
+  });
+  metrics_.AddGauge("multus_cni_requests_queued", "CNI calls waiting for a worker.", [queue] {
+    return std::vector<Metrics::Sample>{{"", static_cast<double>(queue->waiting())}};
+  });
+}
+
+HttpResponse CniServer::Handle(const HttpRequest& request) {
+  HttpResponse response = Route(request);
+  metrics_.CountRequest(request.path, response.status, request.method);
+  return response;
+}
+
+HttpResponse CniServer::Route(const HttpRequest& request) {
+  bool get_or_post = request.method == "GET" || request.method == "POST";
+  if (request.path == "/healthz") return get_or_post ? Text(200, "") : Text(405, "");
+  if (request.path == "/readyz") {
+    if (!get_or_post) return Text(405, "");
+    int status = ReadyzStatus(state_);
+    return Text(status, status == 200 ? "" : "shutting down\n");
+  }
+  if (request.path == "/cni") return request.method == "POST" ? HandleCni(request) : Text(405, "");
+  if (request.path == "/delegate") {
+    if (request.method != "POST") return Text(405, "");
+    Result<ShimRequest> decoded = DecodeShimRequest(request.body);
+    std::string version = decoded.ok() ? VersionOf(decoded->config) : std::string(kCurrentVersion);
+    return ErrorReply(501,
+                      Status(code::kUnsupportedField,
+                             "multus-daemon does not implement /delegate (pod hot-plug) yet",
+                             "attach the network with the pod's networks annotation"),
+                      version);
+  }
+  return Text(404, "not found\n");
+}
+
+HttpResponse CniServer::HandleCni(const HttpRequest& request) {
+  Result<ShimRequest> decoded = DecodeShimRequest(request.body);
+  if (!decoded.ok()) return ErrorReply(400, decoded.status(), kCurrentVersion);
+  std::string version = VersionOf(decoded->config);
+  const std::string command = decoded->env["CNI_COMMAND"];
+  if (state_ == ServingState::kDraining) {
+    metrics_.CountRejected("shutting_down");
+    return ErrorReply(503,
+                      Status::TryAgainLater("multus-daemon is shutting down",
+                                            "the runtime retries; the next daemon will serve it"),
+                      version);
+  }
+  Result<std::string> config = ApplyOverrides(decoded->config, options_.overrides);
+  if (!config.ok()) return ErrorReply(400, config.status().Prefixed("the CNI config"), version);
+
+  auto call = std::make_shared<Call>();
+  SteadyClock::time_point start = SteadyClock::now();
+  bool queued =
+      queue_->TrySubmit([this, call, env = std::move(decoded->env), config = std::move(*config)] {
+        {
+          std::lock_guard<std::mutex> lock(call->mutex);
+          if (call->abandoned) return;
+        }
+        CniOutput output = runner_(env, config);
+        std::lock_guard<std::mutex> lock(call->mutex);
+        call->output = std::move(output);
+        call->done = true;
+        call->done_cv.notify_all();
+      });
+  if (!queued) {
+    metrics_.CountRejected("queue_full");
+    log::Warning("refusing {}: {} CNI calls running and {} waiting", command, queue_->running(),
+                 queue_->waiting());
+    return ErrorReply(503,
+                      Status::TryAgainLater("multus-daemon is busy: too many CNI calls waiting",
+                                            "the runtime retries; raise connectionLimit or "
+                                            "requestQueueLength if this lasts"),
+                      version);
+  }
+  std::unique_lock<std::mutex> lock(call->mutex);
+  if (!call->done_cv.wait_for(lock, options_.request_timeout, [&] { return call->done; })) {
+    call->abandoned = true;
+    metrics_.CountRejected("deadline");
+    log::Error("{} not answered within {} s; the client is told to retry", command,
+               options_.request_timeout.count() / 1000);
+    return ErrorReply(
+        504,
+        Status::TryAgainLater(command + " did not finish within " +
+                                  std::to_string(options_.request_timeout.count() / 1000) +
+                                  " s in multus-daemon",
+                              "a delegate or the API is slow; the runtime retries"),
+        version);
+  }
+  std::chrono::duration<double> took = SteadyClock::now() - start;
+  metrics_.ObserveCni(command, took.count());
+  return EncodeCniReply(call->output.exit_code, call->output.stdout_data);
+}
+
+}  // namespace multus::daemon

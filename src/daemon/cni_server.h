@@ -1,0 +1,55 @@
+// The routes of <socketDir>/multus.sock: /cni runs a CNI call on the worker pool within a
+// deadline, /delegate (not implemented yet: 501), /healthz, /readyz. Counts every request.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "cni_runner.h"
+#include "http_message.h"
+#include "metrics.h"
+#include "request_queue.h"
+
+namespace multus::daemon {
+
+enum class ServingState { kServing, kDraining };
+
+// /readyz: 200 while serving, 503 once SIGTERM or SIGINT started the drain.
+int ReadyzStatus(ServingState state);
+
+struct CniServerOptions {
+  size_t workers = 16;
+  size_t queue_length = 64;
+  std::chrono::milliseconds request_timeout{300000};
+  std::vector<std::pair<std::string, std::string>> overrides;  // DaemonConfig::overrides
+};
+
+class CniServer {
+ public:
+  CniServer(CniServerOptions options, CniRunner runner, Metrics& metrics);
+
+  // The socket's handler (called from the connection threads).
+  HttpResponse Handle(const HttpRequest& request);
+
+  // Readiness turns 503 and new /cni calls are refused with code 11; running ones go on.
+  void BeginDrain() { state_ = ServingState::kDraining; }
+  ServingState state() const { return state_; }
+  // Waits for the CNI calls running or waiting, at most `grace`. True when none is left.
+  bool WaitIdle(std::chrono::milliseconds grace) { return queue_->WaitIdle(grace); }
+
+ private:
+  HttpResponse HandleCni(const HttpRequest& request);
+  HttpResponse Route(const HttpRequest& request);
+
+  CniServerOptions options_;
+  CniRunner runner_;
+  Metrics& metrics_;
+  std::atomic<ServingState> state_{ServingState::kServing};
+  std::unique_ptr<RequestQueue> queue_;
+};
+
+}  // namespace multus::daemon

@@ -1,0 +1,222 @@
+"""multus-daemon: upstream's shim protocol on a unix socket, driven as multus-shim drives it.
+
+The daemon runs in the test's node namespace with a daemon-config.json pointing at temp
+directories; the test plays the shim (HTTP over the unix socket) and kubelet (pod netns)."""
+
+import base64
+import http.client
+import json
+import os
+import signal
+import socket
+import stat
+import subprocess
+import threading
+import time
+import unittest
+
+from multus_e2e import CNI_BIN_DIR, IP, MultusTestCase, ip_in, repo_root, subnet_of
+
+
+def find_daemon():
+    build = os.environ.get("MULTUS_BUILD_DIR") or os.path.join(repo_root(), "build")
+    path = os.path.join(build, "src", "daemon", "multus-daemon")
+    return path if os.access(path, os.X_OK) else None
+
+
+class UnixConnection(http.client.HTTPConnection):
+    """What multus-shim does: HTTP to http://dummy over <socketDir>/multus.sock."""
+
+    def __init__(self, path, timeout=60):
+        super().__init__("dummy", timeout=timeout)
+        self.socket_path = path
+
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(self.timeout)
+        self.sock.connect(self.socket_path)
+
+
+class DaemonTest(MultusTestCase):
+    required_link_kinds = ("veth", "bridge", "macvlan")
+
+    def setUp(self):
+        super().setUp()
+        self.daemon_bin = find_daemon()
+        if self.daemon_bin is None:
+            self.skipTest("no multus-daemon binary under MULTUS_BUILD_DIR/src/daemon")
+        self.net_d = os.path.join(self.env.tmp, "net.d")
+        os.makedirs(self.net_d)
+        self.sock_dir = os.path.join(self.env.tmp, "sock")
+        self.sock_path = os.path.join(self.sock_dir, "multus.sock")
+        self.daemon = None
+
+    # -- the daemon ------------------------------------------------------------------------
+
+    def start_daemon(self, **keys):
+        config = {"socketDir": self.sock_dir, "cniConfigDir": self.net_d, "cniVersion": "1.0.0",
+                  "logLevel": "verbose", "logToStderr": True, "cniDir": self.env.cni_dir,
+                  "confDir": self.env.conf_dir, "binDir": CNI_BIN_DIR}
+        config.update(keys)
+        path = os.path.join(self.env.tmp, "daemon-config.json")
+        with open(path, "w") as f:
+            json.dump(config, f)
+        self.daemon_log = os.path.join(self.env.run_dir, "daemon.log")
+        with open(self.daemon_log, "wb") as log:
+            self.daemon = subprocess.Popen(
+                [IP, "netns", "exec", self.env.node, self.daemon_bin, "-config", path],
+                stdout=log, stderr=log, start_new_session=True)
+        self.env.add_cleanup(self.stop_daemon)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.daemon.poll() is not None:
+                self.fail(f"multus-daemon exited {self.daemon.returncode}: {self.log_text()}")
+            try:
+                if self.request("GET", "/readyz")[0] == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.05)
+        self.fail("multus-daemon did not become ready: " + self.log_text())
+
+    def stop_daemon(self):
+        if self.daemon is not None and self.daemon.poll() is None:
+            os.killpg(self.daemon.pid, signal.SIGKILL)  # the group this test created
+            self.daemon.wait(10)
+
+    def log_text(self):
+        with open(self.daemon_log, errors="replace") as f:
+            return f.read()
+
+    def request(self, method, path, body=None, timeout=60):
+        conn = UnixConnection(self.sock_path, timeout)
+        try:
+            data = json.dumps(body).encode() if body is not None else None
+            conn.request(method, path, body=data,
+                         headers={"Content-Type": "application/json"} if data else {})
+            response = conn.getresponse()
+            return response.status, response.read().decode()
+        finally:
+            conn.close()
+
+    def cni(self, command, pod, conf, timeout=60):
+        """One /cni call as the shim makes it: its whole env, the config in base64."""
+        env = self.env.build_env(command, pod=pod)
+        text = conf if isinstance(conf, str) else json.dumps(conf)
+        body = {"env": env, "config": base64.b64encode(text.encode()).decode()}
+        status, raw = self.request("POST", "/cni", body, timeout)
+        return status, (json.loads(raw) if raw else None)
+
+    def slow_conf(self, seconds):
+        self.env.sleep_plugin(seconds=seconds)
+        return {"cniVersion": "1.0.0", "name": "multus-cni-network", "type": "multus-shim",
+                "delegates": [self.env.fake_conf("e2e-sleep", name="slow")]}
+
+    def wait_for_sleeper(self):
+        deadline = time.monotonic() + 20
+        while self.env.sleep_pid() is None:
+            self.assertLess(time.monotonic(), deadline, "the slow delegate never started")
+            time.sleep(0.05)
+
+    # -- tests -----------------------------------------------------------------------------
+
+    def test_generated_config_add_del_through_the_socket(self):
+        cluster = self.env.bridge_conf(name="e2e-cluster")
+        master = self.env.write_conf(cluster, "10-e2e-cluster.conf", self.net_d)
+        macvlan = self.env.macvlan_conf(name="e2e-macvlan")
+        self.env.write_conf(macvlan)  # in confDir, named by the override below
+        self.start_daemon(defaultNetworks=["e2e-macvlan"])
+
+        # The socket is private, and the runtime's config points the shim at the master.
+        self.assertEqual(stat.S_IMODE(os.stat(self.sock_dir).st_mode), 0o700)
+        self.assertEqual(stat.S_IMODE(os.stat(self.sock_path).st_mode), 0o600)
+        multus_conf = os.path.join(self.net_d, "00-multus.conf")
+        deadline = time.monotonic() + 10
+        while not os.path.exists(multus_conf) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        with open(multus_conf) as f:
+            generated = json.load(f)
+        self.assertEqual(generated["type"], "multus-shim")
+        self.assertEqual(generated["clusterNetwork"], master)
+        self.assertEqual(generated["cniVersion"], "1.0.0")
+        self.assertEqual(stat.S_IMODE(os.stat(multus_conf).st_mode), 0o600)
+        self.assertEqual(self.request("GET", "/healthz")[0], 200)
+
+        pod = self.env.new_pod()
+        status, reply = self.cni("ADD", pod, generated)
+        self.assertEqual(status, 200, reply)
+        result = reply["Result"]
+        self.assertEqual(result["cniVersion"], "1.0.0")
+        self.assertTrue(ip_in(result["ips"][0]["address"], subnet_of(cluster)), result)
+        self.assert_pod_links(pod, {"lo", "eth0", "net1"})
+        self.assert_addr_in(pod, "eth0", subnet_of(cluster))
+        self.assert_addr_in(pod, "net1", subnet_of(macvlan))
+
+        status, reply = self.cni("DEL", pod, generated)
+        self.assertEqual((status, reply), (200, None))
+        self.assert_nothing_left(pod, "after DEL through the daemon")
+        self.assert_cni_dir_forgot(pod)
+
+    def test_a_failed_call_answers_the_cni_error(self):
+        self.start_daemon()
+        self.env.fail_plugin(code=42, msg="fake failure")
+        conf = {"cniVersion": "1.0.0", "name": "multus-cni-network", "type": "multus-shim",
+                "delegates": [self.env.fake_conf("e2e-fail", name="failing")]}
+        pod = self.env.new_pod()
+        status, reply = self.cni("ADD", pod, conf)
+        self.assertEqual(status, 400, reply)
+        self.assertEqual(reply["code"], 42, reply)
+        self.assertIn("fake failure", reply["msg"])
+        status, reply = self.request("POST", "/cni", {"config": ""})
+        self.assertEqual(status, 400)
+        self.assertEqual(json.loads(reply)["code"], 4)
+
+    def test_sigterm_drains_then_exits_keeping_the_multus_config(self):
+        self.env.write_conf(self.env.bridge_conf(name="e2e-cluster"), "10-e2e.conf", self.net_d)
+        self.start_daemon(shutdownGraceSeconds=30)
+        multus_conf = os.path.join(self.net_d, "00-multus.conf")
+        conf = self.slow_conf(seconds=3)
+        pod = self.env.new_pod()
+        slow = {}
+        thread = threading.Thread(target=lambda: slow.update(r=self.cni("ADD", pod, conf)))
+        thread.start()
+        self.wait_for_sleeper()
+        self.assertTrue(os.path.exists(multus_conf))
+
+        # To the daemon alone, as the kubelet does (`ip netns exec` execs it: same PID); the
+        # group would include the slow delegate.
+        os.kill(self.daemon.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while self.request("GET", "/readyz")[0] != 503:
+            self.assertLess(time.monotonic(), deadline, "/readyz never turned 503")
+            time.sleep(0.05)
+        status, reply = self.cni("ADD", self.env.new_pod(), conf)
+        self.assertEqual(status, 503)
+        self.assertEqual(reply["code"], 11, reply)
+
+        thread.join(30)
+        self.assertIn(slow["r"][0], (200, 400), slow)  # answered, not cut off
+        self.assertEqual(self.daemon.wait(30), 0, self.log_text())
+        self.assertFalse(os.path.exists(self.sock_path), "the socket was left behind")
+        self.assertTrue(os.path.exists(multus_conf), "00-multus.conf removed on SIGTERM")
+
+    def test_a_full_queue_refuses_at_once_with_code_11(self):
+        self.start_daemon(connectionLimit=1, requestQueueLength=0)
+        conf = self.slow_conf(seconds=3)
+        slow = {}
+        thread = threading.Thread(
+            target=lambda: slow.update(r=self.cni("ADD", self.env.new_pod(), conf)))
+        thread.start()
+        self.wait_for_sleeper()
+        start = time.monotonic()
+        status, reply = self.cni("ADD", self.env.new_pod(), conf)
+        self.assertLess(time.monotonic() - start, 2.5, "the refusal waited for the slow call")
+        self.assertEqual(status, 503, reply)
+        self.assertEqual(reply["code"], 11, reply)
+        self.assertIn("busy", reply["msg"])
+        thread.join(30)
+        self.assertIn("r", slow)
+
+
+if __name__ == "__main__":
+    unittest.main()
