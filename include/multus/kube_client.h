@@ -58,7 +58,6 @@ class KubeClient : public KubeApi {
  private:
   // Sends with retries of transient failures until the call's or the invocation's deadline.
   Result<HttpResponse> Call(HttpRequest request, bool retry = true);
-  Result<std::string> Token() const;
   Status PutAnnotation(std::string_view ns, std::string_view name, std::string_view key,
                        std::string_view value);
 

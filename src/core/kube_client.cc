@@ -6,6 +6,7 @@
 
 #include "multus/json_parse.h"
 #include "multus/json_raw.h"
+#include "multus/kube_decode.h"
 #include "multus/log.h"
 
 namespace multus {
@@ -76,17 +77,6 @@ std::string PodPath(std::string_view ns, std::string_view name) {
   return "/api/v1/namespaces/" + std::string(ns) + "/pods/" + std::string(name);
 }
 
-std::map<std::string, std::string> Annotations(const json& object) {
-  std::map<std::string, std::string> out;
-  // json::value returns by value: keep the temporaries alive for the loop.
-  const json metadata = object.value("metadata", json::object());
-  const json annotations = metadata.value("annotations", json::object());
-  for (const auto& [key, value] : annotations.items()) {
-    if (value.is_string()) out[key] = value.get<std::string>();
-  }
-  return out;
-}
-
 }  // namespace
 
 RetryPolicy RetryPolicy::WithTimeouts(std::chrono::milliseconds request,
@@ -108,16 +98,8 @@ KubeClient::KubeClient(HttpTransport& transport, KubeConfig config, RetryPolicy 
   if (!sleep_) sleep_ = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
 }
 
-Result<std::string> KubeClient::Token() const {
-  if (config_.token_file.empty()) return config_.token;
-  // Re-read every time: projected service-account tokens are rotated on disk.
-  ASSIGN_OR_RETURN(std::string token, ReadCredentialFile(config_.token_file));
-  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
-  return token;
-}
-
 Result<HttpResponse> KubeClient::Call(HttpRequest request, bool retry) {
-  ASSIGN_OR_RETURN(request.bearer_token, Token());
+  ASSIGN_OR_RETURN(request.bearer_token, BearerToken(config_));
   Clock::time_point deadline = std::min(Clock::now() + policy_.total_budget, invocation_deadline_);
   // A write that might time out after the server applied it would leave a status behind for
   // an ADD that then fails: send writes only with time for a whole request.
@@ -164,11 +146,10 @@ Result<std::optional<Pod>> KubeClient::GetPod(std::string_view ns, std::string_v
   if (response.status == 404) return std::optional<Pod>();
   if (response.status != 200) return ApiError(request, response);
   try {
-    json object = ParseJson(response.body);
-    Pod pod{std::string(ns), std::string(name), object["metadata"].value("uid", ""),
-            Annotations(object), false};
-    auto source = pod.annotations.find("kubernetes.io/config.source");
-    pod.is_static = source != pod.annotations.end() && source->second != "api";
+    Pod pod = DecodePod(ParseJson(response.body));
+    // The object is the one asked for, whatever its metadata says.
+    pod.namespace_name = ns;
+    pod.name = name;
     return std::optional<Pod>(std::move(pod));
   } catch (const json::exception& e) {
     return Status::Decode("GET pod " + std::string(ns) + "/" + std::string(name) +
@@ -188,11 +169,9 @@ Result<std::optional<Nad>> KubeClient::GetNad(std::string_view ns, std::string_v
   if (response.status == 404) return std::optional<Nad>();
   if (response.status != 200) return ApiError(request, response);
   try {
-    json object = ParseJson(response.body);
-    Nad nad{std::string(ns), std::string(name), "", Annotations(object)};
-    const json spec = object.value("spec", json::object());
-    if (spec.contains("config") && spec["config"].is_string())
-      nad.config = spec["config"].get<std::string>();
+    Nad nad = DecodeNad(ParseJson(response.body));
+    nad.namespace_name = ns;
+    nad.name = name;
     return std::optional<Nad>(std::move(nad));
   } catch (const json::exception& e) {
     return Status::Decode("GET network-attachment-definition " + std::string(ns) + "/" +
