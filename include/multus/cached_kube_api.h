@@ -16,7 +16,7 @@ class CachedKubeApi : public KubeApi {
   // A client for one call's live requests. KubeClient keeps per-invocation state (its time
   // budget, a request counter) and is not thread-safe: a fresh one per call gives each call
   // its own budget and lets calls on many threads share one HttpTransport.
-  using LiveClient = std::function<std::unique_ptr<KubeApi>()>;
+  using LiveClient = std::function<std::shared_ptr<KubeApi>()>;
 
   // `pods` and `nads` must outlive this object. `pod_wait`: how long GetPod waits for a pod
   // missing from a synced store before asking the API (a pod created a moment ago may still

@@ -19,7 +19,8 @@ Pod DecodePod(const nlohmann::json& object);
 // like DecodePod.
 Nad DecodeNad(const nlohmann::json& object);
 
-// metadata.resourceVersion, "" when absent. Throws like DecodePod.
+// metadata.resourceVersion; "" when absent, also for an object without usable metadata
+// or for something that is not an object at all. Never throws.
 std::string ResourceVersionOf(const nlohmann::json& object);
 
 // ObjectKey of metadata.namespace and metadata.name. Throws like DecodePod.

@@ -43,7 +43,9 @@ Nad DecodeNad(const json& object) {
 }
 
 std::string ResourceVersionOf(const json& object) {
-  return Metadata(object).value("resourceVersion", "");
+  auto metadata = object.find("metadata");
+  if (metadata == object.end() || !metadata->is_object()) return "";
+  return metadata->value("resourceVersion", "");
 }
 
 std::string ObjectKeyOf(const json& object) {

@@ -22,8 +22,8 @@ struct WatchEvent {
   std::string error_message;
 };
 
-// Decodes one line. Code 6 for a line that is not a watch event (or an object without
-// metadata); an unknown type is code 6 too.
+// Decodes one line. Code 6 for a line that is not a watch event, of an unknown type, or an
+// ERROR whose object is not a Status. The object itself is decoded later, by the store.
 Result<WatchEvent> ParseWatchEvent(std::string_view line);
 
 // Cuts a streamed body into lines, whatever the chunking: a line may span chunks and a chunk
