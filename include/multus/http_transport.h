@@ -66,9 +66,9 @@ class HttpTransport {
 
 // libcurl + OpenSSL, initialised on first use so that calls that never reach the API do not
 // pay for it. One connection is reused for every Send of the process (Send calls are serialized);
-// each Stream has its own connection, sharing DNS and TLS sessions, and prefers HTTP/2. Without a CA in the
-// kubeconfig, the host's CA bundle is used. Code 5 when libcurl cannot be initialised; code 7
-// for unusable TLS settings.
+// each Stream has its own connection, sharing DNS and TLS sessions, and prefers HTTP/2. Without a
+// CA in the kubeconfig, the host's CA bundle is used. Code 5 when libcurl cannot be initialised;
+// code 7 for unusable TLS settings.
 Result<std::unique_ptr<HttpTransport>> MakeCurlTransport(const KubeConfig& config);
 
 }  // namespace multus

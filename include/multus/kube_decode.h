@@ -26,6 +26,9 @@ std::string ResourceVersionOf(const nlohmann::json& object);
 // ObjectKey of metadata.namespace and metadata.name. Throws like DecodePod.
 std::string ObjectKeyOf(const nlohmann::json& object);
 
+// The `message` of an API error answer (a Status object), else the start of the body.
+std::string ApiErrorMessage(std::string_view body);
+
 // "<namespace>/<name>": how the caches key objects.
 std::string ObjectKey(std::string_view ns, std::string_view name);
 

@@ -40,8 +40,8 @@ ReflectorOptions NadReflectorOptions();
 
 // For the daemon's metrics; counters only grow.
 struct ReflectorStats {
-  bool synced = false;          // a first LIST is in the store
-  uint64_t events = 0;          // ADDED, MODIFIED, DELETED applied
+  bool synced = false;  // a first LIST is in the store
+  uint64_t events = 0;  // ADDED, MODIFIED, DELETED applied
   uint64_t bookmarks = 0;
   uint64_t relists = 0;         // LISTs after the first (410 Gone)
   uint64_t watch_restarts = 0;  // watches that ended or broke and were started again
@@ -97,8 +97,8 @@ class Reflector {
   std::string resource_version_;  // the last one seen; the Run thread only
   std::chrono::milliseconds backoff_{0};
   std::atomic<bool> synced_{false};
-  std::atomic<uint64_t> events_{0}, bookmarks_{0}, relists_{0}, watch_restarts_{0},
-      api_errors_{0}, lists_{0};
+  std::atomic<uint64_t> events_{0}, bookmarks_{0}, relists_{0}, watch_restarts_{0}, api_errors_{0},
+      lists_{0};
   std::jthread thread_;
 };
 

@@ -1,5 +1,7 @@
-// With http_curl_stream.cc, the only files that see CURL*. libcurl is linked in (statically in release builds: see
-// cmake/Dependencies.cmake), so nothing is loaded from the host at run time.
+// With http_curl_stream.cc, the only files that see CURL*. libcurl is linked in (statically in
+// release builds: see cmake/Dependencies.cmake), so nothing is loaded from the host at run time.
+#include "http_curl.h"
+
 #include <curl/curl.h>
 #include <openssl/ssl.h>
 #include <unistd.h>
@@ -8,7 +10,6 @@
 #include <cctype>
 #include <mutex>
 
-#include "http_curl.h"
 #include "multus/http_transport.h"
 
 namespace multus {

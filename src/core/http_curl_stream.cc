@@ -69,7 +69,8 @@ void SetStreamOptions(CURL* handle, const HttpRequest& request, StreamState* sta
 Result<HttpResponse> Outcome(const Site& site, const HttpRequest& request, CURLcode result,
                              const StreamState& state, const char* error_text) {
   bool stopped = result == CURLE_ABORTED_BY_CALLBACK && !state.idle;
-  bool ended = result == CURLE_OK || stopped || (result == CURLE_WRITE_ERROR && state.ended_by_sink);
+  bool ended =
+      result == CURLE_OK || stopped || (result == CURLE_WRITE_ERROR && state.ended_by_sink);
   if (ended) {
     long status = state.status;
     if (result == CURLE_OK) curl_easy_getinfo(state.handle, CURLINFO_RESPONSE_CODE, &status);

@@ -21,19 +21,9 @@ bool Retryable(long status) {
   return status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
 }
 
-// The Status message of an error response, or the body.
-std::string ApiMessage(const HttpResponse& response) {
-  try {
-    json body = ParseJson(response.body);
-    if (body.is_object() && body.contains("message")) return body["message"].get<std::string>();
-  } catch (const json::exception&) {
-  }
-  return response.body.substr(0, 200);
-}
-
 Status ApiError(const HttpRequest& request, const HttpResponse& response) {
   std::string what = request.method + " " + request.path + ": HTTP " +
-                     std::to_string(response.status) + ": " + ApiMessage(response);
+                     std::to_string(response.status) + ": " + ApiErrorMessage(response.body);
   switch (response.status) {
     case 401:
       return Status::InvalidConfig(

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "multus/json_parse.h"
+
 namespace multus {
 namespace {
 
@@ -51,6 +53,16 @@ std::string ResourceVersionOf(const json& object) {
 std::string ObjectKeyOf(const json& object) {
   const json& metadata = Metadata(object);
   return ObjectKey(metadata.value("namespace", ""), metadata.value("name", ""));
+}
+
+std::string ApiErrorMessage(std::string_view body) {
+  try {
+    json parsed = ParseJson(body);
+    if (parsed.is_object() && parsed.contains("message"))
+      return parsed["message"].get<std::string>();
+  } catch (const json::exception&) {
+  }
+  return std::string(body.substr(0, 200));
 }
 
 std::string ObjectKey(std::string_view ns, std::string_view name) {

@@ -1,6 +1,7 @@
 #include "multus/reflector.h"
 
 #include <algorithm>
+#include <cctype>
 #include <condition_variable>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -56,16 +57,6 @@ Reflector::Random DefaultRandom() {
   return [engine] { return std::uniform_real_distribution<double>(0, 1)(*engine); };
 }
 
-// The Status message of an error answer, or the start of the body.
-std::string Message(const HttpResponse& response) {
-  try {
-    json body = ParseJson(response.body);
-    if (body.is_object() && body.contains("message")) return body["message"].get<std::string>();
-  } catch (const json::exception&) {
-  }
-  return response.body.substr(0, 200);
-}
-
 }  // namespace
 
 ReflectorOptions PodReflectorOptions(std::string_view node_name) {
@@ -103,8 +94,8 @@ void Reflector::Stop() {
 }
 
 ReflectorStats Reflector::stats() const {
-  return {synced_.load(),         events_.load(),         bookmarks_.load(),
-          relists_.load(),        watch_restarts_.load(), api_errors_.load()};
+  return {synced_.load(),  events_.load(),         bookmarks_.load(),
+          relists_.load(), watch_restarts_.load(), api_errors_.load()};
 }
 
 void Reflector::Run(std::stop_token stop) {
@@ -194,7 +185,8 @@ Reflector::Step Reflector::ListPage(std::string& next, std::string& resource_ver
   if (!response.ok()) return Failed(response.status().msg());
   if (response->status != 200) {
     // 410 here is an expired continue token: the list starts over, after a pause.
-    return Failed("LIST: HTTP " + std::to_string(response->status) + ": " + Message(*response));
+    return Failed("LIST: HTTP " + std::to_string(response->status) + ": " +
+                  ApiErrorMessage(response->body));
   }
   try {
     json page = ParseJson(response->body);
@@ -228,7 +220,8 @@ Reflector::Step Reflector::Watch(std::stop_token stop) {
   if (!response.ok()) return Failed(response.status().msg());
   if (response->status == 410) return Step::kGone;
   if (response->status != 200) {
-    return Failed("WATCH: HTTP " + std::to_string(response->status) + ": " + Message(*response));
+    return Failed("WATCH: HTTP " + std::to_string(response->status) + ": " +
+                  ApiErrorMessage(response->body));
   }
   if (lines.overflowed()) return Failed("WATCH: an event longer than the limit");
   if (state.ended_early) return state.outcome;

@@ -99,9 +99,9 @@ std::string EventLine(std::string_view type, std::string_view object_json) {
 std::string PodJson(std::string_view ns, std::string_view name, std::string_view rv,
                     std::string_view value) {
   return R"({"kind":"Pod","metadata":{"namespace":")" + std::string(ns) + R"(","name":")" +
-         std::string(name) + R"(","uid":"uid-)" + std::string(name) +
-         R"(","resourceVersion":")" + std::string(rv) + R"(","annotations":{"a":")" +
-         std::string(value) + R"("}},"spec":{"nodeName":"node1"}})";
+         std::string(name) + R"(","uid":"uid-)" + std::string(name) + R"(","resourceVersion":")" +
+         std::string(rv) + R"(","annotations":{"a":")" + std::string(value) +
+         R"("}},"spec":{"nodeName":"node1"}})";
 }
 
 std::string ListJson(const std::vector<std::string>& items, std::string_view rv,

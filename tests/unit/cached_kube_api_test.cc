@@ -143,8 +143,8 @@ TEST_F(CachedKubeApiTest, ManyThreadsReadWhileTheWatchAppliesEvents) {
   std::vector<std::string> chunks;
   for (int i = 0; i < kEvents; ++i) {
     std::string name = "p" + std::to_string(i % kPods);
-    chunks.push_back(EventLine("MODIFIED", PodJson("ns", name, std::to_string(i + 2),
-                                                   std::to_string(i))));
+    chunks.push_back(
+        EventLine("MODIFIED", PodJson("ns", name, std::to_string(i + 2), std::to_string(i))));
   }
   transport.Watch(std::move(chunks));
   Reflector reflector(transport, KubeConfig{}, PodReflectorOptions("node1"), pods_);

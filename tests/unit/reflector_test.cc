@@ -91,8 +91,8 @@ TEST_F(ReflectorTest, ListsThenWatchesAndAppliesAddedModifiedDeleted) {
 TEST_F(ReflectorTest, AppliesAnEventSplitAcrossChunks) {
   std::string line = EventLine("ADDED", PodJson("ns", "a", "11"));
   transport_.Reply(200, ListJson({}, "10"));
-  transport_.Watch({line.substr(0, 7), line.substr(7, 30), line.substr(37, line.size() - 38),
-                    "\n", "\n" + EventLine("ADDED", PodJson("ns", "b", "12"))});
+  transport_.Watch({line.substr(0, 7), line.substr(7, 30), line.substr(37, line.size() - 38), "\n",
+                    "\n" + EventLine("ADDED", PodJson("ns", "b", "12"))});
   Run();
   EXPECT_THAT(Pods({"ns/a", "ns/b"}), ElementsAre("ns/a=1", "ns/b=1"));
   EXPECT_EQ(stats_.events, 2u);
@@ -128,7 +128,8 @@ TEST_F(ReflectorTest, ADroppedWatchResumesFromTheLastResourceVersionAfterABackof
 
 TEST_F(ReflectorTest, ABookmarkAdvancesTheResourceVersionWithoutChangingTheStore) {
   transport_.Reply(200, ListJson({PodJson("ns", "a", "5")}, "10"));
-  transport_.Watch({EventLine("BOOKMARK", R"({"kind":"Pod","metadata":{"resourceVersion":"42"}})")});
+  transport_.Watch(
+      {EventLine("BOOKMARK", R"({"kind":"Pod","metadata":{"resourceVersion":"42"}})")});
   transport_.Watch({});
   Run();
   EXPECT_THAT(transport_.paths(),
@@ -149,9 +150,8 @@ TEST_F(ReflectorTest, AGoneErrorEventRelistsAndTheStoreBecomesTheNewList) {
   transport_.Reply(200, ListJson({PodJson("ns", "a", "5"), PodJson("ns", "c", "80")}, "100"));
   transport_.Watch({});
   Run();
-  EXPECT_THAT(transport_.paths(),
-              ElementsAre(kListPath, WatchPath("10"), kListPath, WatchPath("100"),
-                          WatchPath("100")));
+  EXPECT_THAT(transport_.paths(), ElementsAre(kListPath, WatchPath("10"), kListPath,
+                                              WatchPath("100"), WatchPath("100")));
   EXPECT_THAT(Pods({"ns/a", "ns/b", "ns/c"}), ElementsAre("ns/a=1", "ns/b missing", "ns/c=1"));
   EXPECT_EQ(pods_.size(), 2u);
   EXPECT_EQ(stats_.relists, 1u);
