@@ -43,4 +43,8 @@ bool HasKubernetesAccess(std::string_view kubeconfig, const EnvMap& env);
 // Reads a whole file; code 7 naming the file on failure.
 Result<std::string> ReadCredentialFile(const std::string& path);
 
+// The bearer token to send now: `token`, or `token_file` read again (projected service-account
+// tokens are rotated on disk), trailing whitespace removed. Code 7 when the file is unreadable.
+Result<std::string> BearerToken(const KubeConfig& config);
+
 }  // namespace multus

@@ -1,5 +1,7 @@
-// The only file that sees CURL*. libcurl is linked in (statically in release builds: see
-// cmake/Dependencies.cmake), so nothing is loaded from the host at run time.
+// With http_curl_stream.cc, the only files that see CURL*. libcurl is linked in (statically in
+// release builds: see cmake/Dependencies.cmake), so nothing is loaded from the host at run time.
+#include "http_curl.h"
+
 #include <curl/curl.h>
 #include <openssl/ssl.h>
 #include <unistd.h>
@@ -12,6 +14,8 @@
 
 namespace multus {
 namespace {
+
+using curl::Set;
 
 // OpenSSL must never read the host's openssl.cnf: it can name engines or providers to load
 // with dlopen, which a static binary cannot do safely, and a node's crypto policy is not the
@@ -72,136 +76,182 @@ std::string HostPort(const std::string& server) {
   return has_port ? rest : rest + ":443";
 }
 
+// CURLSH needs a lock per kind of shared data when handles run on several threads.
+struct ShareLocks {
+  std::array<std::mutex, CURL_LOCK_DATA_LAST> mutexes;
+};
+
+void LockShare(CURL*, curl_lock_data data, curl_lock_access, void* user) {
+  static_cast<ShareLocks*>(user)->mutexes[data].lock();
+}
+
+void UnlockShare(CURL*, curl_lock_data data, void* user) {
+  static_cast<ShareLocks*>(user)->mutexes[data].unlock();
+}
+
+// A new watch connection then resolves nothing and resumes the TLS session of the others.
+CURLSH* MakeShare(ShareLocks* locks) {
+  CURLSH* share = curl_share_init();
+  if (share == nullptr) return nullptr;
+  curl_share_setopt(share, CURLSHOPT_LOCKFUNC, LockShare);
+  curl_share_setopt(share, CURLSHOPT_UNLOCKFUNC, UnlockShare);
+  curl_share_setopt(share, CURLSHOPT_USERDATA, locks);
+  curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+  curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+  return share;
+}
+
+void SetBaseUrl(curl::Site& site) {
+  site.base_url = site.config.server;
+  while (!site.base_url.empty() && site.base_url.back() == '/') site.base_url.pop_back();
+  if (site.config.tls_server_name.empty()) return;
+  // Verify (and send SNI for) tls-server-name while connecting to the real server.
+  std::string real = HostPort(site.config.server);
+  std::string port = real.substr(real.rfind(':') + 1);
+  std::string rule = site.config.tls_server_name + ":" + port + ":" + real;
+  site.connect_to = curl_slist_append(nullptr, rule.c_str());
+  site.base_url = "https://" + site.config.tls_server_name + ":" + port;
+}
+
 class CurlTransport : public HttpTransport {
  public:
-  CurlTransport(CURL* handle, KubeConfig config) : handle_(handle), config_(std::move(config)) {}
+  explicit CurlTransport(KubeConfig config) {
+    site_.config = std::move(config);
+    SetBaseUrl(site_);
+  }
   ~CurlTransport() override {
-    if (connect_to_ != nullptr) curl_slist_free_all(connect_to_);
-    curl_easy_cleanup(handle_);
+    if (handle_ != nullptr) curl_easy_cleanup(handle_);
+    if (site_.share != nullptr) curl_share_cleanup(site_.share);
+    if (site_.connect_to != nullptr) curl_slist_free_all(site_.connect_to);
   }
 
-  Status Configure() {
-    Set(CURLOPT_NOSIGNAL, 1L);
-    Set(CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
-    Set(CURLOPT_SSL_VERIFYPEER, config_.insecure ? 0L : 1L);
-    Set(CURLOPT_SSL_VERIFYHOST, config_.insecure ? 0L : 2L);
-    Set(CURLOPT_USERAGENT, "multus-cpp");
-    if (!config_.ca_pem.empty()) {
-      curl_blob ca{config_.ca_pem.data(), config_.ca_pem.size(), CURL_BLOB_COPY};
-      if (curl_easy_setopt(handle_, CURLOPT_CAINFO_BLOB, &ca) != CURLE_OK) {
-        return Status::InvalidConfig("kubeconfig: the certificate authority cannot be used");
-      }
-    } else if (const char* bundle = SystemCaBundle(); bundle != nullptr) {
-      Set(CURLOPT_CAINFO, bundle);
+  Status Init() {
+    site_.share = MakeShare(&locks_);
+    handle_ = curl_easy_init();
+    if (site_.share == nullptr || handle_ == nullptr) {
+      return Status::IoFailure("curl_easy_init failed");
     }
-    if (!config_.client_cert_pem.empty()) {
-      curl_blob cert{config_.client_cert_pem.data(), config_.client_cert_pem.size(),
-                     CURL_BLOB_COPY};
-      curl_blob key{config_.client_key_pem.data(), config_.client_key_pem.size(), CURL_BLOB_COPY};
-      Set(CURLOPT_SSLCERTTYPE, "PEM");
-      if (curl_easy_setopt(handle_, CURLOPT_SSLCERT_BLOB, &cert) != CURLE_OK ||
-          curl_easy_setopt(handle_, CURLOPT_SSLKEY_BLOB, &key) != CURLE_OK) {
-        return Status::InvalidConfig("kubeconfig: the client certificate cannot be used");
-      }
-    }
-    base_url_ = config_.server;
-    while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
-    if (!config_.tls_server_name.empty()) {
-      // Verify (and send SNI for) tls-server-name while connecting to the real server.
-      std::string real = HostPort(config_.server);
-      std::string port = real.substr(real.rfind(':') + 1);
-      std::string rule = config_.tls_server_name + ":" + port + ":" + real;
-      connect_to_ = curl_slist_append(nullptr, rule.c_str());
-      Set(CURLOPT_CONNECT_TO, connect_to_);
-      base_url_ = "https://" + config_.tls_server_name + ":" + port;
-    }
-    return OkStatus();
+    return curl::Configure(handle_, site_);
   }
 
   Result<HttpResponse> Send(const HttpRequest& request) override {
     std::lock_guard<std::mutex> lock(mutex_);
     HttpResponse response;
-    std::string url = base_url_ + request.path;
-    curl_slist* headers = curl_slist_append(nullptr, "Accept: application/json");
-    if (!request.content_type.empty()) {
-      headers = curl_slist_append(headers, ("Content-Type: " + request.content_type).c_str());
-    }
-    if (!request.bearer_token.empty()) {
-      headers =
-          curl_slist_append(headers, ("Authorization: Bearer " + request.bearer_token).c_str());
-    }
-    Set(CURLOPT_URL, url.c_str());
-    Set(CURLOPT_CUSTOMREQUEST, request.method.c_str());
-    Set(CURLOPT_HTTPHEADER, headers);
+    std::string url = site_.base_url + request.path;
+    curl_slist* headers = curl::Headers(request);
+    Set(handle_, CURLOPT_URL, url.c_str());
+    Set(handle_, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    Set(handle_, CURLOPT_HTTPHEADER, headers);
     if (request.method == "GET") {
-      Set(CURLOPT_HTTPGET, 1L);
-      Set(CURLOPT_CUSTOMREQUEST, static_cast<const char*>(nullptr));
+      Set(handle_, CURLOPT_HTTPGET, 1L);
+      Set(handle_, CURLOPT_CUSTOMREQUEST, static_cast<const char*>(nullptr));
     } else {
-      Set(CURLOPT_POSTFIELDS, request.body.c_str());
-      Set(CURLOPT_POSTFIELDSIZE, static_cast<long>(request.body.size()));
+      Set(handle_, CURLOPT_POSTFIELDS, request.body.c_str());
+      Set(handle_, CURLOPT_POSTFIELDSIZE, static_cast<long>(request.body.size()));
     }
-    Set(CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
-    Set(CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.timeout.count()));
-    Set(CURLOPT_WRITEFUNCTION, AppendBody);
-    Set(CURLOPT_WRITEDATA, &response.body);
-    Set(CURLOPT_HEADERFUNCTION, CaptureRetryAfter);
-    Set(CURLOPT_HEADERDATA, &response.retry_after);
+    Set(handle_, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
+    Set(handle_, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.timeout.count()));
+    Set(handle_, CURLOPT_WRITEFUNCTION, AppendBody);
+    Set(handle_, CURLOPT_WRITEDATA, &response.body);
+    Set(handle_, CURLOPT_HEADERFUNCTION, CaptureRetryAfter);
+    Set(handle_, CURLOPT_HEADERDATA, &response.retry_after);
     char error_text[CURL_ERROR_SIZE] = "";
-    Set(CURLOPT_ERRORBUFFER, error_text);
+    Set(handle_, CURLOPT_ERRORBUFFER, error_text);
     CURLcode result = curl_easy_perform(handle_);
-    Set(CURLOPT_HTTPHEADER, static_cast<curl_slist*>(nullptr));
-    Set(CURLOPT_ERRORBUFFER, static_cast<char*>(nullptr));
+    Set(handle_, CURLOPT_HTTPHEADER, static_cast<curl_slist*>(nullptr));
+    Set(handle_, CURLOPT_ERRORBUFFER, static_cast<char*>(nullptr));
     curl_slist_free_all(headers);
-    if (result != CURLE_OK) return Failure(request, result, error_text);
+    if (result != CURLE_OK) return curl::Failure(site_, request, result, error_text);
     curl_easy_getinfo(handle_, CURLINFO_RESPONSE_CODE, &response.status);
     return response;
   }
 
+  Result<HttpResponse> Stream(const HttpRequest& request, const StreamControl& control,
+                              const StreamSink& on_data) override {
+    return curl::Stream(site_, request, control, on_data);
+  }
+
  private:
-  // A request that got no HTTP answer, classified for the retry loop and for the user.
-  Result<HttpResponse> Failure(const HttpRequest& request, CURLcode result,
-                               const char* error_text) const {
-    std::string reason = *error_text != '\0' ? error_text : curl_easy_strerror(result);
-    std::string what = request.method + " " + request.path + ": " + reason;
-    switch (result) {
-      case CURLE_COULDNT_CONNECT:
-      case CURLE_COULDNT_RESOLVE_HOST:
-        return HttpResponse{0, reason, ""};
-      case CURLE_PEER_FAILED_VERIFICATION:
-        return Status::InvalidConfig(
-            what, "the apiserver's certificate is not trusted by the kubeconfig's CA");
-      case CURLE_SSL_CERTPROBLEM:
-      case CURLE_SSL_CACERT_BADFILE:
-      case CURLE_SSL_ENGINE_INITFAILED:
-      case CURLE_SSL_ENGINE_NOTFOUND:
-        return Status::InvalidConfig(
-            what, "the kubeconfig's client certificate, key or CA cannot be used");
-      default:
-        return Status::TryAgainLater(what,
-                                     "the apiserver at " + config_.server + " did not answer");
-    }
-  }
-
-  template <typename T>
-  void Set(CURLoption option, T value) {
-    curl_easy_setopt(handle_, option, value);
-  }
-
-  CURL* handle_;
-  KubeConfig config_;
-  std::string base_url_;
-  curl_slist* connect_to_ = nullptr;
-  std::mutex mutex_;
+  curl::Site site_;
+  ShareLocks locks_;
+  CURL* handle_ = nullptr;  // Send's, reused so that calls share one warm connection
+  std::mutex mutex_;        // over handle_
 };
 
 }  // namespace
 
+namespace curl {
+
+Status Configure(CURL* handle, const Site& site) {
+  const KubeConfig& config = site.config;
+  Set(handle, CURLOPT_NOSIGNAL, 1L);
+  Set(handle, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+  Set(handle, CURLOPT_SSL_VERIFYPEER, config.insecure ? 0L : 1L);
+  Set(handle, CURLOPT_SSL_VERIFYHOST, config.insecure ? 0L : 2L);
+  Set(handle, CURLOPT_USERAGENT, "multus-cpp");
+  if (site.share != nullptr) Set(handle, CURLOPT_SHARE, site.share);
+  if (site.connect_to != nullptr) Set(handle, CURLOPT_CONNECT_TO, site.connect_to);
+  if (!config.ca_pem.empty()) {
+    curl_blob ca{const_cast<char*>(config.ca_pem.data()), config.ca_pem.size(), CURL_BLOB_COPY};
+    if (curl_easy_setopt(handle, CURLOPT_CAINFO_BLOB, &ca) != CURLE_OK) {
+      return Status::InvalidConfig("kubeconfig: the certificate authority cannot be used");
+    }
+  } else if (const char* bundle = SystemCaBundle(); bundle != nullptr) {
+    Set(handle, CURLOPT_CAINFO, bundle);
+  }
+  if (config.client_cert_pem.empty()) return OkStatus();
+  curl_blob cert{const_cast<char*>(config.client_cert_pem.data()), config.client_cert_pem.size(),
+                 CURL_BLOB_COPY};
+  curl_blob key{const_cast<char*>(config.client_key_pem.data()), config.client_key_pem.size(),
+                CURL_BLOB_COPY};
+  Set(handle, CURLOPT_SSLCERTTYPE, "PEM");
+  if (curl_easy_setopt(handle, CURLOPT_SSLCERT_BLOB, &cert) != CURLE_OK ||
+      curl_easy_setopt(handle, CURLOPT_SSLKEY_BLOB, &key) != CURLE_OK) {
+    return Status::InvalidConfig("kubeconfig: the client certificate cannot be used");
+  }
+  return OkStatus();
+}
+
+curl_slist* Headers(const HttpRequest& request) {
+  curl_slist* headers = curl_slist_append(nullptr, "Accept: application/json");
+  if (!request.content_type.empty()) {
+    headers = curl_slist_append(headers, ("Content-Type: " + request.content_type).c_str());
+  }
+  if (!request.bearer_token.empty()) {
+    headers = curl_slist_append(headers, ("Authorization: Bearer " + request.bearer_token).c_str());
+  }
+  return headers;
+}
+
+Result<HttpResponse> Failure(const Site& site, const HttpRequest& request, CURLcode result,
+                             const char* error_text) {
+  std::string reason = *error_text != '\0' ? error_text : curl_easy_strerror(result);
+  std::string what = request.method + " " + request.path + ": " + reason;
+  switch (result) {
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+      return HttpResponse{0, reason, ""};
+    case CURLE_PEER_FAILED_VERIFICATION:
+      return Status::InvalidConfig(
+          what, "the apiserver's certificate is not trusted by the kubeconfig's CA");
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ENGINE_INITFAILED:
+    case CURLE_SSL_ENGINE_NOTFOUND:
+      return Status::InvalidConfig(what,
+                                   "the kubeconfig's client certificate, key or CA cannot be used");
+    default:
+      return Status::TryAgainLater(what,
+                                   "the apiserver at " + site.config.server + " did not answer");
+  }
+}
+
+}  // namespace curl
+
 Result<std::unique_ptr<HttpTransport>> MakeCurlTransport(const KubeConfig& config) {
   if (!InitCurl()) return Status::IoFailure("cannot initialise libcurl and OpenSSL");
-  CURL* handle = curl_easy_init();
-  if (handle == nullptr) return Status::IoFailure("curl_easy_init failed");
-  auto transport = std::make_unique<CurlTransport>(handle, config);
-  RETURN_IF_ERROR(transport->Configure());
+  auto transport = std::make_unique<CurlTransport>(config);
+  RETURN_IF_ERROR(transport->Init());
   return std::unique_ptr<HttpTransport>(std::move(transport));
 }
 

@@ -6,6 +6,7 @@
 
 #include "multus/json_parse.h"
 #include "multus/json_raw.h"
+#include "multus/kube_decode.h"
 #include "multus/log.h"
 
 namespace multus {
@@ -20,19 +21,9 @@ bool Retryable(long status) {
   return status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
 }
 
-// The Status message of an error response, or the body.
-std::string ApiMessage(const HttpResponse& response) {
-  try {
-    json body = ParseJson(response.body);
-    if (body.is_object() && body.contains("message")) return body["message"].get<std::string>();
-  } catch (const json::exception&) {
-  }
-  return response.body.substr(0, 200);
-}
-
 Status ApiError(const HttpRequest& request, const HttpResponse& response) {
   std::string what = request.method + " " + request.path + ": HTTP " +
-                     std::to_string(response.status) + ": " + ApiMessage(response);
+                     std::to_string(response.status) + ": " + ApiErrorMessage(response.body);
   switch (response.status) {
     case 401:
       return Status::InvalidConfig(
@@ -76,17 +67,6 @@ std::string PodPath(std::string_view ns, std::string_view name) {
   return "/api/v1/namespaces/" + std::string(ns) + "/pods/" + std::string(name);
 }
 
-std::map<std::string, std::string> Annotations(const json& object) {
-  std::map<std::string, std::string> out;
-  // json::value returns by value: keep the temporaries alive for the loop.
-  const json metadata = object.value("metadata", json::object());
-  const json annotations = metadata.value("annotations", json::object());
-  for (const auto& [key, value] : annotations.items()) {
-    if (value.is_string()) out[key] = value.get<std::string>();
-  }
-  return out;
-}
-
 }  // namespace
 
 RetryPolicy RetryPolicy::WithTimeouts(std::chrono::milliseconds request,
@@ -115,11 +95,9 @@ Result<std::string> KubeClient::Token() {
   // re-reading it (one syscall instead of five).
   std::optional<FileIdentity> identity = StatFileIdentity(config_.token_file);
   if (identity && token_identity_ == identity) return cached_token_;
-  ASSIGN_OR_RETURN(std::string token, ReadCredentialFile(config_.token_file));
-  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
-  cached_token_ = token;
+  ASSIGN_OR_RETURN(cached_token_, BearerToken(config_));
   token_identity_ = identity;
-  return token;
+  return cached_token_;
 }
 
 Result<HttpResponse> KubeClient::Call(HttpRequest request, bool retry) {
@@ -170,11 +148,10 @@ Result<std::optional<Pod>> KubeClient::GetPod(std::string_view ns, std::string_v
   if (response.status == 404) return std::optional<Pod>();
   if (response.status != 200) return ApiError(request, response);
   try {
-    json object = ParseJson(response.body);
-    Pod pod{std::string(ns), std::string(name), object["metadata"].value("uid", ""),
-            Annotations(object), false};
-    auto source = pod.annotations.find("kubernetes.io/config.source");
-    pod.is_static = source != pod.annotations.end() && source->second != "api";
+    Pod pod = DecodePod(ParseJson(response.body));
+    // The object is the one asked for, whatever its metadata says.
+    pod.namespace_name = ns;
+    pod.name = name;
     return std::optional<Pod>(std::move(pod));
   } catch (const json::exception& e) {
     return Status::Decode("GET pod " + std::string(ns) + "/" + std::string(name) +
@@ -194,11 +171,9 @@ Result<std::optional<Nad>> KubeClient::GetNad(std::string_view ns, std::string_v
   if (response.status == 404) return std::optional<Nad>();
   if (response.status != 200) return ApiError(request, response);
   try {
-    json object = ParseJson(response.body);
-    Nad nad{std::string(ns), std::string(name), "", Annotations(object)};
-    const json spec = object.value("spec", json::object());
-    if (spec.contains("config") && spec["config"].is_string())
-      nad.config = spec["config"].get<std::string>();
+    Nad nad = DecodeNad(ParseJson(response.body));
+    nad.namespace_name = ns;
+    nad.name = name;
     return std::optional<Nad>(std::move(nad));
   } catch (const json::exception& e) {
     return Status::Decode("GET network-attachment-definition " + std::string(ns) + "/" +

@@ -3,6 +3,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cctype>
+
 #include "multus/base64.h"
 #include "multus/file_io.h"
 #include "multus/in_cluster.h"
@@ -83,6 +85,13 @@ Result<std::string> ReadCredentialFile(const std::string& path) {
                    "check the path in the kubeconfig and that the file is readable by root");
   }
   return std::move(read).value().value();
+}
+
+Result<std::string> BearerToken(const KubeConfig& config) {
+  if (config.token_file.empty()) return config.token;
+  ASSIGN_OR_RETURN(std::string token, ReadCredentialFile(config.token_file));
+  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
+  return token;
 }
 
 Result<KubeConfig> ParseKubeconfig(std::string_view yaml, std::string_view base_dir,

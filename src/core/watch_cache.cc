@@ -1,0 +1,20 @@
+#include "multus/watch_cache.h"
+
+namespace multus {
+
+WatchCache::WatchCache(HttpTransport& transport, const KubeConfig& config,
+                       std::string_view node_name, Reflector::Wait wait, Reflector::Random random)
+    : pod_reflector_(transport, config, PodReflectorOptions(node_name), pods_, wait, random),
+      nad_reflector_(transport, config, NadReflectorOptions(), nads_, wait, random) {}
+
+void WatchCache::Start() {
+  pod_reflector_.Start();
+  nad_reflector_.Start();
+}
+
+void WatchCache::Stop() {
+  pod_reflector_.Stop();
+  nad_reflector_.Stop();
+}
+
+}  // namespace multus

@@ -1,0 +1,58 @@
+#include "multus/watch_cache.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "testing/fake_kube_api.h"
+#include "testing/fake_watch_transport.h"
+
+namespace multus {
+namespace {
+
+using test::ListJson;
+using test::PodJson;
+using ::testing::IsEmpty;
+
+TEST(WatchCacheTest, ListsPodsOfTheNodeAndAllNadsThenAnswersFromThem) {
+  std::stop_source unused;
+  test::FakeWatchTransport transport(unused);
+  // Which reflector asks first is up to the threads: both lists answer both.
+  std::string both =
+      ListJson({PodJson("ns", "a", "5"),
+                R"({"metadata":{"namespace":"ns","name":"macvlan"},"spec":{"config":"{}"}})"},
+               "10");
+  transport.Reply(200, both);
+  transport.Reply(200, both);
+  transport.WatchHangs({});
+  transport.WatchHangs({});
+  KubeConfig config;
+  WatchCache cache(transport, config, "node1");
+  cache.Start();
+  ASSERT_TRUE(cache.nads().WaitFor("ns", "macvlan", std::chrono::seconds(30)).has_value());
+  ASSERT_TRUE(cache.pods().WaitFor("ns", "a", std::chrono::seconds(30)).has_value());
+  test::FakeKubeApi live;
+  CachedKubeApi api =
+      cache.Api([&] { return std::shared_ptr<KubeApi>(std::shared_ptr<void>(), &live); });
+  EXPECT_TRUE(api.GetPod("ns", "a")->has_value());
+  EXPECT_EQ((*api.GetNad("ns", "macvlan"))->config, "{}");
+  EXPECT_THAT(live.calls(), IsEmpty());
+  cache.Stop();
+  EXPECT_TRUE(cache.synced());
+  EXPECT_EQ(cache.pod_stats().relists + cache.nad_stats().relists, 0u);
+  std::vector<std::string> paths = transport.paths();
+  EXPECT_EQ(std::count(paths.begin(), paths.end(),
+                       "/api/v1/pods?limit=500&fieldSelector=spec.nodeName%3Dnode1"),
+            1);
+  EXPECT_EQ(std::count(paths.begin(), paths.end(),
+                       "/apis/k8s.cni.cncf.io/v1/network-attachment-definitions?limit=500"),
+            1);
+}
+
+}  // namespace
+}  // namespace multus
