@@ -79,6 +79,9 @@ struct KubeAccess {
   std::unique_ptr<HttpTransport> transport;
   std::unique_ptr<KubeApi> client;
 };
+
+// The connection settings the multus config asks for: `kubeconfig`, else in-cluster.
+Result<KubeConfig> LoadKubeAccessConfig(std::string_view kubeconfig, const EnvMap& env);
 Result<KubeAccess> ConnectKubernetes(std::string_view kubeconfig, const EnvMap& env,
                                      const RetryPolicy& policy);
 

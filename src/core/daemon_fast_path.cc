@@ -46,8 +46,10 @@ std::unique_ptr<HttpTransport> MakeDaemonTransport(std::unique_ptr<UnixHttpClien
 
 Result<KubeAccess> ConnectThroughDaemon(std::unique_ptr<UnixHttpClient> client,
                                         const std::string& socket_path, const RetryPolicy& policy) {
-  Result<UnixHttpReply> ready =
-      client->Send({socket_path, "GET", "/readyz", "", kReadinessProbeTimeout});
+  // The fast path's own readiness: a daemon without a synced cache, or one that does not know
+  // the fast path (upstream's), answers something else and the plugin does the work itself.
+  Result<UnixHttpReply> ready = client->Send(
+      {socket_path, "GET", std::string(kFastPathPrefix) + "/readyz", "", kReadinessProbeTimeout});
   if (!ready.ok()) return ready.status();
   if (ready->status != 200) {
     return Status::TryAgainLater("multus-daemon at " + socket_path + " is not ready (HTTP " +

@@ -263,10 +263,14 @@ Status KubeClient::PostEvent(const Pod& pod, std::string_view type, std::string_
   return ApiError(request, response);
 }
 
+Result<KubeConfig> LoadKubeAccessConfig(std::string_view kubeconfig, const EnvMap& env) {
+  return kubeconfig.empty() ? InClusterConfig(env, kServiceAccountDir)
+                            : LoadKubeconfig(std::string(kubeconfig));
+}
+
 Result<KubeAccess> ConnectKubernetes(std::string_view kubeconfig, const EnvMap& env,
                                      const RetryPolicy& policy) {
-  Result<KubeConfig> config = kubeconfig.empty() ? InClusterConfig(env, kServiceAccountDir)
-                                                 : LoadKubeconfig(std::string(kubeconfig));
+  Result<KubeConfig> config = LoadKubeAccessConfig(kubeconfig, env);
   if (!config.ok()) return config.status();
   ASSIGN_OR_RETURN(std::unique_ptr<HttpTransport> transport, MakeCurlTransport(*config));
   KubeAccess access;

@@ -1,5 +1,6 @@
 // The routes of <socketDir>/multus.sock: /cni runs a CNI call on the worker pool within a
-// deadline, /delegate (not implemented yet: 501), /healthz, /readyz. Counts every request.
+// deadline, /delegate (not implemented yet: 501), /healthz, /readyz, and the plugin's fast
+// path under /fastpath/v1. Counts every request.
 #pragma once
 
 #include <atomic>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "cni_runner.h"
+#include "fast_path_server.h"
 #include "http_message.h"
 #include "metrics.h"
 #include "request_queue.h"
@@ -32,6 +34,10 @@ class CniServer {
  public:
   CniServer(CniServerOptions options, CniRunner runner, Metrics& metrics);
 
+  // Serves the plugin's fast path too (routes under /fastpath/v1); `fast_path` must outlive
+  // this server. Without it those routes answer 404 and the plugin does the work itself.
+  void ServeFastPath(FastPathServer* fast_path) { fast_path_ = fast_path; }
+
   // The socket's handler (called from the connection threads).
   HttpResponse Handle(const HttpRequest& request);
 
@@ -50,6 +56,7 @@ class CniServer {
   Metrics& metrics_;
   std::atomic<ServingState> state_{ServingState::kServing};
   std::unique_ptr<RequestQueue> queue_;
+  FastPathServer* fast_path_ = nullptr;
 };
 
 }  // namespace multus::daemon

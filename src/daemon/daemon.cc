@@ -11,6 +11,7 @@
 #include "daemon_config.h"
 #include "event_loop.h"
 #include "http_server.h"
+#include "kube_provider.h"
 #include "metrics.h"
 #include "multus/file_io.h"
 #include "multus/log.h"
@@ -141,6 +142,26 @@ void WatchConfig(const DaemonConfig& config, EventLoop& loop) {
   }
 }
 
+void AddCacheGauges(const WatchCache& cache, Metrics& metrics) {
+  auto one = [](double value) { return std::vector<Metrics::Sample>{{"", value}}; };
+  auto both = [](ReflectorStats pods, ReflectorStats nads, uint64_t ReflectorStats::*field) {
+    return std::vector<Metrics::Sample>{{"kind=\"pods\"", static_cast<double>(pods.*field)},
+                                        {"kind=\"nads\"", static_cast<double>(nads.*field)}};
+  };
+  metrics.AddGauge("multus_cache_pods", "Pods of this node in the watch cache.",
+                   [&cache, one] { return one(static_cast<double>(cache.pods().size())); });
+  metrics.AddGauge("multus_cache_nads", "NetworkAttachmentDefinitions in the watch cache.",
+                   [&cache, one] { return one(static_cast<double>(cache.nads().size())); });
+  metrics.AddGauge("multus_cache_relists", "Relists of the watch cache (410 Gone, errors).",
+                   [&cache, both] {
+                     return both(cache.pod_stats(), cache.nad_stats(), &ReflectorStats::relists);
+                   });
+  metrics.AddGauge("multus_cache_api_errors", "Failed list or watch requests of the cache.",
+                   [&cache, both] {
+                     return both(cache.pod_stats(), cache.nad_stats(), &ReflectorStats::api_errors);
+                   });
+}
+
 int Serve(const DaemonConfig& config, const EnvMap& env, EventLoop& loop) {
   Metrics metrics;
   CniServerOptions options;
@@ -148,7 +169,14 @@ int Serve(const DaemonConfig& config, const EnvMap& env, EventLoop& loop) {
   options.queue_length = static_cast<size_t>(config.QueueLength());
   options.request_timeout = config.request_timeout;
   options.overrides = config.overrides;
-  CniServer cni(options, MakeCniRunner(MakeKubeConnector(), env), metrics);
+  std::unique_ptr<KubeBackend> kube = KubeBackend::Create(config, env);
+  CniServer cni(options, MakeCniRunner(kube->Connector(), env), metrics);
+  std::unique_ptr<FastPathServer> fast_path;
+  if (KubeApi* api = kube->cached_api()) {
+    fast_path = std::make_unique<FastPathServer>(*api, [&kube] { return kube->synced(); });
+    cni.ServeFastPath(fast_path.get());
+    AddCacheGauges(*kube->cache(), metrics);
+  }
 
   Result<int> socket_fd = ListenOnSocketDir(config);
   if (!socket_fd.ok()) return Fatal(socket_fd.status());

@@ -49,7 +49,7 @@ TEST(DaemonFastPathTest, ThePodIsReadThroughTheDaemonWithThePrefixedApiPath) {
   EXPECT_EQ((*pod)->uid, "u-1");
   EXPECT_EQ((*pod)->annotations.at("k8s.v1.cni.cncf.io/networks"), "net1");
   ASSERT_EQ(daemon.requests.size(), 2u);
-  EXPECT_EQ(daemon.requests[0].path, "/readyz");
+  EXPECT_EQ(daemon.requests[0].path, "/fastpath/v1/readyz");
   EXPECT_EQ(daemon.requests[1].method, "GET");
   EXPECT_EQ(daemon.requests[1].socket_path, kSocket);
 }
@@ -68,7 +68,7 @@ TEST(DaemonFastPathTest, WritesGoToTheDaemonWithTheirBodies) {
 
 TEST(DaemonFastPathTest, ADaemonThatIsNotReadyIsNotUsed) {
   FakeDaemon daemon;
-  daemon.On("/readyz", [](const UnixHttpRequest&) { return UnixHttpReply{503, ""}; });
+  daemon.On("/fastpath/v1/readyz", [](const UnixHttpRequest&) { return UnixHttpReply{503, ""}; });
   Result<KubeAccess> access = ConnectThroughDaemon(Borrow(daemon), kSocket, RetryPolicy{});
   ASSERT_FALSE(access.ok());
   EXPECT_EQ(access.status().code(), code::kTryAgainLater);

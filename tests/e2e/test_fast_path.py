@@ -1,0 +1,134 @@
+"""The multus plugin's fast path through multus-daemon: with daemonSocketDir in the multus
+config and a ready daemon (watch cache synced), the plugin asks the daemon for the pod and its
+NADs and hands it the network-status write and the events; it opens no TLS connection of its
+own, and still runs the delegates itself. Without a ready daemon it does the work directly."""
+
+import json
+import os
+import signal
+import subprocess
+import time
+import unittest
+
+from multus_e2e import IP
+from k8s_e2e import MULTUS_NAMESPACE, K8sTestCase, wait_for
+from test_daemon import UnixConnection, find_daemon
+
+NODE = "node1"
+
+
+class FastPathTest(K8sTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.daemon_bin = find_daemon()
+        if self.daemon_bin is None:
+            self.skipTest("no multus-daemon binary under MULTUS_BUILD_DIR/src/daemon")
+        self.sock_dir = os.path.join(self.env.tmp, "sock")
+        self.net_d = os.path.join(self.env.tmp, "net.d")
+        os.makedirs(self.net_d)
+        self.daemon = None
+
+    def start_daemon(self):
+        config = {"socketDir": self.sock_dir, "cniConfigDir": self.net_d,
+                  "multusConfigFile": os.path.join(self.env.tmp, "unused.conf"),
+                  "cniVersion": "1.0.0", "logLevel": "verbose", "logToStderr": True,
+                  "kubeconfig": self.kubeconfig}
+        path = os.path.join(self.env.tmp, "daemon-config.json")
+        with open(path, "w") as f:
+            json.dump(config, f)
+        self.daemon_log = os.path.join(self.env.run_dir, "daemon.log")
+        with open(self.daemon_log, "wb") as log:
+            self.daemon = subprocess.Popen(
+                [IP, "netns", "exec", self.env.node, "env", f"MULTUS_NODE_NAME={NODE}",
+                 self.daemon_bin, "-config", path],
+                stdout=log, stderr=log, start_new_session=True)
+        self.addCleanup(self.stop_daemon)
+        self.assertTrue(wait_for(lambda: self.get("/fastpath/v1/readyz") == 200, timeout=30),
+                        "the daemon's watch cache never synced: " + self.daemon_text())
+
+    def stop_daemon(self):
+        if self.daemon is not None and self.daemon.poll() is None:
+            os.killpg(self.daemon.pid, signal.SIGKILL)  # the group this test created
+            self.daemon.wait(10)
+
+    def daemon_text(self):
+        with open(self.daemon_log, errors="replace") as f:
+            return f.read()
+
+    def get(self, path):
+        conn = UnixConnection(os.path.join(self.sock_dir, "multus.sock"), timeout=5)
+        try:
+            conn.request("GET", path)
+            return conn.getresponse().status
+        except OSError:
+            return None
+        finally:
+            conn.close()
+
+    def fast_conf(self):
+        conf = self.k8s_conf()
+        conf["daemonSocketDir"] = self.sock_dir
+        conf["logLevel"] = "debug"
+        return conf
+
+    def node_pod(self, networks):
+        pod = self.new_k8s_pod(networks=networks, create=False)
+        self.api.add_pod(pod.namespace, pod.name, annotations=pod.annotations, uid=pod.uid,
+                         node_name=NODE)
+        return pod
+
+    def test_add_and_del_through_the_daemon_open_no_tls_connection(self):
+        self.add_cluster_nad()
+        self.add_nad("default", "macvlan-conf", self.env.macvlan_conf(name="macvlan-conf"))
+        self.start_daemon()
+        pod = self.node_pod("macvlan-conf")
+        conf = self.fast_conf()
+        wait_for(lambda: self.get(f"/fastpath/v1/api/v1/namespaces/default/pods/{pod.name}")
+                 == 200, timeout=10)
+        handshakes = self.api.stats()["tls_handshakes"]
+
+        run = self.add_k8s(pod, conf)
+
+        self.assertIn("go through multus-daemon", run.err, run.describe())
+        self.assert_pod_links(pod, {"lo", "eth0", "net1"})
+        self.assert_network_status(pod, [
+            (f"{MULTUS_NAMESPACE}/cluster-net", "eth0", True),
+            ("default/macvlan-conf", "net1", False),
+        ])
+        # The daemon's warm connection did the writes: the plugin never spoke TLS.
+        self.assertEqual(self.api.stats()["tls_handshakes"], handshakes, self.daemon_text())
+        self.assertTrue(wait_for(lambda: any(e.get("reason") == "AddedInterface"
+                                             for e in self.api.events("default")), timeout=10),
+                        "the daemon never posted the events")
+
+        self.del_k8s(pod, conf)
+        self.assert_nothing_left(pod)
+        self.assertEqual(self.api.stats()["tls_handshakes"], handshakes)
+
+    def test_a_nad_created_just_before_the_pod_is_found(self):
+        self.add_cluster_nad()
+        self.start_daemon()
+        self.add_nad("default", "late-net", self.env.macvlan_conf(name="late-net"))
+        pod = self.node_pod("late-net")
+        conf = self.fast_conf()
+        self.add_k8s(pod, conf)
+        self.assert_pod_links(pod, {"lo", "eth0", "net1"})
+        self.del_k8s(pod, conf)
+        self.assert_nothing_left(pod)
+
+    def test_without_a_daemon_the_plugin_does_the_work_itself(self):
+        self.add_cluster_nad()
+        pod = self.node_pod(None)
+        conf = self.fast_conf()  # names a socket nobody serves
+        handshakes = self.api.stats()["tls_handshakes"]
+        run = self.add_k8s(pod, conf)
+        self.assertIn("no fast path", run.err, run.describe())
+        self.assert_pod_links(pod, {"lo", "eth0"})
+        self.assertGreater(self.api.stats()["tls_handshakes"], handshakes)
+        self.del_k8s(pod, conf)
+        self.assert_nothing_left(pod)
+
+
+if __name__ == "__main__":
+    unittest.main()
