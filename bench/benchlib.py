@@ -3,7 +3,8 @@
 - statistics of wall-time samples (median, p90) and `timed()`, one timed command;
 - `World`: a node namespace (tests/e2e/multus_e2e.py) with the cluster network and up to N
   more networks, as static `delegates` and as NADs in the stand-in apiserver
-  (tests/e2e/apiserver_fixture.py: kubeconfig, token file, TLS), pods for either;
+  (tests/e2e/apiserver_fixture.py: kubeconfig, token file, TLS), pods for either, and
+  multus-daemon serving the plugin's fast path from its watch cache ("fastpath");
 - `write_floor_script()`: the same delegates run directly by /bin/sh (the floor);
 - the per-call figures machine load cannot blur, of the multus process only (never its
   delegates): `callgrind()` instructions, `strace_figures()` syscalls and fsyncs,
@@ -31,6 +32,22 @@ VALGRIND = shutil.which("valgrind") or "/usr/bin/valgrind"
 STRACE = shutil.which("strace") or "/usr/bin/strace"
 NETWORKS = "k8s.v1.cni.cncf.io/networks"
 CLUSTER_NET = "cluster-net"
+DAEMON_NODE = "bench-node"
+
+
+def _unix_get(sock_path, path):
+    """The HTTP status of GET `path` on a unix socket, or None when nothing answers."""
+    import socket
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(2)
+            s.connect(sock_path)
+            s.sendall(f"GET {path} HTTP/1.1\r\nHost: dummy\r\nConnection: close\r\n\r\n"
+                      .encode())
+            head = s.recv(64).decode(errors="replace")
+        return int(head.split()[1]) if head.startswith("HTTP/1.") else None
+    except (OSError, ValueError, IndexError):
+        return None
 MODES = ("static", "api")
 # Syscalls that force data to disk: what "fsyncs" counts.
 SYNC_CALLS = ("fsync", "fdatasync", "sync_file_range", "syncfs", "sync")
@@ -93,6 +110,8 @@ class World:
     def __init__(self, multus, nads, tag="bench", macvlan=True):
         self.env = e2e.E2EEnv(multus, tag=tag)
         self.api = None
+        self.daemon = None
+        self.sock_dir = os.path.join(self.env.tmp, "daemon-sock")
         self.kubeconfig = None
         self.cluster = self.env.bridge_conf(name=CLUSTER_NET)
         self.secondaries = [self.env.macvlan_conf(name=f"mv{i}") if macvlan and i % 2 == 0
@@ -109,6 +128,30 @@ class World:
         self.kubeconfig = self.api.write_kubeconfig(os.path.join(self.env.tmp, "kubeconfig"))
         return self
 
+    def start_daemon(self, daemon_bin):
+        """multus-daemon in the node namespace (after start_api), its watch cache on the pods
+        of node DAEMON_NODE; returns once the fast path is ready."""
+        config = {"socketDir": self.sock_dir, "cniConfigDir": os.path.join(self.env.tmp, "net.d"),
+                  "multusConfigFile": os.path.join(self.env.tmp, "none.conf"),
+                  "kubeconfig": self.kubeconfig, "logLevel": "error"}
+        os.makedirs(config["cniConfigDir"], exist_ok=True)
+        path = os.path.join(self.env.tmp, "daemon-config.json")
+        with open(path, "w") as f:
+            json.dump(config, f)
+        self.daemon = subprocess.Popen(
+            [e2e.IP, "netns", "exec", self.env.node, "env", f"MULTUS_NODE_NAME={DAEMON_NODE}",
+             daemon_bin, "-config", path],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        sock = os.path.join(self.sock_dir, "multus.sock")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.daemon.poll() is not None:
+                raise SystemExit(f"multus-daemon exited {self.daemon.returncode}")
+            if _unix_get(sock, "/fastpath/v1/readyz") == 200:
+                return self
+            time.sleep(0.05)
+        raise SystemExit("multus-daemon's fast path never became ready")
+
     def delegates(self, n):
         return [self.cluster, *self.secondaries[:n]]
 
@@ -119,6 +162,8 @@ class World:
             conf = self.env.multus_conf(delegates=self.delegates(n))
         else:
             conf = self.env.multus_conf(cluster_network=CLUSTER_NET, kubeconfig=self.kubeconfig)
+        if mode == "fastpath":
+            conf["daemonSocketDir"] = self.sock_dir
         del conf["logLevel"], conf["logToStderr"]
         conf.update(extra)
         return conf
@@ -126,13 +171,23 @@ class World:
     def new_pod(self, mode, n, name=None):
         """A pod namespace; in "api" mode also the pod object asking for `n` networks."""
         pod = self.env.new_pod(name)
-        if mode == "api":
+        if mode in ("api", "fastpath"):
             names = ",".join(c["name"] for c in self.secondaries[:n])
             self.api.add_pod("default", pod.name, uid=pod.uid,
-                             annotations={NETWORKS: names} if names else None)
+                             annotations={NETWORKS: names} if names else None,
+                             node_name=DAEMON_NODE if mode == "fastpath" else None)
+        if mode == "fastpath":  # in the daemon's cache before the call, as a scheduled pod is
+            sock = os.path.join(self.sock_dir, "multus.sock")
+            path = f"/fastpath/v1/api/v1/namespaces/default/pods/{pod.name}"
+            deadline = time.monotonic() + 10
+            while _unix_get(sock, path) != 200 and time.monotonic() < deadline:
+                time.sleep(0.02)
         return pod
 
     def close(self):
+        if self.daemon and self.daemon.poll() is None:
+            os.killpg(self.daemon.pid, signal.SIGKILL)  # the group this World started
+            self.daemon.wait(10)
         if self.api:
             self.api.close()
         self.env.close()

@@ -12,7 +12,7 @@ For each, one ADD and one DEL of multus under callgrind (the delegates run outsi
 functions that parse a delegate config or a result were called: the issue-11 figures
 "parses of a delegate config / of a result per ADD". --json writes them as JSON too.
 
-Usage (root): bench/profile_call.py [--nads N] [--multus PATH] [--json FILE]
+Usage (root): bench/profile_call.py [--nads N] [--multus PATH] [--daemon PATH] [--json FILE]
 """
 
 import argparse
@@ -59,15 +59,20 @@ def main():
     parser.add_argument("--nads", type=int, default=2)
     parser.add_argument("--multus", default=None)
     parser.add_argument("--json", default=None)
+    parser.add_argument("--daemon", default=None,
+                        help="multus-daemon binary: adds the fast path (fastpath ADD/DEL)")
     args = parser.parse_args()
     multus, kinds = bl.preflight(args.multus, need=("valgrind",))
     world = bl.World(multus, args.nads, tag="profile", macvlan="macvlan" in kinds)
     outdir = tempfile.mkdtemp(prefix="multus-profile-")
     try:
         results = {}
-        for mode in bl.MODES:  # static first: the apiserver is started for "api" only
+        modes = bl.MODES + (("fastpath",) if args.daemon else ())
+        for mode in modes:  # static first: the apiserver is started for "api" only
             if mode == "api":
                 world.start_api()
+            if mode == "fastpath":
+                world.start_daemon(args.daemon)
             pod = world.new_pod(mode, args.nads, name=f"profile-{mode}")
             conf = world.conf(mode, args.nads, logLevel="error")
             results[mode] = profile(world.env, mode, conf, pod, outdir)
@@ -80,10 +85,11 @@ def main():
 
     print(f"multus: {multus}; cluster network + {args.nads} networks; callgrind, multus only")
     rows = ["instructions"] + [label for label, _ in COUNTED]
-    print(f"{'':44} {'static ADD':>12} {'static DEL':>12} {'api ADD':>12} {'api DEL':>12}")
+    tags = [t for t in ("static", "api", "fastpath") if t in results]
+    print(f"{'':44} " + " ".join(f"{t + ' ' + c:>14}" for t in tags for c in ("ADD", "DEL")))
     for row in rows:
-        cells = [results[t][c][row] for t in ("static", "api") for c in ("ADD", "DEL")]
-        print(f"{row:44} " + " ".join(f"{v:>12,}" for v in cells))
+        cells = [results[t][c][row] for t in tags for c in ("ADD", "DEL")]
+        print(f"{row:44} " + " ".join(f"{v:>14,}" for v in cells))
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"nads": args.nads, "multus": multus, "results": results}, f, indent=2)
