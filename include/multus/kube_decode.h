@@ -10,6 +10,9 @@
 
 namespace multus {
 
+// Set by kubelet on every pod: "api" for pods from the apiserver, "file"/"http" for static ones.
+inline constexpr std::string_view kConfigSourceAnnotation = "kubernetes.io/config.source";
+
 // metadata.{namespace,name,uid}, the string annotations, and is_static (annotation
 // kubernetes.io/config.source other than "api"). Throws nlohmann::json::exception when the
 // object or its metadata is not an object.

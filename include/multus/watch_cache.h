@@ -14,6 +14,11 @@
 
 namespace multus {
 
+// DecodePod keeping only the annotations multus reads (networks, default-network,
+// config.source): a pod's other annotations (kubectl's last-applied-configuration can be
+// tens of KB) would cost the daemon memory for nothing.
+Pod DecodeCachedPod(const nlohmann::json& object);
+
 class WatchCache {
  public:
   // `transport` must outlive the cache; its Stream carries the two watches, its Send the LISTs
@@ -41,7 +46,7 @@ class WatchCache {
 
  private:
   // Declared before the reflectors: destroyed after them.
-  ObjectStore<Pod> pods_{DecodePod};
+  ObjectStore<Pod> pods_{DecodeCachedPod};
   ObjectStore<Nad> nads_{DecodeNad};
   Reflector pod_reflector_;
   Reflector nad_reflector_;

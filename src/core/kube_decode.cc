@@ -28,7 +28,7 @@ Pod DecodePod(const json& object) {
   const json& metadata = Metadata(object);
   Pod pod{metadata.value("namespace", ""), metadata.value("name", ""), metadata.value("uid", ""),
           Annotations(metadata), false};
-  auto source = pod.annotations.find("kubernetes.io/config.source");
+  auto source = pod.annotations.find(std::string(kConfigSourceAnnotation));
   pod.is_static = source != pod.annotations.end() && source->second != "api";
   return pod;
 }

@@ -1,6 +1,21 @@
 #include "multus/watch_cache.h"
 
+#include <algorithm>
+#include <string_view>
+
+#include "multus/annotations.h"
+
 namespace multus {
+
+Pod DecodeCachedPod(const nlohmann::json& object) {
+  static constexpr std::string_view kRead[] = {kNetworksAnnotation, kDefaultNetworkAnnotation,
+                                               kConfigSourceAnnotation};
+  Pod pod = DecodePod(object);
+  std::erase_if(pod.annotations, [](const auto& entry) {
+    return std::find(std::begin(kRead), std::end(kRead), entry.first) == std::end(kRead);
+  });
+  return pod;
+}
 
 WatchCache::WatchCache(HttpTransport& transport, const KubeConfig& config,
                        std::string_view node_name, Reflector::Wait wait, Reflector::Random random)

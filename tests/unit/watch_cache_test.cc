@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,28 @@ namespace {
 using test::ListJson;
 using test::PodJson;
 using ::testing::IsEmpty;
+
+TEST(WatchCacheTest, ACachedPodKeepsOnlyTheAnnotationsMultusReads) {
+  nlohmann::json object = {
+      {"metadata",
+       {{"namespace", "ns"},
+        {"name", "p"},
+        {"uid", "u"},
+        {"annotations",
+         {{"k8s.v1.cni.cncf.io/networks", "net1"},
+          {"v1.multus-cni.io/default-network", "other"},
+          {"kubernetes.io/config.source", "file"},
+          {"kubectl.kubernetes.io/last-applied-configuration", std::string(20000, 'x')},
+          {"k8s.v1.cni.cncf.io/network-status", "[]"}}}}}};
+  Pod pod = DecodeCachedPod(object);
+  EXPECT_EQ(pod.uid, "u");
+  EXPECT_TRUE(pod.is_static);
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : pod.annotations) keys.push_back(key);
+  EXPECT_THAT(keys,
+              ::testing::ElementsAre("k8s.v1.cni.cncf.io/networks", "kubernetes.io/config.source",
+                                     "v1.multus-cni.io/default-network"));
+}
 
 TEST(WatchCacheTest, ListsPodsOfTheNodeAndAllNadsThenAnswersFromThem) {
   std::stop_source unused;
