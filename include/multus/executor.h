@@ -33,7 +33,22 @@ class Executor {
   virtual Result<ExecOutcome> Run(const ExecRequest& request) = 0;
 };
 
+// Plugins run inside another root (multus-daemon's chrootDir: the host's / mounted in its
+// container). posix_spawn cannot chroot, so `launcher` (the daemon's own binary) is started
+// with kExecInRootFlag, and it chroots and execs the plugin (ExecInRoot).
+struct ExecRoot {
+  std::string dir;       // empty: plugins run in our own root
+  std::string launcher;  // absolute path of a binary whose main calls ExecInRoot
+};
+
+inline constexpr char kExecInRootFlag[] = "--exec-in-root";
+
 // posix_spawn with pipes; retries "text file busy" (a binary being replaced) a few times.
-std::unique_ptr<Executor> MakeProcessExecutor();
+std::unique_ptr<Executor> MakeProcessExecutor(ExecRoot root = {});
+
+// The launcher's side: `<launcher> --exec-in-root <dir> <plugin>`: chroot(dir), chdir("/"),
+// exec the plugin (its path inside `dir`) with our environment. Returns only on failure,
+// with the exit code to use after saying why on stderr.
+int ExecInRoot(const char* dir, const char* plugin);
 
 }  // namespace multus

@@ -7,10 +7,13 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <thread>
 
 #include "multus/executor.h"
+
+extern char** environ;  // NOLINT(readability-redundant-declaration)
 
 namespace multus {
 namespace {
@@ -47,8 +50,8 @@ std::vector<char*> CStrings(std::vector<std::string>& strings) {
 // The plugin starts with no signal blocked and SIGPIPE at its default action, whatever the
 // calling thread has: multus-daemon blocks SIGTERM/SIGINT/SIGHUP in every thread (it reads
 // them from a signalfd) and ignores SIGPIPE; a plugin inheriting that could not be stopped.
-int Spawn(const ExecRequest& request, const Pipe& in, const Pipe& out, const Pipe& err,
-          pid_t& pid) {
+int Spawn(const ExecRequest& request, const ExecRoot& root, const Pipe& in, const Pipe& out,
+          const Pipe& err, pid_t& pid) {
   posix_spawnattr_t attributes;
   if (int rc = posix_spawnattr_init(&attributes); rc != 0) return rc;
   sigset_t none, defaults;
@@ -68,11 +71,12 @@ int Spawn(const ExecRequest& request, const Pipe& in, const Pipe& out, const Pip
   if (rc == 0) rc = posix_spawn_file_actions_adddup2(&actions, err.write_end, STDERR_FILENO);
   if (rc == 0) {
     std::vector<std::string> argv_strings = {request.path};
+    if (!root.dir.empty()) argv_strings = {root.launcher, kExecInRootFlag, root.dir, request.path};
     std::vector<std::string> env_strings = request.env;
     std::vector<char*> argv = CStrings(argv_strings);
     std::vector<char*> envp = CStrings(env_strings);
-    rc = posix_spawn(&pid, request.path.c_str(), &actions, &attributes, argv.data(),
-                     envp.data());
+    rc =
+        posix_spawn(&pid, argv_strings[0].c_str(), &actions, &attributes, argv.data(), envp.data());
   }
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
@@ -127,6 +131,8 @@ bool Pump(const ExecRequest& request, Pipe& in, Pipe& out, Pipe& err, ExecOutcom
 
 class ProcessExecutor : public Executor {
  public:
+  explicit ProcessExecutor(ExecRoot root) : root_(std::move(root)) {}
+
   Result<ExecOutcome> Run(const ExecRequest& request) override {
     // ETXTBSY: the binary is being written (e.g. an installer replacing it); wait and retry.
     for (int attempt = 0;; ++attempt) {
@@ -145,7 +151,7 @@ class ProcessExecutor : public Executor {
       return Status::IoFailure(std::string("cannot create pipes: ") + strerror(errno));
     }
     pid_t pid = -1;
-    exec_errno = Spawn(request, in, out, err, pid);
+    exec_errno = Spawn(request, root_, in, out, err, pid);
     if (exec_errno != 0) {
       for (Pipe* p : {&in, &out, &err}) p->Close();
       return Status::IoFailure("cannot execute " + request.path + ": " + strerror(exec_errno));
@@ -165,10 +171,25 @@ class ProcessExecutor : public Executor {
     outcome.exit_code = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;
     return outcome;
   }
+
+  ExecRoot root_;
 };
 
 }  // namespace
 
-std::unique_ptr<Executor> MakeProcessExecutor() { return std::make_unique<ProcessExecutor>(); }
+std::unique_ptr<Executor> MakeProcessExecutor(ExecRoot root) {
+  return std::make_unique<ProcessExecutor>(std::move(root));
+}
+
+int ExecInRoot(const char* dir, const char* plugin) {
+  if (chroot(dir) != 0 || chdir("/") != 0) {
+    std::fprintf(stderr, "cannot enter the plugins' root %s: %s\n", dir, strerror(errno));
+    return 126;
+  }
+  char* argv[] = {const_cast<char*>(plugin), nullptr};
+  execve(plugin, argv, environ);
+  std::fprintf(stderr, "cannot execute %s in %s: %s\n", plugin, dir, strerror(errno));
+  return errno == ENOENT ? 127 : 126;
+}
 
 }  // namespace multus

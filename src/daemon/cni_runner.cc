@@ -8,7 +8,7 @@ namespace multus::daemon {
 namespace {
 
 struct Shared {
-  std::unique_ptr<Executor> executor = MakeProcessExecutor();
+  std::unique_ptr<Executor> executor;
   std::unique_ptr<PodNetns> netns = MakeLinuxPodNetns();
   std::unique_ptr<Clock> clock = MakeSystemClock();
   KubeConnector connector;
@@ -17,8 +17,9 @@ struct Shared {
 
 }  // namespace
 
-CniRunner MakeCniRunner(KubeConnector connector, EnvMap daemon_env) {
+CniRunner MakeCniRunner(KubeConnector connector, EnvMap daemon_env, ExecRoot root) {
   auto shared = std::make_shared<Shared>();
+  shared->executor = MakeProcessExecutor(std::move(root));
   shared->connector = std::move(connector);
   for (const char* key : {"KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT"}) {
     auto it = daemon_env.find(key);

@@ -11,6 +11,7 @@
 
 #include "kube_provider.h"
 #include "multus/cni_env.h"
+#include "multus/executor.h"
 
 namespace multus::daemon {
 
@@ -23,7 +24,7 @@ using CniRunner = std::function<CniOutput(const EnvMap& env, std::string_view co
 
 // The real runner. `daemon_env` is the daemon's own environment: KUBERNETES_SERVICE_HOST and
 // _PORT are taken from it when the request lacks them (the shim runs outside the cluster's
-// pods, the daemon inside one).
-CniRunner MakeCniRunner(KubeConnector connector, EnvMap daemon_env);
+// pods, the daemon inside one). `root`: where the plugins run (chrootDir).
+CniRunner MakeCniRunner(KubeConnector connector, EnvMap daemon_env, ExecRoot root = {});
 
 }  // namespace multus::daemon

@@ -13,6 +13,7 @@
 #include "http_server.h"
 #include "kube_provider.h"
 #include "metrics.h"
+#include "multus/executor.h"
 #include "multus/file_io.h"
 #include "multus/log.h"
 
@@ -85,12 +86,6 @@ int Fatal(const Status& status) {
 }
 
 void WarnAboutUnsupported(const DaemonConfig& config) {
-  if (!config.chroot_dir.empty()) {
-    log::Warning(
-        "chrootDir \"{}\" is not supported yet: plugins run without chroot, from this "
-        "container's binDir",
-        config.chroot_dir);
-  }
   if (config.enable_pprof) log::Warning("enablePprof is accepted and ignored (no pprof in C++)");
   if (config.per_node_certificate) {
     log::Error(
@@ -162,6 +157,20 @@ void AddCacheGauges(const WatchCache& cache, Metrics& metrics) {
                    });
 }
 
+// chrootDir: the plugins run in the host's root (mounted in the daemon's container), started
+// through this binary (posix_spawn cannot chroot).
+Result<ExecRoot> PluginRoot(const DaemonConfig& config) {
+  if (config.chroot_dir.empty()) return ExecRoot{};
+  if (!IsDirectory(config.chroot_dir)) {
+    return Status::InvalidConfig("chrootDir " + config.chroot_dir + " is not a directory");
+  }
+  char self[4096];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+  if (n <= 0) return Status::IoFailure("cannot find multus-daemon's own binary (/proc/self/exe)");
+  log::Verbose("plugins run chrooted into {}", config.chroot_dir);
+  return ExecRoot{config.chroot_dir, std::string(self, static_cast<size_t>(n))};
+}
+
 int Serve(const DaemonConfig& config, const EnvMap& env, EventLoop& loop) {
   Metrics metrics;
   CniServerOptions options;
@@ -170,7 +179,9 @@ int Serve(const DaemonConfig& config, const EnvMap& env, EventLoop& loop) {
   options.request_timeout = config.request_timeout;
   options.overrides = config.overrides;
   std::unique_ptr<KubeBackend> kube = KubeBackend::Create(config, env);
-  CniServer cni(options, MakeCniRunner(kube->Connector(), env), metrics);
+  Result<ExecRoot> root = PluginRoot(config);
+  if (!root.ok()) return Fatal(root.status());
+  CniServer cni(options, MakeCniRunner(kube->Connector(), env, *root), metrics);
   std::unique_ptr<FastPathServer> fast_path;
   if (KubeApi* api = kube->cached_api()) {
     fast_path = std::make_unique<FastPathServer>(*api, [&kube] { return kube->synced(); });

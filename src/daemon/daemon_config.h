@@ -18,7 +18,7 @@ inline constexpr int kDefaultWorkers = 16;
 
 struct DaemonConfig {
   // Upstream's keys.
-  std::string chroot_dir;  // accepted; plugins are not chrooted (logged at start)
+  std::string chroot_dir;  // plugins run chrooted here (the host's / in the container)
   std::string socket_dir = "/run/multus/";
   log::Settings log;          // logFile, logLevel, logToStderr, logOptions
   int metrics_port = 0;       // 0: no metrics listener

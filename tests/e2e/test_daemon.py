@@ -7,6 +7,7 @@ import base64
 import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import stat
@@ -217,6 +218,37 @@ class DaemonTest(MultusTestCase):
         thread.join(30)
         self.assertIn("r", slow)
 
+
+    def test_chroot_dir_runs_the_plugins_inside_that_root(self):
+        """chrootDir: the daemon starts each plugin through its own binary, which chroots.
+        binDir exists both in the daemon's view (as the manifest mounts the host's plugins
+        at the same path) and inside the root; only the root's copy is the real plugin (the
+        static multus binary). It runs, and inside the root, which has no /var/run/netns,
+        the pod's netns (present outside) does not exist."""
+        root = os.path.join(self.env.tmp, "hostroot")
+        bin_dir = os.path.join(self.env.tmp, "plugins")
+        os.makedirs(bin_dir)
+        os.makedirs(root + bin_dir)
+        shutil.copy(self.env.multus_bin, os.path.join(root + bin_dir, "e2e-rooted"))
+        with open(os.path.join(bin_dir, "e2e-rooted"), "w") as f:
+            f.write("#!/bin/sh\necho 'not in the root' >&2; exit 3\n")
+        os.chmod(os.path.join(bin_dir, "e2e-rooted"), 0o755)
+        self.start_daemon(chrootDir=root, binDir=bin_dir)
+        inner = {"cniVersion": "1.0.0", "name": "rooted", "type": "e2e-rooted",
+                 "delegates": [{"cniVersion": "1.0.0", "name": "x", "type": "bridge"}]}
+        conf = {"cniVersion": "1.0.0", "name": "multus-cni-network", "type": "multus-shim",
+                "delegates": [inner]}
+        pod = self.env.new_pod()
+        self.assertTrue(os.path.exists(f"/var/run/netns/{pod.netns}"))
+        status, reply = self.cni("ADD", pod, conf, timeout=120)
+        self.assertEqual(status, 400, reply)
+        self.assertNotIn("not in the root", json.dumps(reply))
+        self.assertIn(f'plugin type=\\"e2e-rooted\\" name=\\"rooted\\" failed (add): '
+                      f'CNI_NETNS /var/run/netns/{pod.netns} does not exist', json.dumps(reply))
+        self.assertEqual(reply["code"], 4, reply)
+        status, reply = self.cni("DEL", pod, conf)
+        self.assertEqual(status, 200, reply)
+        self.assert_cni_dir_forgot(pod)
 
 if __name__ == "__main__":
     unittest.main()

@@ -3,7 +3,7 @@
 #  - lintian reports no error (static linking is declared in the package's overrides);
 #  - no run-time Depends (the executables are static) when built with MULTUS_STATIC;
 #  - copyright, changelog and a real maintainer field;
-#  - the installed multus and multus-install are static and run.
+#  - the installed multus, multus-install, multus-daemon and multus-shim are static; multus runs.
 #   check_deb.sh <build-dir> <static:ON|OFF>
 set -euo pipefail
 BUILD=$1
@@ -24,7 +24,8 @@ maintainer=$(dpkg-deb -f "$deb" Maintainer)
 [[ $maintainer == *"<"*"@"*">" && $maintainer != *"@localhost>" ]] ||
   fail "maintainer field is not a real address: $maintainer"
 contents=$(dpkg-deb -c "$deb")
-for path in ./usr/bin/multus ./usr/bin/multus-install ./usr/share/doc/multus-cpp/copyright \
+for path in ./usr/bin/multus ./usr/bin/multus-install ./usr/bin/multus-daemon ./usr/bin/multus-shim \
+  ./usr/share/doc/multus-cpp/copyright \
   ./usr/share/doc/multus-cpp/changelog.Debian.gz; do
   grep -q " $path\$" <<<"$contents" || fail "$path is not in the package"
 done
@@ -33,7 +34,7 @@ if [[ $STATIC == ON ]]; then
   depends=$(dpkg-deb -f "$deb" Depends)
   [[ -z $depends ]] || fail "a static build must not depend on anything: Depends: $depends"
   dpkg-deb -x "$deb" "$OUT/root"
-  for bin in multus multus-install; do
+  for bin in multus multus-install multus-daemon multus-shim; do
     file "$OUT/root/usr/bin/$bin" | grep -q 'statically linked' || fail "$bin is not static"
   done
   "$OUT/root/usr/bin/multus" --version | grep -q '^multus: version:' || fail "multus does not run"
