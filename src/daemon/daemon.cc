@@ -201,7 +201,10 @@ int Serve(const DaemonConfig& config, const EnvMap& env, EventLoop& loop) {
     if (!metrics_fd.ok()) return Fatal(metrics_fd.status());
     metrics_server = std::make_unique<HttpServer>(
         *metrics_fd,
-        [&metrics](const HttpRequest& r) {
+        [&metrics, &cni](const HttpRequest& r) {
+          // /healthz and /readyz here too: kubelet's httpGet probes cannot reach a unix socket.
+          if (r.path == "/healthz") return HttpResponse{200, "", "text/plain"};
+          if (r.path == "/readyz") return HttpResponse{ReadyzStatus(cni.state()), "", "text/plain"};
           if (r.path != "/metrics") return HttpResponse{404, "not found\n", "text/plain"};
           return HttpResponse{200, metrics.Render(), "text/plain; version=0.0.4"};
         },

@@ -175,15 +175,17 @@ struct Mounts {
 
 Mounts CollectMounts(const YAML::Node& pod_spec, const YAML::Node& container) {
   Mounts m;
+  std::set<std::string> declared;
   for (const auto& volume : pod_spec["volumes"]) {
+    declared.insert(volume["name"].as<std::string>());
     if (volume["hostPath"]) {
       m.host_path_of_volume[volume["name"].as<std::string>()] =
           volume["hostPath"]["path"].as<std::string>();
     }
   }
   for (const auto& mount : container["volumeMounts"]) {
+    EXPECT_TRUE(declared.count(mount["name"].as<std::string>())) << mount["name"].as<std::string>();
     auto it = m.host_path_of_volume.find(mount["name"].as<std::string>());
-    EXPECT_NE(it, m.host_path_of_volume.end()) << mount["name"].as<std::string>();
     if (it != m.host_path_of_volume.end()) {
       m.host_path_of_mount[mount["mountPath"].as<std::string>()] = it->second;
     }
@@ -261,6 +263,67 @@ TEST(DeploymentsTest, DaemonSetFlagsMountsAndImageAreConsistent) {
   EXPECT_NE(dockerfile.find("ENTRYPOINT [\"" + command + "\"]"), std::string::npos);
 }
 
+// The thick manifest: the daemon's rights (its watch cache lists and watches), its config and
+// the mounts that make it work where upstream's thick manifest does.
+TEST(DeploymentsTest, ThickManifestFitsTheDaemonAndTheShim) {
+  const std::string file = "multus-daemonset-thick.yml";
+  auto docs = LoadAllDocs();
+  ASSERT_NE(FindKind(docs, "DaemonSet", file), nullptr);
+  using Set = std::set<std::string>;
+  std::map<std::pair<std::string, std::string>, std::set<std::string>> want = {
+      {{"", "pods"}, Set{"get", "list", "watch"}},
+      {{"", "pods/status"}, Set{"patch", "update"}},
+      {{"k8s.cni.cncf.io", "network-attachment-definitions"}, Set{"get", "list", "watch"}},
+      {{"", "events"}, Set{"create", "patch"}},
+      {{"events.k8s.io", "events"}, Set{"create", "patch"}},
+  };
+  EXPECT_EQ(Grants(*FindKind(docs, "ClusterRole", file)), want);
+
+  const YAML::Node& ds = *FindKind(docs, "DaemonSet", file);
+  const YAML::Node& spec = ds["spec"]["template"]["spec"];
+  ASSERT_EQ(spec["containers"].size(), 1u);
+  const YAML::Node& c = spec["containers"][0];
+  EXPECT_EQ(c["command"][0].as<std::string>(), "/usr/bin/multus-daemon");
+  EXPECT_EQ(c["env"][0]["name"].as<std::string>(), "MULTUS_NODE_NAME");
+  EXPECT_EQ(c["env"][0]["valueFrom"]["fieldRef"]["fieldPath"].as<std::string>(), "spec.nodeName");
+  EXPECT_TRUE(c["resources"]["requests"]["memory"]);
+  EXPECT_TRUE(c["resources"]["limits"]["memory"]);
+
+  // The daemon config from the ConfigMap, read where args say.
+  const YAML::Node& map = *FindKind(docs, "ConfigMap", file);
+  nlohmann::json config =
+      nlohmann::json::parse(map["data"]["daemon-config.json"].as<std::string>());
+  Mounts m = CollectMounts(spec, c);
+  // The socket where multus-shim on the host looks for it by default.
+  EXPECT_EQ(HostPath(m, config["socketDir"].get<std::string>() + "multus.sock"),
+            "/run/multus/multus.sock");
+  EXPECT_EQ(HostPath(m, config["chrootDir"].get<std::string>()), "/");
+  EXPECT_EQ(HostPath(m, config["cniConfigDir"].get<std::string>()), "/etc/cni/net.d");
+  // Plugins are looked up at binDir in the container and run at the same path in the root.
+  EXPECT_EQ(HostPath(m, "/opt/cni/bin"), "/opt/cni/bin");
+  EXPECT_EQ(HostPath(m, "/var/lib/cni/multus"), "/var/lib/cni/multus");
+  // kubelet probes the daemon on its metrics port (a unix socket cannot be probed).
+  for (const char* probe : {"readinessProbe", "livenessProbe"}) {
+    EXPECT_EQ(c[probe]["httpGet"]["port"].as<int>(), config["metricsPort"].get<int>()) << probe;
+  }
+  EXPECT_EQ(c["readinessProbe"]["httpGet"]["path"].as<std::string>(), "/readyz");
+  EXPECT_EQ(c["livenessProbe"]["httpGet"]["path"].as<std::string>(), "/healthz");
+
+  // The shim is installed by an init container, atomically (copy, then rename), into the
+  // host's /opt/cni/bin, from where the image has it.
+  ASSERT_EQ(spec["initContainers"].size(), 1u);
+  const YAML::Node& init = spec["initContainers"][0];
+  std::string script = init["command"][2].as<std::string>();
+  EXPECT_NE(script.find("cp /usr/src/multus-cni/bin/multus-shim /host/opt/cni/bin/."),
+            std::string::npos)
+      << script;
+  EXPECT_NE(script.find("mv -f "), std::string::npos) << script;
+  EXPECT_EQ(HostPath(CollectMounts(spec, init), "/host/opt/cni/bin"), "/opt/cni/bin");
+  std::string dockerfile = testing::ReadText(kDeployments + "/Dockerfile");
+  EXPECT_NE(dockerfile.find("/out/usr/bin/multus-daemon"), std::string::npos);
+  EXPECT_NE(dockerfile.find("/out/usr/src/multus-cni/bin/multus-shim"), std::string::npos);
+}
+
 TEST(DeploymentsTest, ExampleNadsCarryValidCniConfigs) {
   int nads = 0;
   for (const Doc& doc : LoadAllDocs()) {
@@ -305,8 +368,8 @@ TEST(DeploymentsTest, ExamplePodsReferToExampleNads) {
         // Text form: "[namespace/]name[@ifname]" items separated by commas. (No std::regex:
         // GCC 12 warns inside it under -fsanitize, and warnings are errors.)
         auto is_label = [](const std::string& t) {
-          return !t.empty() && t.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") ==
-                                   std::string::npos;
+          return !t.empty() &&
+                 t.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") == std::string::npos;
         };
         size_t start = 0;
         for (;;) {
