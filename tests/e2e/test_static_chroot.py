@@ -16,6 +16,7 @@ import os
 import shutil
 import struct
 import subprocess
+import tempfile
 import unittest
 
 import apiserver_fixture as fx
@@ -260,6 +261,34 @@ class OldUserlandTest(unittest.TestCase):
         self.assertEqual(run.returncode, 0, run.stderr)
         self.assertTrue(run.stdout.startswith("multus: version:"), run.stdout)
 
+
+
+class ShimInAnEmptyRootTest(unittest.TestCase):
+    """multus-shim, which the runtime runs on the host like multus, needs nothing from it
+    either: in a root holding only the shim, it answers VERSION, and a DEL with no daemon and
+    nothing cached succeeds (nothing to delete)."""
+
+    def test_version_and_a_del_with_nothing_to_delete(self):
+        from test_shim import find_shim
+        shim = find_shim()
+        if shim is None or not is_static(shim):
+            self.skipTest("multus-shim not built, or built with MULTUS_STATIC=OFF")
+        root = tempfile.mkdtemp(prefix="shim-root-")
+        self.addCleanup(shutil.rmtree, root, ignore_errors=True)
+        os.makedirs(os.path.join(root, "opt/cni/bin"))
+        shutil.copy2(shim, os.path.join(root, "opt/cni/bin/multus-shim"))
+        run = subprocess.run([CHROOT, root, "/opt/cni/bin/multus-shim"],
+                             env={"CNI_COMMAND": "VERSION"}, capture_output=True, text=True,
+                             timeout=60)
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertIn("1.1.0", json.loads(run.stdout)["supportedVersions"])
+        conf = {"cniVersion": "1.0.0", "name": "multus-cni-network", "type": "multus-shim"}
+        env = {"CNI_COMMAND": "DEL", "CNI_CONTAINERID": "c0ffee", "CNI_NETNS": "/run/netns/x",
+               "CNI_IFNAME": "eth0", "CNI_PATH": "/opt/cni/bin"}
+        run = subprocess.run([CHROOT, root, "/opt/cni/bin/multus-shim"], env=env,
+                             input=json.dumps(conf), capture_output=True, text=True, timeout=60)
+        self.assertEqual(run.returncode, 0, (run.stdout, run.stderr))
+        self.assertEqual(sorted(os.listdir(root)), ["opt"], "the shim wrote into the root")
 
 if __name__ == "__main__":
     unittest.main()
