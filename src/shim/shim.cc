@@ -106,11 +106,18 @@ Result<UnixHttpReply> Send(ShimDeps& deps, const ShimConf& conf, std::string met
   return deps.client->Send(request);
 }
 
+// The daemon did not run the call: nothing listens on the socket (code 11 from the client),
+// or it answered 503 (draining, or its queue is full). A broken connection during the call
+// is not this: the call may have run.
+bool NotTaken(const Result<UnixHttpReply>& reply) {
+  return reply.ok() ? reply->status == 503 : reply.status().code() == code::kTryAgainLater;
+}
+
 std::string Seconds(std::chrono::seconds s) { return std::to_string(s.count()) + " s"; }
 
-// Polls /readyz every kReadinessPoll until it answers 200, for at most readiness_timeout.
-Status WaitUntilReady(const ShimConf& conf, ShimDeps& deps) {
-  const auto deadline = deps.now() + conf.readiness_timeout;
+// Polls /readyz every kReadinessPoll until it answers 200, at the latest until `deadline`.
+Status WaitUntilReady(const ShimConf& conf, ShimDeps& deps,
+                      std::chrono::steady_clock::time_point deadline) {
   std::string last;
   for (int probes = 1;; ++probes) {
     auto left = std::chrono::duration_cast<milliseconds>(deadline - deps.now());
@@ -193,8 +200,20 @@ Result<std::string> Forward(const CniEnv& cni, const EnvMap& env, std::string_vi
     RETURN_IF_ERROR(Delete(cni, conf, body, deps));
     return std::string();
   }
-  RETURN_IF_ERROR(WaitUntilReady(conf, deps));
-  Result<UnixHttpReply> reply = Send(deps, conf, "POST", "/cni", body, conf.request_timeout);
+  // A daemon restarting or draining, or with its queue full, does not take the call (no
+  // socket, or 503): wait for it to be ready again and resend, within the readiness bound,
+  // rather than fail the pod's sandbox over a daemon rollout.
+  const auto deadline = deps.now() + conf.readiness_timeout;
+  Result<UnixHttpReply> reply = Status::TryAgainLater("not sent");
+  for (;;) {
+    RETURN_IF_ERROR(WaitUntilReady(conf, deps, deadline));
+    reply = Send(deps, conf, "POST", "/cni", body, conf.request_timeout);
+    if (!NotTaken(reply) || deps.now() >= deadline) break;
+    Log(deps, LogLevel::kWarning,
+        "multus-daemon did not take " + cni.command + " (" +
+            (reply.ok() ? "HTTP 503" : reply.status().msg()) + "); waiting for it again");
+    deps.sleep(kReadinessPoll);
+  }
   if (!reply.ok()) return reply.status().Prefixed("multus-daemon did not answer " + cni.command);
   if (reply->status != 200) return DaemonError(*reply);
   if (cni.command == "ADD") return AddResult(*reply, conf.cni_version);

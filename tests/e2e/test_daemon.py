@@ -219,6 +219,50 @@ class DaemonTest(MultusTestCase):
         self.assertIn("r", slow)
 
 
+    def test_a_daemon_restart_during_30_parallel_adds_loses_no_pod(self):
+        """Upstream's rollout problem: SIGTERM and a new daemon while pods are being created.
+        Calls in flight finish during the drain; the shim waits for the new daemon and resends
+        the ones the old one did not take. Every ADD succeeds, every DEL cleans up."""
+        from test_shim import find_shim
+        shim = find_shim()
+        if shim is None:
+            self.skipTest("multus-shim is not built")
+        self.start_daemon(shutdownGraceSeconds=30)
+        cluster = self.env.bridge_conf(name="e2e-restart")
+        conf = json.dumps({"cniVersion": "1.0.0", "name": "multus-cni-network",
+                           "type": "multus-shim", "daemonSocketDir": self.sock_dir,
+                           "cniDir": self.env.cni_dir, "delegates": [cluster]})
+        pods = [self.env.new_pod() for _ in range(30)]
+        runs = {}
+
+        def shim_call(command, pod):
+            env = self.env.build_env(command, pod=pod)
+            run = subprocess.run([IP, "netns", "exec", self.env.node, shim], env=env,
+                                 input=conf.encode(), capture_output=True, timeout=120)
+            runs[(command, pod.name)] = run
+
+        threads = [threading.Thread(target=shim_call, args=("ADD", pod)) for pod in pods]
+        for t in threads[:15]:
+            t.start()
+        os.kill(self.daemon.pid, signal.SIGTERM)
+        for t in threads[15:]:
+            t.start()
+        self.assertEqual(self.daemon.wait(60), 0, self.log_text())
+        self.start_daemon(shutdownGraceSeconds=30)
+        for t in threads:
+            t.join(150)
+        failed = {k: (r.returncode, r.stdout[-300:], r.stderr[-300:])
+                  for k, r in runs.items() if r.returncode != 0}
+        self.assertEqual(len(runs), 30)
+        self.assertEqual(failed, {})
+        for pod in pods:
+            self.assert_pod_links(pod, {"lo", "eth0"})
+        for pod in pods:
+            shim_call("DEL", pod)
+            self.assertEqual(runs[("DEL", pod.name)].returncode, 0, runs[("DEL", pod.name)])
+        for pod in pods:
+            self.assert_nothing_left(pod, "after every DEL through the shim")
+
     def test_chroot_dir_runs_the_plugins_inside_that_root(self):
         """chrootDir: the daemon starts each plugin through its own binary, which chroots.
         binDir exists both in the daemon's view (as the manifest mounts the host's plugins

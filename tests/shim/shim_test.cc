@@ -199,6 +199,45 @@ TEST_F(ShimTest, WaitsForReadyzPollingEvery100ms) {
   EXPECT_EQ(slept_, milliseconds(500));
 }
 
+TEST_F(ShimTest, ACallTheDaemonDidNotTakeIsSentAgainOnceItIsReady) {
+  // A daemon restarting under the call: first draining (503), then gone, then back.
+  int calls = 0;
+  daemon_.On("/cni", [&calls](const UnixHttpRequest&) -> Result<UnixHttpReply> {
+    if (++calls == 1) {
+      return Reply(503, R"({"cniVersion":"1.0.0","code":11,"msg":"shutting down"})");
+    }
+    if (calls == 2) return Status::TryAgainLater("cannot connect: No such file or directory");
+    return Reply(200, std::string(R"({"Result":)") + kResult100 + "}");
+  });
+  Output o = Run("ADD", Conf());
+  EXPECT_EQ(o.exit_code, 0) << o.out;
+  EXPECT_EQ(o.Json()["ips"][0]["address"], "10.244.0.5/24");
+  EXPECT_EQ(daemon_.Count("/cni"), 3);
+  EXPECT_EQ(daemon_.Count("/readyz"), 3);
+  EXPECT_TRUE(log_.Has("multus-daemon did not take ADD (HTTP 503); waiting for it again"));
+}
+
+TEST_F(ShimTest, ACallTheDaemonKeepsRefusingFailsWithinTheReadinessBound) {
+  daemon_.On("/cni", [](const UnixHttpRequest&) {
+    return Reply(503, R"({"cniVersion":"1.0.0","code":11,"msg":"queue full","details":"later"})");
+  });
+  Output o = Run("ADD", Conf(R"(,"daemonReadinessTimeout":1)"));
+  EXPECT_EQ(o.exit_code, 1);
+  EXPECT_EQ(o.Json()["code"], 11);
+  EXPECT_EQ(o.Json()["msg"], "queue full");
+  EXPECT_EQ(daemon_.Count("/cni"), 11);  // at 0, 100, ..., 1000 ms
+  EXPECT_EQ(slept_, milliseconds(1000));
+}
+
+TEST_F(ShimTest, ACallTheDaemonRanAndFailedIsNotSentAgain) {
+  daemon_.On("/cni", [](const UnixHttpRequest&) {
+    return Reply(400, R"({"cniVersion":"1.0.0","code":7,"msg":"bad NAD"})");
+  });
+  Output o = Run("ADD", Conf());
+  EXPECT_EQ(o.exit_code, 1);
+  EXPECT_EQ(daemon_.Count("/cni"), 1);
+}
+
 TEST_F(ShimTest, TheReadinessWaitIsBoundedByDaemonReadinessTimeout) {
   daemon_.On("/readyz", [](const UnixHttpRequest&) { return Reply(500, "shutting down"); });
   Output o = Run("ADD", Conf(R"(,"daemonReadinessTimeout":2)"));
