@@ -39,7 +39,8 @@ import benchlib as bl
 REPO = os.path.abspath(os.path.join(bl.HERE, ".."))
 SIDES = ("floor", "static", "api")
 LABELS = {"floor": "floor (delegates run directly)", "static": "multus, static delegates",
-          "api": "multus, NADs via the apiserver"}
+          "api": "multus, NADs via the apiserver",
+          "fastpath": "multus, NADs via multus-daemon (fast path)"}
 COMMANDS = ("ADD", "DEL")
 PARTS = ("timing", "parallel", "figures")
 MB = 1000 * 1000 / 1024  # kB (KiB, as /proc counts) in one MB of the issue: the stricter reading
@@ -57,6 +58,11 @@ TARGETS = [
     ("syscalls per ADD", "static", "ADD", "syscalls", 350),
     ("peak RSS of multus, with the API", "api", "ADD", "vm_hwm_kb", 6 * MB),
     ("peak RSS of multus, without API", "static", "ADD", "vm_hwm_kb", 3 * MB),
+    # The same "with the API" targets when the API is reached through multus-daemon.
+    ("instructions, ADD with the API", "fastpath", "ADD", "instructions", 20e6),
+    ("instructions, DEL", "fastpath", "DEL", "instructions", 1.5e6),
+    ("syscalls per ADD", "fastpath", "ADD", "syscalls", 350),
+    ("peak RSS of multus, with the API", "fastpath", "ADD", "vm_hwm_kb", 6 * MB),
 ]
 TARGET_NADS = 2
 # Per-call figures: (key, label, formatter).
@@ -88,6 +94,8 @@ def parse_args():
     p.add_argument("--parallel", type=int_list, default=[20, 50], help="pods per batch")
     p.add_argument("--parallel-runs", type=int, default=5, help="batches per side and K")
     p.add_argument("--parallel-nads", type=int, default=2, help="NADs of each parallel pod")
+    p.add_argument("--daemon", default=os.path.join(REPO, "build", "src", "daemon", "multus-daemon"),
+                   help="multus-daemon: adds the plugin's fast path (mode fastpath) when it exists")
     p.add_argument("--parts", default=",".join(PARTS), help="what to run, of " + ",".join(PARTS))
     p.add_argument("--results", default=os.path.join(REPO, "bench", "results"),
                    help="results directory (a dated subdirectory is made in it)")
@@ -174,7 +182,7 @@ def timing(world, multus, args, floor_scripts):
     samples = {side: {n: {c: [] for c in COMMANDS} for n in args.nads} for side in SIDES}
     total = args.warmup + args.runs
     for it in range(total):
-        order = SIDES[it % 3:] + SIDES[:it % 3]
+        order = SIDES[it % len(SIDES):] + SIDES[:it % len(SIDES)]
         for n in (args.nads if it % 2 == 0 else reversed(args.nads)):
             for side in order:
                 s = sides[(side, n)]
@@ -262,7 +270,7 @@ def parallel(world, multus, args, floor_script):
     os.makedirs(run_dir, exist_ok=True)
     samples = {side: {k: {c: [] for c in COMMANDS} for k in args.parallel} for side in SIDES}
     for it in range(args.parallel_runs):
-        order = SIDES[it % 3:] + SIDES[:it % 3]
+        order = SIDES[it % len(SIDES):] + SIDES[:it % len(SIDES)]
         for k in args.parallel:
             for side in order:
                 for c in COMMANDS:
@@ -323,6 +331,8 @@ def figure_slopes(figs, nads):
 def targets(figs):
     rows = []
     for what, mode, c, key, limit in TARGETS:
+        if mode not in figs:
+            continue  # the fast path without a multus-daemon binary
         value = figs.get(mode, {}).get(TARGET_NADS, {}).get(c, {}).get(key)
         rows.append({"target": what, "mode": mode, "command": c, "figure": key,
                      "limit": limit, "value": value,
@@ -430,19 +440,21 @@ def plot(results, args, outdir):
                      for c in COMMANDS for m in bl.MODES]
             out.write(f"{n} " + " ".join(cols) + "\n")
     styles = {"floor": "lc rgb '#555555' dt 2 pt 6", "static": "lc rgb '#1f77b4' pt 7",
-              "api": "lc rgb '#d62728' pt 5"}
+              "api": "lc rgb '#d62728' pt 5", "fastpath": "lc rgb '#2ca02c' pt 9"}
     xtics = ", ".join(str(n) for n in args.nads)
     gp = os.path.join(outdir, "add-del.gp")
     panels = []
     for i, c in enumerate(COMMANDS):
-        series = ", ".join(f"'{dat}' u 1:{2 + 3 * i + j} w lp lw 2 {styles[side]} "
+        series = ", ".join(f"'{dat}' u 1:{2 + len(SIDES) * i + j} w lp lw 2 {styles[side]} "
                            f"t '{LABELS[side]}'" for j, side in enumerate(SIDES))
         panels.append(f"set title '{c}: median wall time ({args.runs} runs)'\n"
                       "set ylabel 'ms'\n"
                       f"plot {series}\n")
     styles.update({"static DEL": "lc rgb '#9ecae1' dt 2 pt 6",
-                   "api DEL": "lc rgb '#fc9272' dt 2 pt 4"})
-    ir = ", ".join(f"'{dat}' u 1:(${8 + 2 * i + j}/1e6) w lp lw 2 "
+                   "api DEL": "lc rgb '#fc9272' dt 2 pt 4",
+                   "fastpath DEL": "lc rgb '#a1d99b' dt 2 pt 8"})
+    first_instr = 2 + len(COMMANDS) * len(SIDES)
+    ir = ", ".join(f"'{dat}' u 1:(${first_instr + len(bl.MODES) * i + j}/1e6) w lp lw 2 "
                    f"{styles[m if c == 'ADD' else f'{m} {c}']} t 'multus {m} {c}'"
                    for i, c in enumerate(COMMANDS) for j, m in enumerate(bl.MODES))
     if f:
@@ -486,6 +498,13 @@ def main():
     world = bl.World(multus, nads_needed)
     try:
         world.start_api()
+        if os.access(args.daemon, os.X_OK):
+            # Every part then runs the fast path next to the others (bl.MODES is read at each use).
+            world.start_daemon(os.path.abspath(args.daemon))
+            global SIDES
+            bl.MODES = bl.MODES + ("fastpath",)
+            SIDES = SIDES + ("fastpath",)
+            say(f"bench: fast path through {args.daemon}")
         floor_scripts = {n: bl.write_floor_script(world.env, world.delegates(n),
                                                   os.path.join(world.env.tmp, f"floor{n}.sh"))
                          for n in set(args.nads) | {args.parallel_nads}}
