@@ -117,6 +117,41 @@ class FastPathTest(K8sTestCase):
         self.del_k8s(pod, conf)
         self.assert_nothing_left(pod)
 
+    def test_the_apiserver_down_during_add_of_a_cached_pod_and_during_del(self):
+        """The daemon answers reads from its cache while the apiserver is down, but
+        network-status cannot be written: that ADD fails with code 11 (kubelet retries) and
+        leaves nothing behind. DEL needs no API at all. Once the apiserver is back, the same
+        pod's ADD succeeds."""
+        self.add_cluster_nad()
+        self.add_nad("default", "macvlan-conf", self.env.macvlan_conf(name="macvlan-conf"))
+        self.start_daemon()
+        conf = self.fast_conf()
+        first, second = self.node_pod("macvlan-conf"), self.node_pod("macvlan-conf")
+        for pod in (first, second):
+            self.assertTrue(wait_for(lambda: self.get(
+                f"/fastpath/v1/api/v1/namespaces/default/pods/{pod.name}") == 200, timeout=10))
+        self.add_k8s(first, conf)
+
+        saved = [o for objs in self.api.all_objects().values() for o in objs]
+        self.api.stop()
+        run = self.run_multus("ADD", conf, pod=second)
+        self.assertNotEqual(run.rc, 0, run.describe())
+        self.assertEqual(run.out["code"], 11, run.describe())
+        run = self.run_multus("DEL", conf, pod=first)
+        self.assertEqual(run.rc, 0, run.describe())
+        self.assert_nothing_left(first)   # allocations included: the failed ADD's are gone too
+        self.assert_nothing_left(second)
+
+        # Back, with its objects but no watch history: the daemon's watches relist.
+        self.api.start(port=self.api.port)
+        saved.sort(key=lambda o: int(o["metadata"].get("resourceVersion") or 0))
+        self.api.add_object(saved)
+        self.assertTrue(wait_for(lambda: self.get("/fastpath/v1/readyz") == 200, timeout=30))
+        self.add_k8s(second, conf)
+        self.assert_pod_links(second, {"lo", "eth0", "net1"})
+        self.del_k8s(second, conf)
+        self.assert_nothing_left(second)
+
     def test_without_a_daemon_the_plugin_does_the_work_itself(self):
         self.add_cluster_nad()
         pod = self.node_pod(None)
