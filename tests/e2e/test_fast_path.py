@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import subprocess
+import threading
 import time
 import unittest
 
@@ -29,11 +30,11 @@ class FastPathTest(K8sTestCase):
         os.makedirs(self.net_d)
         self.daemon = None
 
-    def start_daemon(self):
+    def start_daemon(self, **keys):
         config = {"socketDir": self.sock_dir, "cniConfigDir": self.net_d,
                   "multusConfigFile": os.path.join(self.env.tmp, "unused.conf"),
                   "cniVersion": "1.0.0", "logLevel": "verbose", "logToStderr": True,
-                  "kubeconfig": self.kubeconfig}
+                  "kubeconfig": self.kubeconfig, **keys}
         path = os.path.join(self.env.tmp, "daemon-config.json")
         with open(path, "w") as f:
             json.dump(config, f)
@@ -151,6 +152,61 @@ class FastPathTest(K8sTestCase):
         self.assert_pod_links(second, {"lo", "eth0", "net1"})
         self.del_k8s(second, conf)
         self.assert_nothing_left(second)
+
+    def metrics_get(self, port, path):
+        code = ("import sys, urllib.request, urllib.error\n"
+                "try:\n r = urllib.request.urlopen(sys.argv[1], timeout=10)\n"
+                " print(r.status); print(r.read().decode())\n"
+                "except urllib.error.HTTPError as e:\n print(e.code)\n")
+        out = subprocess.run([IP, "netns", "exec", self.env.node, "python3", "-c", code,
+                              f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True,
+                             timeout=30, check=True).stdout
+        status, _, body = out.partition("\n")
+        return int(status), body
+
+    def test_50_pods_in_parallel_and_what_the_metrics_say(self):
+        self.add_cluster_nad()
+        self.start_daemon(metricsPort=19091)
+        conf = self.fast_conf()
+        conf["logLevel"] = "error"
+        pods = [self.node_pod(None) for _ in range(50)]
+        self.assertTrue(wait_for(lambda: self.get(
+            f"/fastpath/v1/api/v1/namespaces/default/pods/{pods[-1].name}") == 200, timeout=20))
+        runs = {}
+
+        def add(pod):
+            runs[pod.name] = self.run_multus("ADD", conf, pod=pod)
+
+        threads = [threading.Thread(target=add, args=(pod,)) for pod in pods]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(300)
+        failed = {name: run.describe() for name, run in runs.items() if run.rc != 0}
+        self.assertEqual((len(runs), failed), (50, {}))
+        for pod in pods:
+            self.assert_pod_links(pod, {"lo", "eth0"})
+            self.assertIsNotNone(self.api.network_status("default", pod.name))
+
+        status, text = self.metrics_get(19091, "/metrics")
+        self.assertEqual(status, 200)
+        samples = {}
+        for line in text.splitlines():
+            if line and not line.startswith("#"):
+                name, _, value = line.rpartition(" ")
+                samples[name] = float(value)
+        fast_gets = samples.get('multus_server_request_total{handler="/fastpath/v1",code="200",'
+                                'method="GET"}', 0)
+        self.assertGreaterEqual(fast_gets, 50 * 2, text)  # readyz + pod (+ NADs) per ADD
+        self.assertEqual(samples.get("multus_cache_pods"), 50.0, text)
+        self.assertEqual(samples.get("multus_cache_nads"), 1.0, text)
+        self.assertEqual(self.metrics_get(19091, "/readyz")[0], 200)
+        self.assertEqual(self.metrics_get(19091, "/healthz")[0], 200)
+
+        for pod in pods:
+            self.assertEqual(self.run_multus("DEL", conf, pod=pod).rc, 0)
+        for pod in pods:
+            self.assert_nothing_left(pod)
 
     def test_without_a_daemon_the_plugin_does_the_work_itself(self):
         self.add_cluster_nad()
