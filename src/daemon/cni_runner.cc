@@ -17,9 +17,10 @@ struct Shared {
 
 }  // namespace
 
-CniRunner MakeCniRunner(KubeConnector connector, EnvMap daemon_env, ExecRoot root) {
+CniRunner MakeCniRunner(KubeConnector connector, EnvMap daemon_env,
+                        std::unique_ptr<Executor> executor) {
   auto shared = std::make_shared<Shared>();
-  shared->executor = MakeProcessExecutor(std::move(root));
+  shared->executor = std::move(executor);
   shared->connector = std::move(connector);
   for (const char* key : {"KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT"}) {
     auto it = daemon_env.find(key);

@@ -24,7 +24,8 @@ using CniRunner = std::function<CniOutput(const EnvMap& env, std::string_view co
 
 // The real runner. `daemon_env` is the daemon's own environment: KUBERNETES_SERVICE_HOST and
 // _PORT are taken from it when the request lacks them (the shim runs outside the cluster's
-// pods, the daemon inside one). `root`: where the plugins run (chrootDir).
-CniRunner MakeCniRunner(KubeConnector connector, EnvMap daemon_env, ExecRoot root = {});
+// pods, the daemon inside one). `executor` starts the plugins (chrootDir, metrics).
+CniRunner MakeCniRunner(KubeConnector connector, EnvMap daemon_env,
+                        std::unique_ptr<Executor> executor);
 
 }  // namespace multus::daemon

@@ -16,6 +16,7 @@
 #include "multus/executor.h"
 #include "multus/file_io.h"
 #include "multus/log.h"
+#include "timed_executor.h"
 
 #ifndef MULTUS_VERSION
 #define MULTUS_VERSION "dev"
@@ -181,7 +182,10 @@ int Serve(const DaemonConfig& config, const EnvMap& env, EventLoop& loop) {
   std::unique_ptr<KubeBackend> kube = KubeBackend::Create(config, env);
   Result<ExecRoot> root = PluginRoot(config);
   if (!root.ok()) return Fatal(root.status());
-  CniServer cni(options, MakeCniRunner(kube->Connector(), env, *root), metrics);
+  CniServer cni(
+      options,
+      MakeCniRunner(kube->Connector(), env, MakeTimedExecutor(MakeProcessExecutor(*root), metrics)),
+      metrics);
   std::unique_ptr<FastPathServer> fast_path;
   if (KubeApi* api = kube->cached_api()) {
     fast_path = std::make_unique<FastPathServer>(*api, [&kube] { return kube->synced(); });

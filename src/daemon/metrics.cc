@@ -20,15 +20,40 @@ void Metrics::CountRequest(const std::string& handler, int code, const std::stri
   ++requests_[{handler, code, method}];
 }
 
-void Metrics::ObserveCni(const std::string& command, double seconds) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  Histogram& histogram = durations_[command];
+void Metrics::Observe(Histogram& histogram, double seconds) {
   histogram.buckets.resize(kBounds.size());
   for (size_t i = 0; i < kBounds.size(); ++i) {
     if (seconds <= kBounds[i]) ++histogram.buckets[i];
   }
   ++histogram.count;
   histogram.sum += seconds;
+}
+
+void Metrics::ObserveCni(const std::string& command, double seconds) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Observe(durations_[fmt::format("command=\"{}\"", command)], seconds);
+}
+
+void Metrics::ObserveDelegate(const std::string& plugin, const std::string& command, double seconds,
+                              bool ok) {
+  std::string labels = fmt::format("plugin=\"{}\",command=\"{}\"", plugin, command);
+  std::lock_guard<std::mutex> lock(mutex_);
+  Observe(delegate_durations_[labels], seconds);
+  if (!ok) ++delegate_failures_[labels];
+}
+
+void Metrics::RenderHistograms(std::string& out, const std::string& name, const std::string& help,
+                               const std::map<std::string, Histogram>& histograms) {
+  out += "# HELP " + name + " " + help + "\n# TYPE " + name + " histogram\n";
+  for (const auto& [labels, histogram] : histograms) {
+    for (size_t i = 0; i < kBounds.size(); ++i) {
+      out += fmt::format("{}_bucket{{{},le=\"{}\"}} {}\n", name, labels, Number(kBounds[i]),
+                         histogram.buckets[i]);
+    }
+    out += fmt::format("{}_bucket{{{},le=\"+Inf\"}} {}\n", name, labels, histogram.count);
+    out += fmt::format("{}_sum{{{}}} {}\n", name, labels, Number(histogram.sum));
+    out += fmt::format("{}_count{{{}}} {}\n", name, labels, histogram.count);
+  }
 }
 
 void Metrics::CountRejected(const std::string& reason) {
@@ -52,21 +77,14 @@ std::string Metrics::Render() const {
         fmt::format("multus_server_request_total{{handler=\"{}\",code=\"{}\",method=\"{}\"}} {}\n",
                     handler, code, method, count);
   }
-  out += "# HELP multus_cni_request_duration_seconds Time to answer a CNI call, by verb.\n";
-  out += "# TYPE multus_cni_request_duration_seconds histogram\n";
-  for (const auto& [command, histogram] : durations_) {
-    for (size_t i = 0; i < kBounds.size(); ++i) {
-      out +=
-          fmt::format("multus_cni_request_duration_seconds_bucket{{command=\"{}\",le=\"{}\"}} {}\n",
-                      command, Number(kBounds[i]), histogram.buckets[i]);
-    }
-    out +=
-        fmt::format("multus_cni_request_duration_seconds_bucket{{command=\"{}\",le=\"+Inf\"}} {}\n",
-                    command, histogram.count);
-    out += fmt::format("multus_cni_request_duration_seconds_sum{{command=\"{}\"}} {}\n", command,
-                       Number(histogram.sum));
-    out += fmt::format("multus_cni_request_duration_seconds_count{{command=\"{}\"}} {}\n", command,
-                       histogram.count);
+  RenderHistograms(out, "multus_cni_request_duration_seconds",
+                   "Time to answer a CNI call, by verb.", durations_);
+  RenderHistograms(out, "multus_delegate_duration_seconds",
+                   "Time of each delegate plugin exec, by plugin and verb.", delegate_durations_);
+  out += "# HELP multus_delegate_failures_total Delegate execs that failed or were killed.\n";
+  out += "# TYPE multus_delegate_failures_total counter\n";
+  for (const auto& [labels, count] : delegate_failures_) {
+    out += fmt::format("multus_delegate_failures_total{{{}}} {}\n", labels, count);
   }
   out += "# HELP multus_cni_requests_rejected_total CNI calls refused without running.\n";
   out += "# TYPE multus_cni_requests_rejected_total counter\n";

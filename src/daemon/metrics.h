@@ -4,6 +4,8 @@
 //   multus_cni_requests_in_flight                      gauge: CNI calls running
 //   multus_cni_requests_queued                         gauge: CNI calls waiting for a worker
 //   multus_cni_requests_rejected_total{reason}         counter: queue_full, shutting_down, deadline
+//   multus_delegate_duration_seconds{plugin,command}   histogram of each delegate exec
+//   multus_delegate_failures_total{plugin,command}     counter: non-zero exit, or killed
 // plus any gauge registered with AddGauge (the watch cache reports its sizes there).
 #pragma once
 
@@ -25,6 +27,9 @@ class Metrics {
   void CountRequest(const std::string& handler, int code, const std::string& method);
   void ObserveCni(const std::string& command, double seconds);
   void CountRejected(const std::string& reason);
+  // One delegate exec: its plugin (binary name), CNI verb, time, and whether it succeeded.
+  void ObserveDelegate(const std::string& plugin, const std::string& command, double seconds,
+                       bool ok);
   // Gauges read when /metrics is served (the name must be a valid metric name).
   void AddGauge(const std::string& name, const std::string& help, GaugeSource source);
 
@@ -36,6 +41,10 @@ class Metrics {
     unsigned long long count = 0;
     double sum = 0;
   };
+  static void Observe(Histogram& histogram, double seconds);
+  static void RenderHistograms(std::string& out, const std::string& name, const std::string& help,
+                               const std::map<std::string, Histogram>& histograms);
+
   struct Gauge {
     std::string name, help;
     GaugeSource source;
@@ -43,7 +52,9 @@ class Metrics {
 
   mutable std::mutex mutex_;
   std::map<std::tuple<std::string, int, std::string>, unsigned long long> requests_;
-  std::map<std::string, Histogram> durations_;
+  std::map<std::string, Histogram> durations_;  // label text -> histogram
+  std::map<std::string, Histogram> delegate_durations_;
+  std::map<std::string, unsigned long long> delegate_failures_;
   std::map<std::string, unsigned long long> rejected_;
   std::vector<Gauge> gauges_;
 };

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "timed_executor.h"
+
 namespace multus::daemon {
 namespace {
 
@@ -29,6 +31,37 @@ TEST(MetricsTest, RendersCountersHistogramAndRegisteredGauges) {
        }) {
     EXPECT_NE(text.find(line), std::string::npos) << line << "\n" << text;
   }
+}
+
+// Answers every exec with the exit code it is given.
+class ExitWith : public Executor {
+ public:
+  explicit ExitWith(int code) : code_(code) {}
+  Result<ExecOutcome> Run(const ExecRequest&) override { return ExecOutcome{code_, false, "", ""}; }
+
+ private:
+  int code_;
+};
+
+TEST(MetricsTest, EveryDelegateExecIsTimedByPluginAndVerbAndFailuresCounted) {
+  Metrics metrics;
+  auto ok = MakeTimedExecutor(std::make_unique<ExitWith>(0), metrics);
+  auto failing = MakeTimedExecutor(std::make_unique<ExitWith>(3), metrics);
+  ExecRequest add{"/opt/cni/bin/bridge", {"CNI_COMMAND=ADD", "CNI_IFNAME=eth0"}, "{}", {}};
+  ExecRequest del{"/opt/cni/bin/macvlan", {"CNI_COMMAND=DEL"}, "{}", {}};
+  ASSERT_TRUE(ok->Run(add).ok());
+  ASSERT_TRUE(ok->Run(add).ok());
+  ASSERT_TRUE(failing->Run(del).ok());
+  std::string text = metrics.Render();
+  for (const char* line : {
+           "# TYPE multus_delegate_duration_seconds histogram\n",
+           "multus_delegate_duration_seconds_count{plugin=\"bridge\",command=\"ADD\"} 2\n",
+           "multus_delegate_duration_seconds_count{plugin=\"macvlan\",command=\"DEL\"} 1\n",
+           "multus_delegate_failures_total{plugin=\"macvlan\",command=\"DEL\"} 1\n",
+       }) {
+    EXPECT_NE(text.find(line), std::string::npos) << line << "\n" << text;
+  }
+  EXPECT_EQ(text.find("multus_delegate_failures_total{plugin=\"bridge\""), std::string::npos);
 }
 
 }  // namespace
