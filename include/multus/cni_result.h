@@ -15,7 +15,7 @@ namespace multus {
 Result<nlohmann::json> ParseResult(std::string_view bytes, std::string_view config_version);
 
 // The same for a value already parsed (e.g. read back from a result cache).
-Result<nlohmann::json> AsPluginResult(nlohmann::json value, std::string_view config_version);
+Result<nlohmann::json> AsPluginResult(nlohmann::json result, std::string_view config_version);
 
 // Converts a result to `to_version` (0.1.0 ... 1.1.0), as libcni does:
 //  - 0.1.0/0.2.0 (ip4/ip6) <-> 0.3.x/0.4.0 (interfaces, ips with "version") <-> 1.x (no "version");

@@ -52,7 +52,7 @@ class Reflector {
  public:
   // Waits `duration` unless `stop` is requested first; false when stopped. Tests record the
   // duration and return at once.
-  using Wait = std::function<bool(std::chrono::milliseconds duration, std::stop_token stop)>;
+  using Wait = std::function<bool(std::chrono::milliseconds duration, const std::stop_token& stop)>;
   // Uniform in [0, 1): jitter of backoffs and watch timeouts.
   using Random = std::function<double()>;
 
@@ -69,7 +69,7 @@ class Reflector {
   // Stops that thread: the current request is aborted within about a second; joins.
   void Stop();
   // Lists and watches on the caller's thread until `stop` is requested.
-  void Run(std::stop_token stop);
+  void Run(const std::stop_token& stop);
 
   bool synced() const { return synced_.load(); }
   ReflectorStats stats() const;
@@ -78,9 +78,9 @@ class Reflector {
   enum class Step { kProgress, kQuiet, kGone, kFailed, kStopped };
   struct WatchState;
 
-  Step List(std::stop_token stop);
+  Step List(const std::stop_token& stop);
   Step ListPage(std::string& next, std::string& resource_version);
-  Step Watch(std::stop_token stop);
+  Step Watch(const std::stop_token& stop);
   bool HandleLine(std::string_view line, WatchState& state);
   Step Failed(std::string_view what);
   Result<HttpRequest> Get(std::string path) const;

@@ -24,7 +24,7 @@ class WatchCache {
   // `transport` must outlive the cache; its Stream carries the two watches, its Send the LISTs
   // (and, through CachedKubeApi's live client, the misses and writes).
   WatchCache(HttpTransport& transport, const KubeConfig& config, std::string_view node_name,
-             Reflector::Wait wait = nullptr, Reflector::Random random = nullptr);
+             const Reflector::Wait& wait = nullptr, const Reflector::Random& random = nullptr);
 
   // Starts both reflectors' threads. Stop aborts their requests and joins them (also on
   // destruction, before the stores go away).

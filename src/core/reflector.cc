@@ -45,7 +45,7 @@ std::string QueryEscape(std::string_view text) {
   return out;
 }
 
-bool WaitUnlessStopped(std::chrono::milliseconds duration, std::stop_token stop) {
+bool WaitUnlessStopped(std::chrono::milliseconds duration, const std::stop_token& stop) {
   std::mutex mutex;
   std::condition_variable_any wakeup;
   std::unique_lock lock(mutex);
@@ -84,7 +84,8 @@ Reflector::Reflector(HttpTransport& transport, KubeConfig config, ReflectorOptio
 Reflector::~Reflector() { Stop(); }
 
 void Reflector::Start() {
-  if (!thread_.joinable()) thread_ = std::jthread([this](std::stop_token stop) { Run(stop); });
+  if (!thread_.joinable())
+    thread_ = std::jthread([this](const std::stop_token& stop) { Run(stop); });
 }
 
 void Reflector::Stop() {
@@ -98,7 +99,7 @@ ReflectorStats Reflector::stats() const {
           relists_.load(), watch_restarts_.load(), api_errors_.load()};
 }
 
-void Reflector::Run(std::stop_token stop) {
+void Reflector::Run(const std::stop_token& stop) {
   bool need_list = true;
   backoff_ = options_.first_backoff;
   while (!stop.stop_requested()) {
@@ -124,7 +125,8 @@ void Reflector::Run(std::stop_token stop) {
 
 // Capped exponential, plus up to 20% so that the nodes of a cluster do not retry in step.
 std::chrono::milliseconds Reflector::NextBackoff() {
-  auto jitter = std::chrono::milliseconds(static_cast<int64_t>(backoff_.count() * 0.2 * random_()));
+  auto jitter = std::chrono::milliseconds(
+      static_cast<int64_t>(static_cast<double>(backoff_.count()) * 0.2 * random_()));
   std::chrono::milliseconds wait = std::min(backoff_ + jitter, options_.max_backoff);
   backoff_ = std::min(backoff_ * 2, options_.max_backoff);
   return wait;
@@ -152,7 +154,8 @@ std::string Reflector::ListPath(std::string_view next) const {
 }
 
 std::string Reflector::WatchPath() {
-  auto timeout = static_cast<int64_t>(options_.watch_timeout.count() * (1 + random_()));
+  auto timeout =
+      static_cast<int64_t>(static_cast<double>(options_.watch_timeout.count()) * (1 + random_()));
   std::string path = options_.path + "?watch=true&allowWatchBookmarks=true&resourceVersion=" +
                      QueryEscape(resource_version_) + "&timeoutSeconds=" + std::to_string(timeout);
   if (!options_.field_selector.empty()) {
@@ -161,7 +164,7 @@ std::string Reflector::WatchPath() {
   return path;
 }
 
-Reflector::Step Reflector::List(std::stop_token stop) {
+Reflector::Step Reflector::List(const std::stop_token& stop) {
   target_.DiscardStaged();
   std::string next;
   std::string resource_version;
@@ -206,7 +209,7 @@ Reflector::Step Reflector::ListPage(std::string& next, std::string& resource_ver
   return Step::kProgress;
 }
 
-Reflector::Step Reflector::Watch(std::stop_token stop) {
+Reflector::Step Reflector::Watch(const std::stop_token& stop) {
   Result<HttpRequest> request = Get(WatchPath());
   if (!request.ok()) return Failed(request.status().msg());
   WatchState state;

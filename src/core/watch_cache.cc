@@ -18,7 +18,8 @@ Pod DecodeCachedPod(const nlohmann::json& object) {
 }
 
 WatchCache::WatchCache(HttpTransport& transport, const KubeConfig& config,
-                       std::string_view node_name, Reflector::Wait wait, Reflector::Random random)
+                       std::string_view node_name, const Reflector::Wait& wait,
+                       const Reflector::Random& random)
     : pod_reflector_(transport, config, PodReflectorOptions(node_name), pods_, wait, random),
       nad_reflector_(transport, config, NadReflectorOptions(), nads_, wait, random) {}
 

@@ -14,7 +14,7 @@ namespace multus {
 
 enum class WatchEventType { kAdded, kModified, kDeleted, kBookmark, kError };
 
-struct WatchEvent {
+struct WatchEvent {  // NOLINT(bugprone-exception-escape): misreads json's noexcept move
   WatchEventType type = WatchEventType::kError;
   nlohmann::json object;
   std::string resource_version;  // the object's; "" for ERROR

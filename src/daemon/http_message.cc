@@ -20,7 +20,9 @@ std::string_view Trim(std::string_view text) {
   return text;
 }
 
-Status Malformed(std::string what) { return Status::Decode("malformed HTTP request: " + what); }
+Status Malformed(const std::string& what) {
+  return Status::Decode("malformed HTTP request: " + what);
+}
 
 // The request line and headers (without the final CRLF CRLF).
 Status ParseHead(std::string_view head, HttpRequest& request) {
