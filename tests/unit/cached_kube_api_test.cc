@@ -136,10 +136,7 @@ TEST_F(CachedKubeApiTest, WritesGoToTheApi) {
 TEST_F(CachedKubeApiTest, ManyThreadsReadWhileTheWatchAppliesEvents) {
   constexpr int kPods = 10;
   constexpr int kEvents = 2000;
-  // On the heap: GCC 12 at -Og with the sanitizers warns that a local stop_source "may be used
-  // uninitialized" inside its own constructor (a false positive, fatal with -Werror).
-  auto stop_owner = std::make_unique<std::stop_source>();
-  std::stop_source& stop = *stop_owner;
+  std::stop_source stop = test::FakeWatchTransport::NewStopSource();
   test::FakeWatchTransport transport(stop);
   std::vector<std::string> items;
   for (int i = 0; i < kPods; ++i) items.push_back(PodJson("ns", "p" + std::to_string(i), "1"));

@@ -259,8 +259,7 @@ TEST_F(ReflectorTest, AnUnreadableTokenFileIsAnErrorWithBackoff) {
 }
 
 TEST(ReflectorThreadTest, StartAndStopFromAnotherThreadAbortTheHangingWatch) {
-  std::stop_source unused;
-  test::FakeWatchTransport transport(unused);
+  test::FakeWatchTransport transport;
   transport.Reply(200, ListJson({PodJson("ns", "a", "5")}, "10"));
   transport.WatchHangs({EventLine("ADDED", PodJson("ns", "b", "11"))});
   KubeConfig config;

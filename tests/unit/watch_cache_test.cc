@@ -43,8 +43,7 @@ TEST(WatchCacheTest, ACachedPodKeepsOnlyTheAnnotationsMultusReads) {
 }
 
 TEST(WatchCacheTest, ListsPodsOfTheNodeAndAllNadsThenAnswersFromThem) {
-  std::stop_source unused;
-  test::FakeWatchTransport transport(unused);
+  test::FakeWatchTransport transport;
   // Which reflector asks first is up to the threads: both lists answer both.
   std::string both =
       ListJson({PodJson("ns", "a", "5"),
