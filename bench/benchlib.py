@@ -26,6 +26,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "e2e"))
 
 import apiserver_fixture as fx  # noqa: E402
+import daemon_e2e  # noqa: E402
 import multus_e2e as e2e  # noqa: E402
 
 VALGRIND = shutil.which("valgrind") or "/usr/bin/valgrind"
@@ -33,21 +34,6 @@ STRACE = shutil.which("strace") or "/usr/bin/strace"
 NETWORKS = "k8s.v1.cni.cncf.io/networks"
 CLUSTER_NET = "cluster-net"
 DAEMON_NODE = "bench-node"
-
-
-def _unix_get(sock_path, path):
-    """The HTTP status of GET `path` on a unix socket, or None when nothing answers."""
-    import socket
-    try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-            s.settimeout(2)
-            s.connect(sock_path)
-            s.sendall(f"GET {path} HTTP/1.1\r\nHost: dummy\r\nConnection: close\r\n\r\n"
-                      .encode())
-            head = s.recv(64).decode(errors="replace")
-        return int(head.split()[1]) if head.startswith("HTTP/1.") else None
-    except (OSError, ValueError, IndexError):
-        return None
 MODES = ("static", "api")
 # Syscalls that force data to disk: what "fsyncs" counts.
 SYNC_CALLS = ("fsync", "fdatasync", "sync_file_range", "syncfs", "sync")
@@ -135,22 +121,10 @@ class World:
                   "multusConfigFile": os.path.join(self.env.tmp, "none.conf"),
                   "kubeconfig": self.kubeconfig, "logLevel": "error"}
         os.makedirs(config["cniConfigDir"], exist_ok=True)
-        path = os.path.join(self.env.tmp, "daemon-config.json")
-        with open(path, "w") as f:
-            json.dump(config, f)
-        self.daemon = subprocess.Popen(
-            [e2e.IP, "netns", "exec", self.env.node, "env", f"MULTUS_NODE_NAME={DAEMON_NODE}",
-             daemon_bin, "-config", path],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        sock = os.path.join(self.sock_dir, "multus.sock")
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.daemon.poll() is not None:
-                raise SystemExit(f"multus-daemon exited {self.daemon.returncode}")
-            if _unix_get(sock, "/fastpath/v1/readyz") == 200:
-                return self
-            time.sleep(0.05)
-        raise SystemExit("multus-daemon's fast path never became ready")
+        self.daemon = daemon_e2e.DaemonProcess(self.env, daemon_bin, self.sock_dir)
+        self.daemon.start(config, ready_path="/fastpath/v1/readyz",
+                          extra_env=[f"MULTUS_NODE_NAME={DAEMON_NODE}"])
+        return self
 
     def delegates(self, n):
         return [self.cluster, *self.secondaries[:n]]
@@ -177,17 +151,15 @@ class World:
                              annotations={NETWORKS: names} if names else None,
                              node_name=DAEMON_NODE if mode == "fastpath" else None)
         if mode == "fastpath":  # in the daemon's cache before the call, as a scheduled pod is
-            sock = os.path.join(self.sock_dir, "multus.sock")
             path = f"/fastpath/v1/api/v1/namespaces/default/pods/{pod.name}"
             deadline = time.monotonic() + 10
-            while _unix_get(sock, path) != 200 and time.monotonic() < deadline:
+            while self.daemon.status(path) != 200 and time.monotonic() < deadline:
                 time.sleep(0.02)
         return pod
 
     def close(self):
-        if self.daemon and self.daemon.poll() is None:
-            os.killpg(self.daemon.pid, signal.SIGKILL)  # the group this World started
-            self.daemon.wait(10)
+        if self.daemon:
+            self.daemon.kill()
         if self.api:
             self.api.close()
         self.env.close()

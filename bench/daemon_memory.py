@@ -35,10 +35,9 @@ def add_pods(api, count, generation):
 
 
 def wait_cached(world, name):
-    sock = os.path.join(world.sock_dir, "multus.sock")
     path = f"/fastpath/v1/api/v1/namespaces/default/pods/{name}"
     deadline = time.monotonic() + 60
-    while bl._unix_get(sock, path) != 200 and time.monotonic() < deadline:
+    while world.daemon.status(path) != 200 and time.monotonic() < deadline:
         time.sleep(0.1)
 
 
@@ -57,7 +56,7 @@ def main():
                                                       "type": "macvlan", "master": "eth0"})
         add_pods(world.api, args.pods, 0)
         world.start_daemon(os.path.abspath(args.daemon))
-        pid = world.daemon.pid
+        pid = world.daemon.proc.pid
         wait_cached(world, f"pod-{args.pods - 1}")
         time.sleep(1)
         rows = [(f"{args.pods} pods + {args.nads} NADs cached",

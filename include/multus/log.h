@@ -11,14 +11,10 @@
 #include <string_view>
 #include <utility>
 
+#include "multus/log_line.h"
 #include "multus/status.h"
 
 namespace multus::log {
-
-// Upstream's levels plus "warning", least verbose first. A message prints if its level <= the
-// configured one. The default, warning, shows errors and what is probably a mistake (a
-// misspelt config key) without the chatter of verbose.
-enum class Level { kPanic = 0, kError = 1, kWarning = 2, kVerbose = 3, kDebug = 4 };
 
 struct FileOptions {
   int max_age_days = 5;   // remove rotated files older than this (0: keep)
@@ -33,14 +29,6 @@ struct Settings {
   std::string file;  // empty: no log file
   FileOptions file_options;
 };
-
-// The one line format of every binary of the project:
-// "2026-11-22T20:41:32+00:00 [error] message\n" (RFC 3339, local time).
-std::string FormatLine(Level level, std::string_view message,
-                       std::chrono::system_clock::time_point when);
-
-// "debug" | "verbose" | "warning" | "error" | "panic", case-insensitive. Code 7 otherwise.
-Result<Level> ParseLevel(std::string_view text);
 
 // Where the lines of the process go. Configure() installs the real one (stderr and/or the
 // rotating file); a test installs its own to read what was logged.

@@ -11,6 +11,7 @@
 #include "multus/json_parse.h"
 #include "multus/log.h"
 #include "multus/result_cache.h"
+#include "multus/text.h"
 
 namespace multus {
 namespace {
@@ -55,13 +56,6 @@ Status PluginFailure(const PluginConf& plugin, const ExecOutcome& outcome,
                                   std::to_string(outcome.exit_code));
   }
   return Status::DelegateFailed("netplugin failed: \"" + text + "\"");
-}
-
-std::string Lowercase(std::string_view command) {
-  std::string out(command);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
-  return out;
 }
 
 }  // namespace
@@ -124,7 +118,7 @@ Result<std::string> DelegateRunner::RunPlugin(
     const PluginConf& plugin, std::string_view prev_result,
     const std::vector<std::pair<std::string, std::string>>& extra) {
   std::string context = "plugin type=\"" + plugin.type + "\" name=\"" + conf.name + "\" failed (" +
-                        Lowercase(command) + ")";
+                        AsciiLower(command) + ")";
   Result<std::string> path = FindPlugin(plugin.type, invocation_.search_path);
   if (!path.ok()) return path.status().Prefixed(context);
   ASSIGN_OR_RETURN(std::string stdin_data,

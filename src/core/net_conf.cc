@@ -11,18 +11,12 @@
 #include "multus/delegate_conf.h"
 #include "multus/json_parse.h"
 #include "multus/json_raw.h"
+#include "multus/text.h"
 
 namespace multus {
 namespace {
 
 using nlohmann::json;
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 Status WrongType(std::string_view key, std::string_view expected) {
   return Status::InvalidConfig("invalid multus config: \"" + std::string(key) + "\" must be " +
@@ -91,7 +85,7 @@ Status SetLogLevel(NetConf& conf, const json& value, std::string_view) {
 Status SetLogOptions(NetConf& conf, const json& value, std::string_view) {
   if (!value.is_object()) return WrongType("logOptions", "an object");
   for (const auto& [key, option] : value.items()) {
-    std::string lower = Lower(key);
+    std::string lower = AsciiLower(key);
     int* number = lower == "maxage"       ? &conf.log.file_options.max_age_days
                   : lower == "maxsize"    ? &conf.log.file_options.max_size_mb
                   : lower == "maxbackups" ? &conf.log.file_options.max_backups
@@ -112,7 +106,7 @@ Status SetLogOptions(NetConf& conf, const json& value, std::string_view) {
 Status SetApiTimeouts(NetConf& conf, const json& value, std::string_view) {
   if (!value.is_object()) return WrongType("apiTimeouts", "an object");
   for (const auto& [key, option] : value.items()) {
-    std::string lower = Lower(key);
+    std::string lower = AsciiLower(key);
     std::chrono::milliseconds* field = lower == "requestms" ? &conf.api_timeouts.request
                                        : lower == "addms"   ? &conf.api_timeouts.add
                                        : lower == "delms"   ? &conf.api_timeouts.del
@@ -250,7 +244,7 @@ NetConf ParseReportingSettings(std::string_view bytes) {
   Result<std::vector<RawMember>> members = RawObjectMembers(bytes);
   if (!members.ok()) return conf;
   for (const RawMember& member : *members) {
-    std::string key = Lower(member.key);
+    std::string key = AsciiLower(member.key);
     if (!kReportingKeys.count(key)) continue;
     NetConf candidate = conf;
     try {
@@ -278,7 +272,7 @@ Result<NetConf> ParseNetConf(std::string_view bytes) {
   NetConf conf;
   const json* delegates = nullptr;  // the value conf.delegates were set from
   for (const RawMember& member : members) {
-    std::string key = Lower(member.key);
+    std::string key = AsciiLower(member.key);
     auto setter = Setters().find(key);
     if (setter == Setters().end()) {
       if (!IsKnownOtherKey(key)) conf.unknown_keys.push_back(member.key);

@@ -8,18 +8,13 @@
 
 #include "multus/json_parse.h"
 #include "multus/json_raw.h"
+#include "multus/text.h"
 
 namespace multus::daemon {
 namespace {
 
 using nlohmann::json;
 using Setter = std::function<Status(DaemonConfig&, const json&)>;
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 Status WrongType(std::string_view key, std::string_view what) {
   return Status::InvalidConfig("daemon config: \"" + std::string(key) + "\" must be " +
@@ -77,7 +72,7 @@ Status SetLogOptions(DaemonConfig& config, const json& value) {
   if (!value.is_object()) return WrongType("logOptions", "an object");
   log::FileOptions& options = config.log.file_options;
   for (const auto& [key, item] : value.items()) {
-    std::string lower = Lower(key);
+    std::string lower = AsciiLower(key);
     if (lower == "compress") {
       if (!item.is_boolean()) return WrongType("logOptions.compress", "true or false");
       options.compress = item.get<bool>();
@@ -96,7 +91,7 @@ Status SetLogOptions(DaemonConfig& config, const json& value) {
 Status SetPerNodeCertificate(DaemonConfig& config, const json& value) {
   if (!value.is_object()) return WrongType("perNodeCertificate", "an object");
   for (const auto& [key, item] : value.items()) {
-    if (Lower(key) != "enabled") continue;
+    if (AsciiLower(key) != "enabled") continue;
     if (!item.is_boolean()) return WrongType("perNodeCertificate.enabled", "true or false");
     config.per_node_certificate = item.get<bool>();
   }
@@ -181,7 +176,7 @@ Result<DaemonConfig> ParseDaemonConfig(std::string_view text) {
   ASSIGN_OR_RETURN(std::vector<RawMember> members, RawObjectMembers(text));
   DaemonConfig config;
   for (const RawMember& member : members) {
-    std::string lower = Lower(member.key);
+    std::string lower = AsciiLower(member.key);
     json value = ParseJson(member.value);
     auto setter = Setters().find(lower);
     if (setter != Setters().end()) RETURN_IF_ERROR(setter->second(config, value));
@@ -206,7 +201,7 @@ Result<std::string> ApplyOverrides(
   std::string out(request_conf);
   for (const auto& [key, value] : overrides) {
     for (const RawMember& member : members) {
-      if (member.key != key && Lower(member.key) == Lower(key)) {
+      if (member.key != key && AsciiLower(member.key) == AsciiLower(key)) {
         ASSIGN_OR_RETURN(out, RemoveRawMember(out, member.key));
       }
     }

@@ -3,16 +3,12 @@
 #include <cctype>
 #include <charconv>
 
+#include "multus/text.h"
+
 namespace multus::daemon {
 namespace {
 
 constexpr size_t kMaxHeadBytes = 16 << 10;
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string_view Trim(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
@@ -43,11 +39,12 @@ Status ParseHead(std::string_view head, HttpRequest& request) {
     std::string_view field = head.substr(0, eol);
     size_t colon = field.find(':');
     if (colon == std::string_view::npos || colon == 0) return Malformed("bad header line");
-    request.headers[Lower(field.substr(0, colon))] = std::string(Trim(field.substr(colon + 1)));
+    request.headers[AsciiLower(field.substr(0, colon))] =
+        std::string(Trim(field.substr(colon + 1)));
   }
   auto connection = request.headers.find("connection");
   if (connection != request.headers.end()) {
-    std::string value = Lower(connection->second);
+    std::string value = AsciiLower(connection->second);
     if (value == "close") request.keep_alive = false;
     if (value == "keep-alive") request.keep_alive = true;
   }
@@ -132,8 +129,9 @@ Result<std::optional<ParsedRequest>> ParseHttpRequest(std::string_view buffer, s
   std::string_view rest = buffer.substr(head_end + 4);
   const auto& headers = parsed.request.headers;
   auto encoding = headers.find("transfer-encoding");
-  if (encoding != headers.end() && Lower(encoding->second) != "identity") {
-    if (Lower(encoding->second) != "chunked") return Malformed("unsupported transfer-encoding");
+  if (encoding != headers.end() && AsciiLower(encoding->second) != "identity") {
+    if (AsciiLower(encoding->second) != "chunked")
+      return Malformed("unsupported transfer-encoding");
     size_t consumed = 0;
     ASSIGN_OR_RETURN(std::optional<std::string> body, DecodeChunked(rest, max_body, consumed));
     if (!body) return std::optional<ParsedRequest>();

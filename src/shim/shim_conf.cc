@@ -7,18 +7,12 @@
 #include <nlohmann/json.hpp>
 
 #include "multus/json_parse.h"
+#include "multus/text.h"
 
 namespace multus::shim {
 namespace {
 
 using nlohmann::json;
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 Status WrongType(std::string_view key, std::string_view expected) {
   return Status::InvalidConfig("invalid multus-shim config: \"" + std::string(key) + "\" must be " +
@@ -42,7 +36,7 @@ Status SetSeconds(const json& value, std::string_view key, int minimum, std::chr
 }
 
 Status SetKey(ShimConf& conf, std::string& socket_dir, std::string_view key, const json& value) {
-  const std::string lower = Lower(key);
+  const std::string lower = AsciiLower(key);
   if (lower == "cniversion") return SetString(value, "cniVersion", conf.cni_version);
   if (lower == "daemonsocketdir") return SetString(value, "daemonSocketDir", socket_dir);
   if (lower == "cnidir") return SetString(value, "cniDir", conf.cni_dir);
@@ -56,7 +50,7 @@ Status SetKey(ShimConf& conf, std::string& socket_dir, std::string_view key, con
     std::string text;
     RETURN_IF_ERROR(SetString(value, "logLevel", text));
     if (text.empty()) return OkStatus();
-    ASSIGN_OR_RETURN(conf.log.level, ParseLogLevel(text));
+    ASSIGN_OR_RETURN(conf.log.level, log::ParseLevel(text));
     return OkStatus();
   }
   if (lower == "daemonreadinesstimeout") {
@@ -117,7 +111,7 @@ ShimConf ParseReportingConf(std::string_view bytes) {
   if (!doc.ok()) return conf;
   std::string ignored;
   for (const auto& [key, value] : doc->items()) {
-    const std::string lower = Lower(key);
+    const std::string lower = AsciiLower(key);
     if (lower == "cniversion" || lower == "logfile" || lower == "loglevel" ||
         lower == "logtostderr") {
       (void)SetKey(conf, ignored, key, value);

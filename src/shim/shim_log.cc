@@ -12,22 +12,6 @@
 namespace multus::shim {
 namespace {
 
-std::string_view LevelName(LogLevel level) {
-  switch (level) {
-    case LogLevel::kPanic:
-      return "panic";
-    case LogLevel::kError:
-      return "error";
-    case LogLevel::kWarning:
-      return "warning";
-    case LogLevel::kVerbose:
-      return "verbose";
-    case LogLevel::kDebug:
-      return "debug";
-  }
-  return "unknown";
-}
-
 void WriteFd(int fd, std::string_view line) {
   while (!line.empty()) {
     ssize_t n = write(fd, line.data(), line.size());
@@ -59,7 +43,7 @@ class FdLogger : public Logger {
 
   void Write(LogLevel level, std::string_view message) override {
     if (level > settings_.level) return;
-    std::string line = FormatLogLine(level, message, std::chrono::system_clock::now());
+    std::string line = log::FormatLine(level, message, std::chrono::system_clock::now());
     // One write per line, so that lines of concurrent calls never interleave.
     if (settings_.to_stderr) WriteFd(STDERR_FILENO, line);
     if (file_ >= 0) WriteFd(file_, line);
@@ -71,33 +55,6 @@ class FdLogger : public Logger {
 };
 
 }  // namespace
-
-Result<LogLevel> ParseLogLevel(std::string_view text) {
-  std::string lower(text);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  for (LogLevel level : {LogLevel::kPanic, LogLevel::kError, LogLevel::kWarning, LogLevel::kVerbose,
-                         LogLevel::kDebug}) {
-    if (lower == LevelName(level)) return level;
-  }
-  return Status::InvalidConfig("cannot set logging level to " + std::string(text));
-}
-
-std::string FormatLogLine(LogLevel level, std::string_view message,
-                          std::chrono::system_clock::time_point when) {
-  std::time_t seconds = std::chrono::system_clock::to_time_t(when);
-  std::tm local{};
-  localtime_r(&seconds, &local);
-  char stamp[40];
-  size_t length = std::strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S%z", &local);
-  std::string_view time(stamp, length);
-  std::string line;
-  line.reserve(length + message.size() + 16);
-  // strftime's %z is +0000; RFC 3339 wants +00:00.
-  line.append(time.substr(0, length - 2)).append(":").append(time.substr(length - 2));
-  line.append(" [").append(LevelName(level)).append("] ").append(message).append("\n");
-  return line;
-}
 
 std::unique_ptr<Logger> MakeLogger() { return std::make_unique<FdLogger>(); }
 

@@ -9,25 +9,20 @@
 #include <string>
 #include <string_view>
 
+#include "multus/log_line.h"
 #include "multus/status.h"
 
 namespace multus::shim {
 
-// The project's levels, least verbose first; a line prints if its level <= the configured.
-enum class LogLevel { kPanic = 0, kError = 1, kWarning = 2, kVerbose = 3, kDebug = 4 };
+// The project's levels and line format (multus/log_line.h); a line prints if its level <= the
+// configured one.
+using LogLevel = log::Level;
 
 struct LogSettings {
   LogLevel level = LogLevel::kWarning;
   bool to_stderr = true;
   std::string file;  // empty: no log file
 };
-
-// "debug" | "verbose" | "warning" | "error" | "panic", case-insensitive. Code 7 otherwise.
-Result<LogLevel> ParseLogLevel(std::string_view text);
-
-// "2026-11-22T20:41:32+00:00 [error] message\n".
-std::string FormatLogLine(LogLevel level, std::string_view message,
-                          std::chrono::system_clock::time_point when);
 
 class Logger {
  public:

@@ -4,38 +4,18 @@ The daemon runs in the test's node namespace with a daemon-config.json pointing 
 directories; the test plays the shim (HTTP over the unix socket) and kubelet (pod netns)."""
 
 import base64
-import http.client
 import json
 import os
 import shutil
 import signal
-import socket
 import stat
 import subprocess
 import threading
 import time
 import unittest
 
-from multus_e2e import CNI_BIN_DIR, IP, MultusTestCase, ip_in, repo_root, subnet_of
-
-
-def find_daemon():
-    build = os.environ.get("MULTUS_BUILD_DIR") or os.path.join(repo_root(), "build")
-    path = os.path.join(build, "src", "daemon", "multus-daemon")
-    return path if os.access(path, os.X_OK) else None
-
-
-class UnixConnection(http.client.HTTPConnection):
-    """What multus-shim does: HTTP to http://dummy over <socketDir>/multus.sock."""
-
-    def __init__(self, path, timeout=60):
-        super().__init__("dummy", timeout=timeout)
-        self.socket_path = path
-
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(self.timeout)
-        self.sock.connect(self.socket_path)
+from daemon_e2e import DaemonProcess, find_daemon, unix_request
+from multus_e2e import CNI_BIN_DIR, IP, MultusTestCase, ip_in, subnet_of
 
 
 class DaemonTest(MultusTestCase):
@@ -59,46 +39,15 @@ class DaemonTest(MultusTestCase):
                   "logLevel": "verbose", "logToStderr": True, "cniDir": self.env.cni_dir,
                   "confDir": self.env.conf_dir, "binDir": CNI_BIN_DIR}
         config.update(keys)
-        path = os.path.join(self.env.tmp, "daemon-config.json")
-        with open(path, "w") as f:
-            json.dump(config, f)
-        self.daemon_log = os.path.join(self.env.run_dir, "daemon.log")
-        with open(self.daemon_log, "wb") as log:
-            self.daemon = subprocess.Popen(
-                [IP, "netns", "exec", self.env.node, self.daemon_bin, "-config", path],
-                stdout=log, stderr=log, start_new_session=True)
-        self.env.add_cleanup(self.stop_daemon)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if self.daemon.poll() is not None:
-                self.fail(f"multus-daemon exited {self.daemon.returncode}: {self.log_text()}")
-            try:
-                if self.request("GET", "/readyz")[0] == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.05)
-        self.fail("multus-daemon did not become ready: " + self.log_text())
-
-    def stop_daemon(self):
-        if self.daemon is not None and self.daemon.poll() is None:
-            os.killpg(self.daemon.pid, signal.SIGKILL)  # the group this test created
-            self.daemon.wait(10)
+        self.process = DaemonProcess(self.env, self.daemon_bin, self.sock_dir)
+        self.env.add_cleanup(self.process.kill)
+        self.daemon = self.process.start(config).proc
 
     def log_text(self):
-        with open(self.daemon_log, errors="replace") as f:
-            return f.read()
+        return self.process.log_text()
 
     def request(self, method, path, body=None, timeout=60):
-        conn = UnixConnection(self.sock_path, timeout)
-        try:
-            data = json.dumps(body).encode() if body is not None else None
-            conn.request(method, path, body=data,
-                         headers={"Content-Type": "application/json"} if data else {})
-            response = conn.getresponse()
-            return response.status, response.read().decode()
-        finally:
-            conn.close()
+        return unix_request(self.sock_path, method, path, body, timeout)
 
     def cni(self, command, pod, conf, timeout=60):
         """One /cni call as the shim makes it: its whole env, the config in base64."""

@@ -3,17 +3,14 @@ config and a ready daemon (watch cache synced), the plugin asks the daemon for t
 NADs and hands it the network-status write and the events; it opens no TLS connection of its
 own, and still runs the delegates itself. Without a ready daemon it does the work directly."""
 
-import json
 import os
-import signal
 import subprocess
 import threading
-import time
 import unittest
 
 from multus_e2e import IP
 from k8s_e2e import MULTUS_NAMESPACE, K8sTestCase, wait_for
-from test_daemon import UnixConnection, find_daemon
+from daemon_e2e import DaemonProcess, find_daemon
 
 NODE = "node1"
 
@@ -35,37 +32,14 @@ class FastPathTest(K8sTestCase):
                   "multusConfigFile": os.path.join(self.env.tmp, "unused.conf"),
                   "cniVersion": "1.0.0", "logLevel": "verbose", "logToStderr": True,
                   "kubeconfig": self.kubeconfig, **keys}
-        path = os.path.join(self.env.tmp, "daemon-config.json")
-        with open(path, "w") as f:
-            json.dump(config, f)
-        self.daemon_log = os.path.join(self.env.run_dir, "daemon.log")
-        with open(self.daemon_log, "wb") as log:
-            self.daemon = subprocess.Popen(
-                [IP, "netns", "exec", self.env.node, "env", f"MULTUS_NODE_NAME={NODE}",
-                 self.daemon_bin, "-config", path],
-                stdout=log, stderr=log, start_new_session=True)
-        self.addCleanup(self.stop_daemon)
-        self.assertTrue(wait_for(lambda: self.get("/fastpath/v1/readyz") == 200, timeout=30),
-                        "the daemon's watch cache never synced: " + self.daemon_text())
-
-    def stop_daemon(self):
-        if self.daemon is not None and self.daemon.poll() is None:
-            os.killpg(self.daemon.pid, signal.SIGKILL)  # the group this test created
-            self.daemon.wait(10)
-
-    def daemon_text(self):
-        with open(self.daemon_log, errors="replace") as f:
-            return f.read()
+        self.daemon = DaemonProcess(self.env, self.daemon_bin, self.sock_dir)
+        self.addCleanup(self.daemon.kill)
+        # Ready for the fast path: its watch cache has synced.
+        self.daemon.start(config, ready_path="/fastpath/v1/readyz",
+                          extra_env=[f"MULTUS_NODE_NAME={NODE}"])
 
     def get(self, path):
-        conn = UnixConnection(os.path.join(self.sock_dir, "multus.sock"), timeout=5)
-        try:
-            conn.request("GET", path)
-            return conn.getresponse().status
-        except OSError:
-            return None
-        finally:
-            conn.close()
+        return self.daemon.status(path)
 
     def fast_conf(self):
         conf = self.k8s_conf()
@@ -98,7 +72,7 @@ class FastPathTest(K8sTestCase):
             ("default/macvlan-conf", "net1", False),
         ])
         # The daemon's warm connection did the writes: the plugin never spoke TLS.
-        self.assertEqual(self.api.stats()["tls_handshakes"], handshakes, self.daemon_text())
+        self.assertEqual(self.api.stats()["tls_handshakes"], handshakes, self.daemon.log_text())
         self.assertTrue(wait_for(lambda: any(e.get("reason") == "AddedInterface"
                                              for e in self.api.events("default")), timeout=10),
                         "the daemon never posted the events")

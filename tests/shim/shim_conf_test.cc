@@ -93,7 +93,7 @@ TEST(ShimConfTest, ReportingSettingsAreReadFromABadConfig) {
 }
 
 TEST(ShimLogTest, FormatsTheProjectsLine) {
-  std::string line = FormatLogLine(LogLevel::kError, "boom", std::chrono::system_clock::now());
+  std::string line = log::FormatLine(LogLevel::kError, "boom", std::chrono::system_clock::now());
   EXPECT_EQ(line.substr(line.size() - 14), " [error] boom\n");
   EXPECT_EQ(line[4], '-');
   EXPECT_EQ(line[10], 'T');
