@@ -3,8 +3,11 @@
 namespace multus {
 namespace {
 
-// A ready daemon answers /readyz from memory: waiting longer only delays the fallback.
-constexpr std::chrono::milliseconds kReadinessProbeTimeout{250};
+// A ready daemon answers /readyz from memory, but in a pod burst the node's CPUs are shared
+// with every plugin and delegate starting at once: a probe cut short there sends the call down
+// the direct path, the expensive one, exactly when it costs most. A missing daemon fails the
+// connect at once, so this bound only matters for a hung one.
+constexpr std::chrono::milliseconds kReadinessProbeTimeout{2000};
 
 class DaemonTransport : public HttpTransport {
  public:
