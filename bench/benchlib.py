@@ -4,14 +4,17 @@
 - `World`: a node namespace (tests/e2e/multus_e2e.py) with the cluster network and up to N
   more networks, as static `delegates` and as NADs in the stand-in apiserver
   (tests/e2e/apiserver_fixture.py: kubeconfig, token file, TLS), pods for either, and
-  multus-daemon serving the plugin's fast path from its watch cache ("fastpath");
+  multus-daemon serving the plugin's fast path from its watch cache ("fastpath") and, through
+  multus-shim, upstream's thick protocol where the daemon runs the delegates ("shim");
 - `write_floor_script()`: the same delegates run directly by /bin/sh (the floor);
 - the per-call figures machine load cannot blur, of the multus process only (never its
   delegates): `callgrind()` instructions, `strace_figures()` syscalls and fsyncs,
   `exit_figures()` page faults, VmHWM and shared objects mapped, read at its exit.
 """
 
+import contextlib
 import ctypes
+import glob
 import json
 import os
 import re
@@ -30,11 +33,14 @@ import daemon_e2e  # noqa: E402
 import multus_e2e as e2e  # noqa: E402
 
 VALGRIND = shutil.which("valgrind") or "/usr/bin/valgrind"
+CALLGRIND_CONTROL = shutil.which("callgrind_control") or "/usr/bin/callgrind_control"
 STRACE = shutil.which("strace") or "/usr/bin/strace"
 NETWORKS = "k8s.v1.cni.cncf.io/networks"
 CLUSTER_NET = "cluster-net"
 DAEMON_NODE = "bench-node"
 MODES = ("static", "api")
+# The modes whose calls go through multus-daemon: the pod must be in its watch cache first.
+DAEMON_MODES = ("fastpath", "shim")
 # Syscalls that force data to disk: what "fsyncs" counts.
 SYNC_CALLS = ("fsync", "fdatasync", "sync_file_range", "syncfs", "sync")
 
@@ -97,6 +103,7 @@ class World:
         self.env = e2e.E2EEnv(multus, tag=tag)
         self.api = None
         self.daemon = None
+        self.shim = None  # multus-shim, for mode "shim"
         self.sock_dir = os.path.join(self.env.tmp, "daemon-sock")
         self.kubeconfig = None
         self.cluster = self.env.bridge_conf(name=CLUSTER_NET)
@@ -114,17 +121,33 @@ class World:
         self.kubeconfig = self.api.write_kubeconfig(os.path.join(self.env.tmp, "kubeconfig"))
         return self
 
-    def start_daemon(self, daemon_bin):
+    def start_daemon(self, daemon_bin, wrapper=()):
         """multus-daemon in the node namespace (after start_api), its watch cache on the pods
-        of node DAEMON_NODE; returns once the fast path is ready."""
+        of node DAEMON_NODE, under `wrapper` (e.g. callgrind); returns once the fast path is
+        ready. A daemon already running is stopped first."""
+        if self.daemon:
+            self.daemon.kill()
         config = {"socketDir": self.sock_dir, "cniConfigDir": os.path.join(self.env.tmp, "net.d"),
                   "multusConfigFile": os.path.join(self.env.tmp, "none.conf"),
                   "kubeconfig": self.kubeconfig, "logLevel": "error"}
         os.makedirs(config["cniConfigDir"], exist_ok=True)
         self.daemon = daemon_e2e.DaemonProcess(self.env, daemon_bin, self.sock_dir)
         self.daemon.start(config, ready_path="/fastpath/v1/readyz",
-                          extra_env=[f"MULTUS_NODE_NAME={DAEMON_NODE}"])
+                          extra_env=[f"MULTUS_NODE_NAME={DAEMON_NODE}"], wrapper=wrapper,
+                          timeout=300 if wrapper else 30)
         return self
+
+    @contextlib.contextmanager
+    def plugin(self, mode):
+        """The binary the runtime starts in `mode` (multus-shim for "shim", else multus), as
+        env.multus_bin for the duration (the tools find the process they measure by it)."""
+        saved = self.env.multus_bin
+        if mode == "shim":
+            self.env.multus_bin = self.shim
+        try:
+            yield self.env.multus_bin
+        finally:
+            self.env.multus_bin = saved
 
     def delegates(self, n):
         return [self.cluster, *self.secondaries[:n]]
@@ -136,8 +159,10 @@ class World:
             conf = self.env.multus_conf(delegates=self.delegates(n))
         else:
             conf = self.env.multus_conf(cluster_network=CLUSTER_NET, kubeconfig=self.kubeconfig)
-        if mode == "fastpath":
+        if mode in DAEMON_MODES:
             conf["daemonSocketDir"] = self.sock_dir
+        if mode == "shim":  # as the thick 00-multus.conf: the daemon runs it all
+            conf["type"] = "multus-shim"
         del conf["logLevel"], conf["logToStderr"]
         conf.update(extra)
         return conf
@@ -145,12 +170,12 @@ class World:
     def new_pod(self, mode, n, name=None):
         """A pod namespace; in "api" mode also the pod object asking for `n` networks."""
         pod = self.env.new_pod(name)
-        if mode in ("api", "fastpath"):
+        if mode in ("api", *DAEMON_MODES):
             names = ",".join(c["name"] for c in self.secondaries[:n])
             self.api.add_pod("default", pod.name, uid=pod.uid,
                              annotations={NETWORKS: names} if names else None,
-                             node_name=DAEMON_NODE if mode == "fastpath" else None)
-        if mode == "fastpath":  # in the daemon's cache before the call, as a scheduled pod is
+                             node_name=DAEMON_NODE if mode in DAEMON_MODES else None)
+        if mode in DAEMON_MODES:  # in the daemon's cache before the call, as a scheduled pod is
             path = f"/fastpath/v1/api/v1/namespaces/default/pods/{pod.name}"
             deadline = time.monotonic() + 10
             while self.daemon.status(path) != 200 and time.monotonic() < deadline:
@@ -256,6 +281,27 @@ def callgrind(env, command, conf, pod, out_file):
                f"--callgrind-out-file={out_file}", "--dump-instr=no", "-q")
     check_ok(run_tool(env, command, conf, pod, wrapper), f"callgrind {command}")
     return read_callgrind(out_file)
+
+
+def callgrind_control(pid, action, out_prefix=None):
+    """Asks the callgrind running as `pid` to zero its counters ("-z") or to dump them ("-d");
+    a dump returns the path of the file it wrote (`out_prefix`.<n>, the newest)."""
+    before = set(glob.glob(f"{out_prefix}.*")) if out_prefix else set()
+    proc = subprocess.run([CALLGRIND_CONTROL, action, str(pid)], capture_output=True, text=True,
+                          timeout=120)
+    if proc.returncode != 0 or "OK" not in proc.stdout:
+        raise SystemExit(f"callgrind_control {action} {pid}: {proc.stdout}{proc.stderr}")
+    if not out_prefix:
+        return None
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        new = set(glob.glob(f"{out_prefix}.*")) - before
+        if new:
+            path = max(new, key=lambda p: int(p.rsplit(".", 1)[1]))
+            time.sleep(0.2)  # written by the time callgrind_control returns; be safe
+            return path
+        time.sleep(0.05)
+    raise SystemExit(f"callgrind_control -d {pid}: no new {out_prefix}.<n>")
 
 
 # ---------------------------------------------------------------------------------------

@@ -40,7 +40,8 @@ REPO = os.path.abspath(os.path.join(bl.HERE, ".."))
 SIDES = ("floor", "static", "api")
 LABELS = {"floor": "floor (delegates run directly)", "static": "multus, static delegates",
           "api": "multus, NADs via the apiserver",
-          "fastpath": "multus, NADs via multus-daemon (fast path)"}
+          "fastpath": "multus, NADs via multus-daemon (fast path)",
+          "shim": "multus-shim, multus-daemon runs it all (thick)"}
 COMMANDS = ("ADD", "DEL")
 PARTS = ("timing", "parallel", "figures")
 MB = 1000 * 1000 / 1024  # kB (KiB, as /proc counts) in one MB of the issue: the stricter reading
@@ -75,6 +76,8 @@ FIGURES = [
     ("shared_objects", "shared objects mapped", str),
     ("api_requests", "API requests", str),
     ("tls_handshakes", "TLS handshakes", str),
+    # What multus-daemon itself spent on the call (fastpath, shim; 0 without a daemon).
+    ("daemon_instructions", "multus-daemon instructions", lambda v: f"{v / 1e6:.2f} M"),
 ]
 
 
@@ -96,6 +99,8 @@ def parse_args():
     p.add_argument("--parallel-nads", type=int, default=2, help="NADs of each parallel pod")
     p.add_argument("--daemon", default=os.path.join(REPO, "build", "src", "daemon", "multus-daemon"),
                    help="multus-daemon: adds the plugin's fast path (mode fastpath) when it exists")
+    p.add_argument("--shim", default=os.path.join(REPO, "build", "src", "shim", "multus-shim"),
+                   help="multus-shim: with --daemon, adds upstream's thick mode (mode shim)")
     p.add_argument("--parts", default=",".join(PARTS), help="what to run, of " + ",".join(PARTS))
     p.add_argument("--results", default=os.path.join(REPO, "bench", "results"),
                    help="results directory (a dated subdirectory is made in it)")
@@ -153,7 +158,7 @@ class Side:
         if side == "floor":
             self.cmd, self.stdin = node + ["/bin/sh", floor_script], b""
         else:
-            self.cmd = node + [multus]
+            self.cmd = node + [world.shim if side == "shim" else multus]
             self.stdin = json.dumps(world.conf(side, n)).encode()
         self.envs = {c: world.env.build_env(c, pod=pod) for c in COMMANDS}
 
@@ -290,37 +295,75 @@ def figures(world, args, nads):
     counter = bl.ApiCounter(world.api)
     for mode in bl.MODES:
         for n in nads:
-            pod = world.new_pod(mode, n, name=f"f-{mode}-{n}")
-            conf = world.conf(mode, n)
-            got = {c: {} for c in COMMANDS}
-            for c in COMMANDS:
-                counter.start()
-                snap = bl.exit_figures(world.env, c, conf, pod)
-                got[c].update(counter.stop())
-                got[c].update(minor_faults=snap["minor_faults"],
-                              major_faults=snap["major_faults"],
-                              delegates_minor_faults=snap["children_minor_faults"],
-                              vm_hwm_kb=snap["vm_hwm_kb"],
-                              shared_objects=len(snap["shared_objects"]),
-                              shared_object_paths=snap["shared_objects"],
-                              mapped_files=snap["mapped_files"])
-            check_clean(world, f"{mode} N={n} under ptrace")
-            for c in COMMANDS:
-                d = os.path.join(world.env.tmp, f"strace-{mode}-{n}-{c}")
-                os.makedirs(d)
-                st = bl.strace_figures(world.env, c, conf, pod, os.path.join(d, "task"))
-                got[c].update(syscalls=st["syscalls"], fsyncs=st["fsyncs"],
-                              syscalls_by_name=st["by_name"], threads=st["threads"],
-                              child_processes=st["children"])
-            check_clean(world, f"{mode} N={n} under strace")
-            for c in COMMANDS:
-                cg = bl.callgrind(world.env, c, conf, pod,
-                                  os.path.join(world.env.tmp, f"callgrind.{mode}.{n}.{c}"))
-                got[c]["instructions"] = cg.instructions
-            check_clean(world, f"{mode} N={n} under callgrind")
-            out[mode][n] = got
-            say(f"  figures: {mode} N={n}: ADD {got['ADD']['instructions']:,} instructions")
+            with world.plugin(mode):
+                out[mode][n] = call_figures(world, counter, mode, n)
+            say(f"  figures: {mode} N={n}: ADD {out[mode][n]['ADD']['instructions']:,} "
+                "instructions")
+    daemon_figures(world, args, counter, nads, out)
     return out
+
+
+def call_figures(world, counter, mode, n):
+    """The figures of one ADD and one DEL of the plugin process (multus or multus-shim)."""
+    pod = world.new_pod(mode, n, name=f"f-{mode}-{n}")
+    conf = world.conf(mode, n)
+    got = {c: {"daemon_instructions": 0} for c in COMMANDS}
+    for c in COMMANDS:
+        counter.start()
+        snap = bl.exit_figures(world.env, c, conf, pod)
+        got[c].update(counter.stop())
+        got[c].update(minor_faults=snap["minor_faults"],
+                      major_faults=snap["major_faults"],
+                      delegates_minor_faults=snap["children_minor_faults"],
+                      vm_hwm_kb=snap["vm_hwm_kb"],
+                      shared_objects=len(snap["shared_objects"]),
+                      shared_object_paths=snap["shared_objects"],
+                      mapped_files=snap["mapped_files"])
+    check_clean(world, f"{mode} N={n} under ptrace")
+    for c in COMMANDS:
+        d = os.path.join(world.env.tmp, f"strace-{mode}-{n}-{c}")
+        os.makedirs(d)
+        st = bl.strace_figures(world.env, c, conf, pod, os.path.join(d, "task"))
+        got[c].update(syscalls=st["syscalls"], fsyncs=st["fsyncs"],
+                      syscalls_by_name=st["by_name"], threads=st["threads"],
+                      child_processes=st["children"])
+    check_clean(world, f"{mode} N={n} under strace")
+    for c in COMMANDS:
+        cg = bl.callgrind(world.env, c, conf, pod,
+                          os.path.join(world.env.tmp, f"callgrind.{mode}.{n}.{c}"))
+        got[c]["instructions"] = cg.instructions
+    check_clean(world, f"{mode} N={n} under callgrind")
+    return got
+
+
+def daemon_figures(world, args, counter, nads, out):
+    """multus-daemon's own instructions per call on the daemon's paths: the daemon restarted
+    under callgrind, its counters zeroed before each call and dumped once the call and the
+    work it leaves to the daemon (events) are done. All its threads count, the watch
+    threads too (idle between events)."""
+    modes = [m for m in bl.MODES if m in bl.DAEMON_MODES]
+    if not modes:
+        return
+    prefix = os.path.join(world.env.tmp, "callgrind.daemon")
+    world.start_daemon(os.path.abspath(args.daemon),
+                       wrapper=(bl.VALGRIND, "--tool=callgrind", "--trace-children=no",
+                                f"--callgrind-out-file={prefix}", "--dump-instr=no", "-q"))
+    pid = world.daemon.proc.pid  # `ip netns exec`, `env` and valgrind exec in place
+    for mode in modes:
+        for n in nads:
+            pod = world.new_pod(mode, n, name=f"d-{mode}-{n}")
+            conf = world.conf(mode, n)
+            with world.plugin(mode):
+                for c in COMMANDS:
+                    bl.callgrind_control(pid, "-z")
+                    counter.start()
+                    bl.check_ok(bl.run_tool(world.env, c, conf, pod), f"{mode} {c}")
+                    counter.stop()
+                    dump = bl.callgrind_control(pid, "-d", prefix)
+                    out[mode][n][c]["daemon_instructions"] = bl.read_callgrind(dump).instructions
+            check_clean(world, f"{mode} N={n} with multus-daemon under callgrind")
+            say(f"  figures: multus-daemon, {mode} N={n}: ADD "
+                f"{out[mode][n]['ADD']['daemon_instructions']:,} instructions")
 
 
 def figure_slopes(figs, nads):
@@ -357,7 +400,7 @@ def wall_table(add, column, keys, summary, digits, title):
     add(title)
     add("")
     add(f"| {column} | " + " | ".join(f"{side} {c}" for c in COMMANDS for side in SIDES) + " |")
-    add("|---:|" + "---:|" * 6)
+    add("|---:|" + "---:|" * (len(COMMANDS) * len(SIDES)))
     for key in keys:
         cells = [f"{summary[side][key][c]['median_ms']:.{digits}f} / "
                  f"{summary[side][key][c]['p90_ms']:.{digits}f}"
@@ -378,7 +421,7 @@ def tables(results, args):
         add("multus over the floor (difference of medians, ms)")
         add("")
         add("| N | " + " | ".join(f"{m} {c}" for c in COMMANDS for m in bl.MODES) + " |")
-        add("|---:|" + "---:|" * 4)
+        add("|---:|" + "---:|" * (len(COMMANDS) * len(bl.MODES)))
         for n in args.nads:
             add(f"| {n} | " + " | ".join(f"{o[m][c]['by_n'][n]:+.1f}"
                                          for c in COMMANDS for m in bl.MODES) + " |")
@@ -393,7 +436,9 @@ def tables(results, args):
     f = results.get("figures")
     if f:
         nads = f["nads"]
-        add("One call, multus process only (not its delegates); `per NAD`: least-squares slope")
+        add("One call: the plugin process only (multus, or multus-shim for `shim`), not its "
+            "delegates, except `multus-daemon instructions`: what the daemon spent on the call "
+            "(all its threads); `per NAD`: least-squares slope")
         add("")
         add("| call | figure | " + " | ".join(f"N={n}" for n in nads) + " | per NAD |")
         add("|---|---|" + "---:|" * (len(nads) + 1))
@@ -436,11 +481,14 @@ def plot(results, args, outdir):
                   + " " + " ".join(f"{m}_{c}_instr" for c in COMMANDS for m in bl.MODES) + "\n")
         for n in args.nads:
             cols = [f"{s[side][n][c]['median_ms']:.3f}" for c in COMMANDS for side in SIDES]
-            cols += [str(f["calls"][m][n][c]["instructions"]) if f and n in f["calls"][m] else "NaN"
+            cols += [str(f["calls"][m][n][c]["instructions"]
+                         + f["calls"][m][n][c]["daemon_instructions"])
+                     if f and n in f["calls"][m] else "NaN"
                      for c in COMMANDS for m in bl.MODES]
             out.write(f"{n} " + " ".join(cols) + "\n")
     styles = {"floor": "lc rgb '#555555' dt 2 pt 6", "static": "lc rgb '#1f77b4' pt 7",
-              "api": "lc rgb '#d62728' pt 5", "fastpath": "lc rgb '#2ca02c' pt 9"}
+              "api": "lc rgb '#d62728' pt 5", "fastpath": "lc rgb '#2ca02c' pt 9",
+              "shim": "lc rgb '#9467bd' pt 11"}
     xtics = ", ".join(str(n) for n in args.nads)
     gp = os.path.join(outdir, "add-del.gp")
     panels = []
@@ -452,13 +500,16 @@ def plot(results, args, outdir):
                       f"plot {series}\n")
     styles.update({"static DEL": "lc rgb '#9ecae1' dt 2 pt 6",
                    "api DEL": "lc rgb '#fc9272' dt 2 pt 4",
-                   "fastpath DEL": "lc rgb '#a1d99b' dt 2 pt 8"})
+                   "fastpath DEL": "lc rgb '#a1d99b' dt 2 pt 8",
+                   "shim DEL": "lc rgb '#c5b0d5' dt 2 pt 10"})
     first_instr = 2 + len(COMMANDS) * len(SIDES)
     ir = ", ".join(f"'{dat}' u 1:(${first_instr + len(bl.MODES) * i + j}/1e6) w lp lw 2 "
-                   f"{styles[m if c == 'ADD' else f'{m} {c}']} t 'multus {m} {c}'"
+                   f"{styles[m if c == 'ADD' else f'{m} {c}']} t '{m} {c}"
+                   f"{' (+ daemon)' if m in bl.DAEMON_MODES else ''}'"
                    for i, c in enumerate(COMMANDS) for j, m in enumerate(bl.MODES))
     if f:
-        panels.append("set title 'instructions of multus itself (callgrind)'\n"
+        panels.append("set title 'instructions per call (callgrind; daemon paths: plugin + "
+                      "daemon)'\n"
                       "set ylabel 'million instructions'\n"
                       f"plot {ir}\n")
     with open(gp, "w") as out:
@@ -505,6 +556,11 @@ def main():
             bl.MODES = bl.MODES + ("fastpath",)
             SIDES = SIDES + ("fastpath",)
             say(f"bench: fast path through {args.daemon}")
+            if os.access(args.shim, os.X_OK):
+                world.shim = os.path.abspath(args.shim)
+                bl.MODES = bl.MODES + ("shim",)
+                SIDES = SIDES + ("shim",)
+                say(f"bench: thick mode through {args.shim}")
         floor_scripts = {n: bl.write_floor_script(world.env, world.delegates(n),
                                                   os.path.join(world.env.tmp, f"floor{n}.sh"))
                          for n in set(args.nads) | {args.parallel_nads}}

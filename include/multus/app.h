@@ -44,6 +44,10 @@ struct Deps {
   // client; tests substitute a fake daemon.
   std::function<Result<KubeAccess>(const std::string& socket_path, const RetryPolicy& policy)>
       connect_daemon;
+  // True inside multus-daemon: a call it runs for the shim already is where the fast path
+  // leads, so `daemonSocketDir` (which the thick 00-multus.conf carries) must not make it
+  // call its own socket.
+  bool in_daemon = false;
 };
 
 // A multus config is a few KB (tens with many delegates); stdin beyond this is refused before

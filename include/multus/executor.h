@@ -47,8 +47,9 @@ inline constexpr char kExecInRootFlag[] = "--exec-in-root";
 std::unique_ptr<Executor> MakeProcessExecutor(ExecRoot root = {});
 
 // The launcher's side: `<launcher> --exec-in-root <dir> <plugin>`: chroot(dir), chdir("/"),
-// exec the plugin (its path inside `dir`) with our environment. Returns only on failure,
-// with the exit code to use after saying why on stderr.
-int ExecInRoot(const char* dir, const char* plugin);
+// exec the plugin (its path inside `dir`) with our environment. Never returns: on failure
+// it says why on stderr and _exits 127 (no plugin) or 126, running no exit handlers (inside
+// the root there is no /proc, and a sanitizer's leak check at exit spun there forever).
+[[noreturn]] void ExecInRoot(const char* dir, const char* plugin);
 
 }  // namespace multus

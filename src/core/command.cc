@@ -61,7 +61,7 @@ bool Command::UsesKubernetes() const {
 }
 
 std::optional<KubeAccess> Command::ConnectThroughDaemon(const RetryPolicy& policy) const {
-  if (conf.daemon_socket_dir.empty()) return std::nullopt;
+  if (conf.daemon_socket_dir.empty() || deps.in_daemon) return std::nullopt;
   std::string socket = DaemonSocketPath(conf.daemon_socket_dir);
   Result<KubeAccess> access =
       deps.connect_daemon ? deps.connect_daemon(socket, policy)

@@ -181,15 +181,16 @@ std::unique_ptr<Executor> MakeProcessExecutor(ExecRoot root) {
   return std::make_unique<ProcessExecutor>(std::move(root));
 }
 
-int ExecInRoot(const char* dir, const char* plugin) {
+void ExecInRoot(const char* dir, const char* plugin) {
   if (chroot(dir) != 0 || chdir("/") != 0) {
     std::fprintf(stderr, "cannot enter the plugins' root %s: %s\n", dir, strerror(errno));
-    return 126;
+    _exit(126);
   }
   char* argv[] = {const_cast<char*>(plugin), nullptr};
   execve(plugin, argv, environ);
-  std::fprintf(stderr, "cannot execute %s in %s: %s\n", plugin, dir, strerror(errno));
-  return errno == ENOENT ? 127 : 126;
+  int exec_errno = errno;
+  std::fprintf(stderr, "cannot execute %s in %s: %s\n", plugin, dir, strerror(exec_errno));
+  _exit(exec_errno == ENOENT ? 127 : 126);
 }
 
 }  // namespace multus

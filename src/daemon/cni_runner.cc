@@ -34,6 +34,7 @@ CniRunner MakeCniRunner(KubeConnector connector, EnvMap daemon_env,
     deps.netns = shared->netns.get();
     deps.clock = shared->clock.get();
     deps.connect = shared->connector;
+    deps.in_daemon = true;
     // deps.configure_log stays unset: the daemon's logger is configured once, at start.
     CniOutput output;
     std::string err;

@@ -10,7 +10,7 @@ extern char** environ;  // NOLINT(readability-redundant-declaration)
 int main(int argc, char** argv) {
   // A plugin started for a chrootDir (multus/executor.h): nothing else of the daemon runs.
   if (argc == 4 && std::strcmp(argv[1], multus::kExecInRootFlag) == 0) {
-    return multus::ExecInRoot(argv[2], argv[3]);
+    multus::ExecInRoot(argv[2], argv[3]);
   }
   signal(SIGPIPE, SIG_IGN);  // a client or plugin going away must not kill the daemon
   multus::EnvMap env;

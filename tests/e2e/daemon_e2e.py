@@ -54,16 +54,18 @@ class DaemonProcess:
         self.log_path = os.path.join(env.run_dir, "daemon.log")
         self.proc = None
 
-    def start(self, config, ready_path="/readyz", extra_env=(), timeout=30):
-        """Starts it with `config` and waits until `ready_path` answers 200. Raises
-        AssertionError with its log when it exits or never gets ready."""
+    def start(self, config, ready_path="/readyz", extra_env=(), timeout=30, wrapper=()):
+        """Starts it with `config` (under `wrapper`, e.g. valgrind) and waits until
+        `ready_path` answers 200. Raises AssertionError with its log when it exits or never
+        gets ready."""
         path = os.path.join(self.env.tmp, "daemon-config.json")
         with open(path, "w") as f:
             json.dump(config, f)
         prefix = ["env", *extra_env] if extra_env else []
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
-                [IP, "netns", "exec", self.env.node, *prefix, self.binary, "-config", path],
+                [IP, "netns", "exec", self.env.node, *prefix, *wrapper, self.binary, "-config",
+                 path],
                 stdout=log, stderr=log, start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -215,33 +215,71 @@ class DaemonTest(MultusTestCase):
     def test_chroot_dir_runs_the_plugins_inside_that_root(self):
         """chrootDir: the daemon starts each plugin through its own binary, which chroots.
         binDir exists both in the daemon's view (as the manifest mounts the host's plugins
-        at the same path) and inside the root; only the root's copy is the real plugin (the
-        static multus binary). It runs, and inside the root, which has no /var/run/netns,
-        the pod's netns (present outside) does not exist."""
+        at the same path) and inside the root; only the root's copy is the real plugin. The
+        root holds /bin/sh and its libraries (whatever this build of multus is, static or
+        sanitized), a marker file and no /var/run/netns: the plugin reports what it sees. A
+        plugin missing inside the root is a prompt, named failure."""
         root = os.path.join(self.env.tmp, "hostroot")
         bin_dir = os.path.join(self.env.tmp, "plugins")
         os.makedirs(bin_dir)
-        os.makedirs(root + bin_dir)
-        shutil.copy(self.env.multus_bin, os.path.join(root + bin_dir, "e2e-rooted"))
-        with open(os.path.join(bin_dir, "e2e-rooted"), "w") as f:
-            f.write("#!/bin/sh\necho 'not in the root' >&2; exit 3\n")
-        os.chmod(os.path.join(bin_dir, "e2e-rooted"), 0o755)
-        self.start_daemon(chrootDir=root, binDir=bin_dir)
-        inner = {"cniVersion": "1.0.0", "name": "rooted", "type": "e2e-rooted",
-                 "delegates": [{"cniVersion": "1.0.0", "name": "x", "type": "bridge"}]}
-        conf = {"cniVersion": "1.0.0", "name": "multus-cni-network", "type": "multus-shim",
-                "delegates": [inner]}
+        copy_with_libraries("/bin/sh", root)
+        marker = f"root-{os.getpid()}-{time.monotonic_ns()}"
+        with open(os.path.join(root, "marker"), "w") as f:
+            f.write(marker + "\n")
         pod = self.env.new_pod()
         self.assertTrue(os.path.exists(f"/var/run/netns/{pod.netns}"))
-        status, reply = self.cni("ADD", pod, conf, timeout=120)
+        os.makedirs(root + bin_dir)
+        with open(os.path.join(root + bin_dir, "e2e-rooted"), "w") as f:
+            f.write("#!/bin/sh\n"
+                    '[ "$CNI_COMMAND" = DEL ] && exit 0\n'
+                    "read mark < /marker\n"
+                    f"if [ -e /var/run/netns/{pod.netns} ]; then seen=present; else seen=absent; fi\n"
+                    "printf '{\"cniVersion\":\"1.0.0\",\"code\":104,\"msg\":\"%s, netns %s\"}' "
+                    '"$mark" "$seen"\n'
+                    "exit 1\n")
+        for path in (os.path.join(root + bin_dir, "e2e-rooted"),
+                      os.path.join(bin_dir, "e2e-rooted"), os.path.join(bin_dir, "e2e-absent")):
+            if not os.path.exists(path):
+                with open(path, "w") as f:
+                    f.write("#!/bin/sh\necho 'not in the root' >&2; exit 3\n")
+            os.chmod(path, 0o755)
+        self.start_daemon(chrootDir=root, binDir=bin_dir)
+
+        def conf(plugin_type):
+            inner = {"cniVersion": "1.0.0", "name": "rooted", "type": plugin_type}
+            return {"cniVersion": "1.0.0", "name": "multus-cni-network", "type": "multus-shim",
+                    "delegates": [inner]}
+
+        status, reply = self.cni("ADD", pod, conf("e2e-rooted"), timeout=120)
         self.assertEqual(status, 400, reply)
         self.assertNotIn("not in the root", json.dumps(reply))
-        self.assertIn(f'plugin type=\\"e2e-rooted\\" name=\\"rooted\\" failed (add): '
-                      f'CNI_NETNS /var/run/netns/{pod.netns} does not exist', json.dumps(reply))
-        self.assertEqual(reply["code"], 4, reply)
-        status, reply = self.cni("DEL", pod, conf)
+        self.assertIn(f"{marker}, netns absent", reply["msg"], reply)
+        self.assertEqual(reply["code"], 104, reply)
+        status, reply = self.cni("DEL", pod, conf("e2e-rooted"))
         self.assertEqual(status, 200, reply)
         self.assert_cni_dir_forgot(pod)
+
+        status, reply = self.cni("ADD", pod, conf("e2e-absent"), timeout=120)
+        self.assertEqual(status, 400, reply)
+        self.assertNotIn("not in the root", json.dumps(reply))
+        self.assertIn(f"cannot execute {bin_dir}/e2e-absent in {root}", json.dumps(reply), reply)
+        status, reply = self.cni("DEL", pod, conf("e2e-absent"))
+        self.assertEqual(status, 200, reply)
+        self.assert_cni_dir_forgot(pod)
+
+
+def copy_with_libraries(binary, root):
+    """Copies `binary` and the shared objects ldd names for it to the same paths under root."""
+    paths = [binary]
+    ldd = subprocess.run(["ldd", binary], capture_output=True, text=True, check=True).stdout
+    for line in ldd.splitlines():
+        for word in line.split():
+            if word.startswith("/"):
+                paths.append(word)
+    for path in paths:
+        os.makedirs(os.path.dirname(root + path), exist_ok=True)
+        shutil.copy(os.path.realpath(path), root + path)
+
 
 if __name__ == "__main__":
     unittest.main()

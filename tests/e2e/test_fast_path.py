@@ -3,6 +3,8 @@ config and a ready daemon (watch cache synced), the plugin asks the daemon for t
 NADs and hands it the network-status write and the events; it opens no TLS connection of its
 own, and still runs the delegates itself. Without a ready daemon it does the work directly."""
 
+import base64
+import json
 import os
 import subprocess
 import threading
@@ -10,7 +12,7 @@ import unittest
 
 from multus_e2e import IP
 from k8s_e2e import MULTUS_NAMESPACE, K8sTestCase, wait_for
-from daemon_e2e import DaemonProcess, find_daemon
+from daemon_e2e import DaemonProcess, find_daemon, unix_request
 
 NODE = "node1"
 
@@ -137,6 +139,33 @@ class FastPathTest(K8sTestCase):
                              timeout=30, check=True).stdout
         status, _, body = out.partition("\n")
         return int(status), body
+
+    def fast_path_requests(self, port):
+        _, text = self.metrics_get(port, "/metrics")
+        return sum(float(line.rpartition(" ")[2]) for line in text.splitlines()
+                   if line.startswith('multus_server_request_total{handler="/fastpath/v1"'))
+
+    def test_a_shim_call_carrying_daemon_socket_dir_does_not_loop_back(self):
+        """The thick 00-multus.conf names daemonSocketDir (for the shim). The daemon runs that
+        call itself from its cache: it must not send itself fast-path requests over its own
+        socket (a connection and a thread more per call, twice the requests)."""
+        self.add_cluster_nad()
+        self.add_nad("default", "macvlan-conf", self.env.macvlan_conf(name="macvlan-conf"))
+        self.start_daemon(metricsPort=19092)
+        pod = self.node_pod("macvlan-conf")
+        wait_for(lambda: self.get(f"/fastpath/v1/api/v1/namespaces/default/pods/{pod.name}")
+                 == 200, timeout=10)
+        conf = dict(self.fast_conf(), type="multus-shim")
+        before = self.fast_path_requests(19092)
+        for command in ("ADD", "DEL"):
+            env = self.env.build_env(command, pod=pod)
+            body = {"env": env, "config": base64.b64encode(json.dumps(conf).encode()).decode()}
+            status, raw = unix_request(self.daemon.sock_path, "POST", "/cni", body)
+            self.assertEqual(status, 200, raw)
+            if command == "ADD":
+                self.assert_pod_links(pod, {"lo", "eth0", "net1"})
+        self.assertEqual(self.fast_path_requests(19092), before, self.daemon.log_text())
+        self.assert_nothing_left(pod)
 
     def test_50_pods_in_parallel_and_what_the_metrics_say(self):
         self.add_cluster_nad()
