@@ -447,7 +447,7 @@ def tables(results, args):
                 for key, label, fmt in FIGURES:
                     vals = [fmt(f["calls"][mode][n][c][key]) for n in nads]
                     sl = f["slopes"][mode][c][key]
-                    sl = f"{sl / 1e6:+.2f} M" if key == "instructions" else f"{sl:+.1f}"
+                    sl = f"{sl / 1e6:+.2f} M" if key.endswith("instructions") else f"{sl:+.1f}"
                     add(f"| {mode} {c} | {label} | " + " | ".join(vals) + f" | {sl} |")
         add("")
         add(f"Issue 10's targets, cluster network + {TARGET_NADS} NADs "

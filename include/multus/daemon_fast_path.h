@@ -10,6 +10,7 @@
 // authentication: no token is sent.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -21,6 +22,12 @@
 namespace multus {
 
 inline constexpr std::string_view kFastPathPrefix = "/fastpath/v1";
+
+// How long the plugin waits for a write the daemon makes for it (network-status): the daemon's
+// own budget for it, retries included (its client uses RetryPolicy's default), and a margin.
+// Waiting only one request's timeout failed ADDs the daemon was still completing in a burst.
+inline constexpr std::chrono::milliseconds kFastPathWriteWait =
+    RetryPolicy{}.total_budget + std::chrono::milliseconds(2000);
 
 // <dir>/multus.sock, the socket name upstream's daemon and shim use.
 std::string DaemonSocketPath(std::string_view socket_dir);

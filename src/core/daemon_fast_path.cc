@@ -1,5 +1,7 @@
 #include "multus/daemon_fast_path.h"
 
+#include <algorithm>
+
 namespace multus {
 namespace {
 
@@ -15,9 +17,10 @@ class DaemonTransport : public HttpTransport {
       : client_(std::move(client)), socket_path_(std::move(socket_path)) {}
 
   Result<HttpResponse> Send(const HttpRequest& request) override {
+    std::chrono::milliseconds timeout =
+        request.method == "GET" ? request.timeout : std::max(request.timeout, kFastPathWriteWait);
     UnixHttpRequest forwarded{socket_path_, request.method,
-                              std::string(kFastPathPrefix) + request.path, request.body,
-                              request.timeout};
+                              std::string(kFastPathPrefix) + request.path, request.body, timeout};
     Result<UnixHttpReply> reply = client_->Send(forwarded);
     if (!reply.ok()) {
       // No daemon (any more): "nothing answered", which the client reports at once.

@@ -8,7 +8,10 @@
 
 #include <array>
 #include <cctype>
+#include <condition_variable>
 #include <mutex>
+#include <optional>
+#include <vector>
 
 #include "multus/http_transport.h"
 
@@ -113,56 +116,82 @@ void SetBaseUrl(curl::Site& site) {
   site.base_url = "https://" + site.config.tls_server_name + ":" + port;
 }
 
+// Easy handles for Send, each keeping its warm connection. A request takes an idle one, or
+// makes one while there are fewer than kMaxHandles: the plugin, one request at a time, only
+// ever has the first; multus-daemon, writing network-status for many pods at once, does not
+// queue them all behind one connection (50 parallel ADDs timed out that way). New handles
+// resume TLS sessions through the share.
+class HandlePool {
+ public:
+  static constexpr size_t kMaxHandles = 8;
+
+  explicit HandlePool(const curl::Site& site) : site_(site) {}
+  ~HandlePool() {
+    for (CURL* handle : idle_) curl_easy_cleanup(handle);
+  }
+
+  Result<CURL*> Acquire() {
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      returned_.wait(lock, [this] { return !idle_.empty() || made_ < kMaxHandles; });
+      if (!idle_.empty()) {
+        CURL* handle = idle_.back();
+        idle_.pop_back();
+        return handle;
+      }
+      ++made_;
+    }
+    CURL* handle = curl_easy_init();
+    Status configured = handle == nullptr ? Status::IoFailure("curl_easy_init failed")
+                                          : curl::Configure(handle, site_);
+    if (configured.ok()) return handle;
+    if (handle != nullptr) curl_easy_cleanup(handle);
+    std::lock_guard<std::mutex> lock(mutex_);
+    --made_;
+    returned_.notify_one();
+    return configured;
+  }
+
+  void Release(CURL* handle) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    idle_.push_back(handle);
+    returned_.notify_one();
+  }
+
+ private:
+  const curl::Site& site_;
+  std::mutex mutex_;
+  std::condition_variable returned_;
+  std::vector<CURL*> idle_;
+  size_t made_ = 0;
+};
+
 class CurlTransport : public HttpTransport {
  public:
   explicit CurlTransport(KubeConfig config) {
     site_.config = std::move(config);
     SetBaseUrl(site_);
+    handles_.emplace(site_);
   }
   ~CurlTransport() override {
-    if (handle_ != nullptr) curl_easy_cleanup(handle_);
+    handles_.reset();  // before the share they use
     if (site_.share != nullptr) curl_share_cleanup(site_.share);
     if (site_.connect_to != nullptr) curl_slist_free_all(site_.connect_to);
   }
 
+  // Makes the first handle now, so that a bad kubeconfig fails here, not at the first request.
   Status Init() {
     site_.share = MakeShare(&locks_);
-    handle_ = curl_easy_init();
-    if (site_.share == nullptr || handle_ == nullptr) {
-      return Status::IoFailure("curl_easy_init failed");
-    }
-    return curl::Configure(handle_, site_);
+    if (site_.share == nullptr) return Status::IoFailure("curl_share_init failed");
+    ASSIGN_OR_RETURN(CURL * handle, handles_->Acquire());
+    handles_->Release(handle);
+    return OkStatus();
   }
 
   Result<HttpResponse> Send(const HttpRequest& request) override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    HttpResponse response;
-    std::string url = site_.base_url + request.path;
-    curl_slist* headers = curl::Headers(request);
-    Set(handle_, CURLOPT_URL, url.c_str());
-    Set(handle_, CURLOPT_CUSTOMREQUEST, request.method.c_str());
-    Set(handle_, CURLOPT_HTTPHEADER, headers);
-    if (request.method == "GET") {
-      Set(handle_, CURLOPT_HTTPGET, 1L);
-      Set(handle_, CURLOPT_CUSTOMREQUEST, static_cast<const char*>(nullptr));
-    } else {
-      Set(handle_, CURLOPT_POSTFIELDS, request.body.c_str());
-      Set(handle_, CURLOPT_POSTFIELDSIZE, static_cast<long>(request.body.size()));
-    }
-    Set(handle_, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
-    Set(handle_, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.timeout.count()));
-    Set(handle_, CURLOPT_WRITEFUNCTION, AppendBody);
-    Set(handle_, CURLOPT_WRITEDATA, &response.body);
-    Set(handle_, CURLOPT_HEADERFUNCTION, CaptureRetryAfter);
-    Set(handle_, CURLOPT_HEADERDATA, &response.retry_after);
-    char error_text[CURL_ERROR_SIZE] = "";
-    Set(handle_, CURLOPT_ERRORBUFFER, error_text);
-    CURLcode result = curl_easy_perform(handle_);
-    Set(handle_, CURLOPT_HTTPHEADER, static_cast<curl_slist*>(nullptr));
-    Set(handle_, CURLOPT_ERRORBUFFER, static_cast<char*>(nullptr));
-    curl_slist_free_all(headers);
-    if (result != CURLE_OK) return curl::Failure(site_, request, result, error_text);
-    curl_easy_getinfo(handle_, CURLINFO_RESPONSE_CODE, &response.status);
+    ASSIGN_OR_RETURN(CURL * handle, handles_->Acquire());
+    Result<HttpResponse> response = Perform(handle, request);
+    handles_->Release(handle);
     return response;
   }
 
@@ -172,10 +201,40 @@ class CurlTransport : public HttpTransport {
   }
 
  private:
+  Result<HttpResponse> Perform(CURL* handle, const HttpRequest& request) {
+    HttpResponse response;
+    std::string url = site_.base_url + request.path;
+    curl_slist* headers = curl::Headers(request);
+    Set(handle, CURLOPT_URL, url.c_str());
+    Set(handle, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    Set(handle, CURLOPT_HTTPHEADER, headers);
+    if (request.method == "GET") {
+      Set(handle, CURLOPT_HTTPGET, 1L);
+      Set(handle, CURLOPT_CUSTOMREQUEST, static_cast<const char*>(nullptr));
+    } else {
+      Set(handle, CURLOPT_POSTFIELDS, request.body.c_str());
+      Set(handle, CURLOPT_POSTFIELDSIZE, static_cast<long>(request.body.size()));
+    }
+    Set(handle, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
+    Set(handle, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.timeout.count()));
+    Set(handle, CURLOPT_WRITEFUNCTION, AppendBody);
+    Set(handle, CURLOPT_WRITEDATA, &response.body);
+    Set(handle, CURLOPT_HEADERFUNCTION, CaptureRetryAfter);
+    Set(handle, CURLOPT_HEADERDATA, &response.retry_after);
+    char error_text[CURL_ERROR_SIZE] = "";
+    Set(handle, CURLOPT_ERRORBUFFER, error_text);
+    CURLcode result = curl_easy_perform(handle);
+    Set(handle, CURLOPT_HTTPHEADER, static_cast<curl_slist*>(nullptr));
+    Set(handle, CURLOPT_ERRORBUFFER, static_cast<char*>(nullptr));
+    curl_slist_free_all(headers);
+    if (result != CURLE_OK) return curl::Failure(site_, request, result, error_text);
+    curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &response.status);
+    return response;
+  }
+
   curl::Site site_;
   ShareLocks locks_;
-  CURL* handle_ = nullptr;  // Send's, reused so that calls share one warm connection
-  std::mutex mutex_;        // over handle_
+  std::optional<HandlePool> handles_;
 };
 
 }  // namespace

@@ -66,6 +66,22 @@ TEST(DaemonFastPathTest, WritesGoToTheDaemonWithTheirBodies) {
       << daemon.requests[1].body;
 }
 
+TEST(DaemonFastPathTest, WritesWaitForTheDaemonsOwnBudgetReadsOnlyForOneRequest) {
+  FakeDaemon daemon;
+  daemon.On("/fastpath/v1/api/v1/namespaces/ns/pods/p", [](const UnixHttpRequest&) {
+    return UnixHttpReply{200, kPodJson};
+  });
+  Result<KubeAccess> access = ConnectThroughDaemon(Borrow(daemon), kSocket, RetryPolicy{});
+  ASSERT_TRUE(access.ok());
+  ASSERT_TRUE(access->client->GetPod("ns", "p").ok());
+  ASSERT_TRUE(access->client->SetPodAnnotation("ns", "p", "k", "v").ok());
+  ASSERT_EQ(daemon.requests.size(), 3u);
+  EXPECT_LE(daemon.requests[1].timeout, RetryPolicy{}.request_timeout);
+  EXPECT_EQ(daemon.requests[2].method, "PATCH");
+  EXPECT_EQ(daemon.requests[2].timeout, kFastPathWriteWait);
+  EXPECT_GT(kFastPathWriteWait, RetryPolicy{}.total_budget);
+}
+
 TEST(DaemonFastPathTest, ADaemonThatIsNotReadyIsNotUsed) {
   FakeDaemon daemon;
   daemon.On("/fastpath/v1/readyz", [](const UnixHttpRequest&) { return UnixHttpReply{503, ""}; });
