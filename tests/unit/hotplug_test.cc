@@ -185,7 +185,8 @@ class HotplugTest : public ::testing::Test {
   std::string PlanText() const { return test::ReadFile(Scratch()); }
   std::vector<std::string> PlanIfnames() const {
     std::vector<std::string> names;
-    for (const json& d : json::parse(PlanText())["delegates"]) names.push_back(d["ifname"]);
+    json plan = json::parse(PlanText());
+    for (const json& d : plan["delegates"]) names.push_back(d["ifname"]);
     return names;
   }
   std::string ResultCache(const std::string& net, const std::string& ifname) const {
@@ -195,6 +196,7 @@ class HotplugTest : public ::testing::Test {
   std::vector<std::string> LeftOf(const std::string& container_id) const {
     std::vector<std::string> left;
     for (const char* sub : {"", "/results", "/locks", "/failed"}) {
+      if (!Exists(conf_.cni_dir + sub)) continue;
       for (const std::string& name : test::ListDir(conf_.cni_dir + sub)) {
         if (name.find(container_id) != std::string::npos) left.push_back(sub + ("/" + name));
       }
