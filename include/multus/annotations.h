@@ -46,4 +46,10 @@ Result<std::vector<NetworkSelection>> ParseNetworkSelections(std::string_view an
                                                              std::string_view value,
                                                              std::string_view default_namespace);
 
+// Parses the interfaceAttributes object of a /delegate (hot-plug) request: "ips", "mac" and
+// "cni-args", with the keys, types and checks of the same members of a JSON selection
+// element (other members are ignored). `name`, `namespace_name` and `interface_request` stay
+// empty. Code 7, the message starting with "invalid /delegate request: interfaceAttributes".
+Result<NetworkSelection> ParseInterfaceAttributes(std::string_view value);
+
 }  // namespace multus

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -48,12 +49,23 @@ struct NetworkPlan {
   std::string pod_name;
   std::string pod_uid;
   std::vector<PlannedDelegate> delegates;
+  // Read from upstream multus v4's scratch cache: its interface names were recomputed from
+  // the calling CNI_IFNAME, so they are right only for the runtime's own calls.
+  bool from_upstream = false;
 };
 
 struct CniEnv;
 struct K8sArgs;
 struct NetConf;
 struct ResolvedNetwork;
+
+// One delegate of a plan: `network` with interface `ifname`, offered `runtime_config` (the
+// multus runtimeConfig, a JSON object) as capability args merged with the network's
+// selection overrides (secondary networks only), plus the device-info path of a network with
+// a device. Code 7 when the overrides cannot be merged.
+Result<PlannedDelegate> PlanDelegate(const ResolvedNetwork& network, std::string ifname,
+                                     bool master, std::string_view runtime_config,
+                                     std::string_view container_id);
 
 // Orders the networks into a plan. Interface names: the explicit request, else CNI_IFNAME for
 // the cluster network (index 0), else net<index> (explicit names still use up their index).

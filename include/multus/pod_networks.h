@@ -27,4 +27,12 @@ namespace multus {
 Result<std::vector<ResolvedNetwork>> ResolvePodNetworks(const NetConf& conf, const Pod& pod,
                                                         NadLookup& nads, DeviceAllocator& devices);
 
+// What a selection element asks of its network besides its interface name and a device of
+// the NAD's resource: capability args (ips, mac, portMappings, bandwidth, infinibandGUID,
+// deviceID), the IP= and MAC= CNI_ARGS of ADD, default-route, and cni-args merged into the
+// config's args.cni. Also used for a hot-plug's interfaceAttributes. Code 7 when the edited
+// config no longer loads.
+Result<ResolvedNetwork> ApplySelectionRequests(ResolvedNetwork network,
+                                               const NetworkSelection& selection);
+
 }  // namespace multus

@@ -39,6 +39,9 @@ constexpr const char* kJsonGrammar =
     "write a JSON list of objects, e.g. [{\"name\": \"macvlan-conf\", \"namespace\": "
     "\"other-ns\", \"interface\": \"net5\", \"ips\": [\"10.1.1.5/24\"], \"mac\": "
     "\"02:00:00:00:00:05\"}]";
+constexpr const char* kAttributesGrammar =
+    "write an object, e.g. {\"ips\": [\"10.1.1.5/24\"], \"mac\": \"02:00:00:00:00:05\", "
+    "\"cni-args\": {\"key\": \"value\"}}";
 
 std::string_view Trim(std::string_view text) {
   const size_t begin = text.find_first_not_of(kSpace);
@@ -213,16 +216,20 @@ std::optional<std::string> TypedMembersProblem(const json& object,
 
 class Parser {
  public:
-  Parser(std::string_view annotation, std::string_view default_namespace)
-      : annotation_(annotation), default_namespace_(default_namespace) {}
+  // `subject` names what is parsed in every message ("invalid <subject>: ..."); `grammar` is
+  // the details of a member of the wrong type.
+  Parser(std::string subject, std::string_view default_namespace,
+         const char* grammar = kJsonGrammar)
+      : subject_(std::move(subject)), default_namespace_(default_namespace), grammar_(grammar) {}
 
   Result<std::vector<NetworkSelection>> ParseText(std::string_view value) const;
   Result<std::vector<NetworkSelection>> ParseJson(std::string_view value) const;
+  // A /delegate request's interfaceAttributes: only "ips", "mac" and "cni-args" are read.
+  Result<NetworkSelection> ParseAttributes(std::string_view value) const;
 
  private:
   Status Invalid(const std::string& what, std::string details) const {
-    return Status::InvalidConfig("invalid " + std::string(annotation_) + " annotation: " + what,
-                                 std::move(details));
+    return Status::InvalidConfig("invalid " + subject_ + ": " + what, std::move(details));
   }
 
   Result<NetworkSelection> ParseTextItem(std::string_view item) const;
@@ -232,9 +239,12 @@ class Parser {
   Status StringList(const json& value, const char* key, const std::string& where,
                     std::vector<std::string>& out) const;
   Status Validate(NetworkSelection& selection, const std::string& where) const;
+  // The requested addresses, MAC, GUID and gateways (what a selection asks of its network).
+  Status ValidateRequests(const NetworkSelection& selection, const std::string& where) const;
 
-  std::string_view annotation_;
+  std::string subject_;
   std::string_view default_namespace_;
+  const char* grammar_;
 };
 
 Result<std::vector<NetworkSelection>> Parser::ParseText(std::string_view value) const {
@@ -311,6 +321,38 @@ Result<std::vector<NetworkSelection>> Parser::ParseJson(std::string_view value) 
   return selections;
 }
 
+Result<NetworkSelection> Parser::ParseAttributes(std::string_view value) const {
+  const std::string where = "interfaceAttributes";
+  json document;
+  try {
+    document = multus::ParseJson(value);
+  } catch (const json::exception& e) {
+    return Invalid(where + " is not valid JSON", std::string(e.what()) + "; " + grammar_);
+  }
+  if (!document.is_object()) {
+    return Invalid(where + " must be an object, not " + document.type_name(), grammar_);
+  }
+  ASSIGN_OR_RETURN(std::vector<RawMember> members, RawObjectMembers(value));
+  NetworkSelection selection;
+  for (const RawMember& member : members) {
+    const FieldSpec* spec = FindField(member.key);
+    // The members of upstream's interface attributes; others are ignored, as its decoder does.
+    if (spec == nullptr || (spec->field != Field::kIps && spec->field != Field::kMac &&
+                            spec->field != Field::kCniArgs)) {
+      continue;
+    }
+    json member_value;
+    try {
+      member_value = multus::ParseJson(member.value);
+    } catch (const json::exception& e) {  // not expected: the whole value parsed already
+      return Invalid(where + ": " + Quote(member.key) + " is not valid JSON", e.what());
+    }
+    RETURN_IF_ERROR(SetMember(spec->field, member_value, member.value, selection, where));
+  }
+  RETURN_IF_ERROR(ValidateRequests(selection, where));
+  return selection;
+}
+
 Result<NetworkSelection> Parser::ParseJsonItem(std::string_view raw,
                                                const std::string& where) const {
   ASSIGN_OR_RETURN(std::vector<RawMember> members, RawObjectMembers(raw));
@@ -347,7 +389,7 @@ Status Parser::StringList(const json& value, const char* key, const std::string&
   bool ok = value.is_array();
   for (size_t i = 0; ok && i < value.size(); ++i) ok = value[i].is_string();
   if (!ok) {
-    return Invalid(where + ": " + Quote(key) + " must be a list of strings", kJsonGrammar);
+    return Invalid(where + ": " + Quote(key) + " must be a list of strings", grammar_);
   }
   out = value.get<std::vector<std::string>>();
   return OkStatus();
@@ -362,7 +404,7 @@ Status Parser::SetMember(Field field, const json& value, std::string_view raw,
   const auto wrong_type = [&](const char* expected) {
     return Invalid(
         where + ": " + Quote(key) + " must be " + expected + ", not " + value.type_name(),
-        kJsonGrammar);
+        grammar_);
   };
   std::string* text = nullptr;
   switch (field) {
@@ -409,10 +451,10 @@ Status Parser::SetMember(Field field, const json& value, std::string_view raw,
       if (!value.is_array()) return wrong_type("a list of objects");
       for (const json& entry : value) {
         if (!entry.is_object()) {
-          return Invalid(where + ": \"portMappings\" must be a list of objects", kJsonGrammar);
+          return Invalid(where + ": \"portMappings\" must be a list of objects", grammar_);
         }
         if (auto problem = TypedMembersProblem(entry, kPortMappingMembers)) {
-          return Invalid(where + ": \"portMappings\" " + *problem, kJsonGrammar);
+          return Invalid(where + ": \"portMappings\" " + *problem, grammar_);
         }
       }
       out.port_mappings = raw;
@@ -422,7 +464,7 @@ Status Parser::SetMember(Field field, const json& value, std::string_view raw,
       if (value.is_null()) return OkStatus();
       if (!value.is_object()) return wrong_type("an object");
       if (auto problem = TypedMembersProblem(value, kBandwidthMembers)) {
-        return Invalid(where + ": \"bandwidth\" " + *problem, kJsonGrammar);
+        return Invalid(where + ": \"bandwidth\" " + *problem, grammar_);
       }
       out.bandwidth = raw;
       return OkStatus();
@@ -453,6 +495,10 @@ Status Parser::Validate(NetworkSelection& selection, const std::string& where) c
                      kIfNameRules);
     }
   }
+  return ValidateRequests(selection, where);
+}
+
+Status Parser::ValidateRequests(const NetworkSelection& selection, const std::string& where) const {
   for (const std::string& ip : selection.ips) {
     if (auto problem = IpOrCidrProblem(ip)) {
       return Invalid(where + ": " + *problem + " in \"ips\"",
@@ -483,11 +529,16 @@ Status Parser::Validate(NetworkSelection& selection, const std::string& where) c
 Result<std::vector<NetworkSelection>> ParseNetworkSelections(std::string_view annotation_name,
                                                              std::string_view value,
                                                              std::string_view default_namespace) {
-  const Parser parser(annotation_name, default_namespace);
+  const Parser parser(std::string(annotation_name) + " annotation", default_namespace);
   if (value.find_first_of("[{\"") != std::string_view::npos) return parser.ParseJson(value);
   // A blank value means no networks, like an absent annotation.
   if (Trim(value).empty()) return std::vector<NetworkSelection>();
   return parser.ParseText(value);
+}
+
+Result<NetworkSelection> ParseInterfaceAttributes(std::string_view value) {
+  const Parser parser("/delegate request", "", kAttributesGrammar);
+  return parser.ParseAttributes(value);
 }
 
 }  // namespace multus

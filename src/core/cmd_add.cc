@@ -3,7 +3,6 @@
 
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <set>
 
 #include "commands.h"
 #include "multus/annotations.h"
@@ -51,26 +50,6 @@ void SettleRollBack(const std::string& scratch, const NetworkPlan& plan, bool cl
   Status settled =
       clean ? RemoveFileIfExists(scratch) : WriteFileAtomic(scratch, SerializePlan(plan));
   if (!settled.ok()) log::Error("{}", settled.msg());
-}
-
-Status CheckNetnsExists(PodNetns& netns_ops, const std::string& netns) {
-  if (netns_ops.Exists(netns)) return OkStatus();
-  return Status::InvalidEnv("CNI_NETNS " + netns + " does not exist",
-                            "the pod sandbox's network namespace must exist on ADD");
-}
-
-// A planned interface that already exists in the pod would make its plugin fail, and the
-// rollback's DEL would then remove a link multus never created.
-Status CheckInterfacesFree(PodNetns& netns_ops, const NetworkPlan& plan) {
-  ASSIGN_OR_RETURN(std::set<std::string> existing, netns_ops.LinkNames(plan.netns));
-  for (const PlannedDelegate& delegate : plan.delegates) {
-    if (existing.count(delegate.ifname)) {
-      return Status::InvalidConfig("network \"" + delegate.display_name + "\": interface name " +
-                                       delegate.ifname + " already exists in " + plan.netns,
-                                   "choose another interface name for this network");
-    }
-  }
-  return OkStatus();
 }
 
 // default-route: netlink in the pod netns, then the results (returned, cached, reported)

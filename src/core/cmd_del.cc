@@ -22,17 +22,6 @@ std::string UsableNetns(PodNetns& netns_ops, const std::string& netns) {
   return "";
 }
 
-namespace {
-
-void WarnIfNotReady(const NetConf& conf) {
-  struct stat info;
-  const std::string& path = conf.readiness_indicator_file;
-  if (!path.empty() && stat(path.c_str(), &info) != 0) {
-    log::Verbose("readinessindicatorfile @ {} does not exist on CNI DEL", path);
-  }
-}
-
-// The cached plan, or nullopt when there is none. Code 101 for a corrupt cache (kept).
 Result<std::optional<NetworkPlan>> LoadCachedPlan(const Command& cmd, const std::string& path) {
   ASSIGN_OR_RETURN(std::optional<std::string> bytes, ReadFileIfExists(path));
   if (!bytes) return std::optional<NetworkPlan>();
@@ -45,6 +34,16 @@ Result<std::optional<NetworkPlan>> LoadCachedPlan(const Command& cmd, const std:
                                     "the static config");
   }
   return std::optional<NetworkPlan>(std::move(plan).value());
+}
+
+namespace {
+
+void WarnIfNotReady(const NetConf& conf) {
+  struct stat info;
+  const std::string& path = conf.readiness_indicator_file;
+  if (!path.empty() && stat(path.c_str(), &info) != 0) {
+    log::Verbose("readinessindicatorfile @ {} does not exist on CNI DEL", path);
+  }
 }
 
 // Without a cache: the pod's networks from the API when it still exists, else the static

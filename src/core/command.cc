@@ -1,6 +1,8 @@
 // What every verb shares: search path, invocation, static plan, readiness.
 #include <sys/stat.h>
 
+#include <set>
+
 #include "commands.h"
 #include "multus/daemon_fast_path.h"
 #include "multus/kubeconfig.h"
@@ -121,6 +123,26 @@ Result<NetworkPlan> Command::PodPlan(const std::optional<Pod>& pod) const {
     return applied.status();
   }
   return BuildPlan(*applied, conf, env, k8s);
+}
+
+Status CheckNetnsExists(PodNetns& netns_ops, const std::string& netns) {
+  if (netns_ops.Exists(netns)) return OkStatus();
+  return Status::InvalidEnv("CNI_NETNS " + netns + " does not exist",
+                            "the pod sandbox's network namespace must exist on ADD");
+}
+
+// A planned interface that already exists in the pod would make its plugin fail, and the
+// rollback's DEL would then remove a link multus never created.
+Status CheckInterfacesFree(PodNetns& netns_ops, const NetworkPlan& plan) {
+  ASSIGN_OR_RETURN(std::set<std::string> existing, netns_ops.LinkNames(plan.netns));
+  for (const PlannedDelegate& delegate : plan.delegates) {
+    if (existing.count(delegate.ifname)) {
+      return Status::InvalidConfig("network \"" + delegate.display_name + "\": interface name " +
+                                       delegate.ifname + " already exists in " + plan.netns,
+                                   "choose another interface name for this network");
+    }
+  }
+  return OkStatus();
 }
 
 Status WaitForReadiness(const Command& cmd) {

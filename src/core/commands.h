@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -76,5 +77,15 @@ std::string UsableNetns(PodNetns& netns_ops, const std::string& netns);
 
 // Waits for the readiness indicator file (ADD, STATUS, GC). Code 11 naming the file.
 Status WaitForReadiness(const Command& cmd);
+
+// The plan saved at `path` (the scratch cache), or nullopt when there is none. Code 101 for
+// a corrupt cache, which is kept for inspection.
+Result<std::optional<NetworkPlan>> LoadCachedPlan(const Command& cmd, const std::string& path);
+
+// ADD needs the sandbox's netns: code 4 naming it when it does not exist.
+Status CheckNetnsExists(PodNetns& netns_ops, const std::string& netns);
+// No interface of `plan` may exist in its netns yet (its plugin would fail, and the
+// rollback's DEL would remove a link multus never created). Code 7 naming the interface.
+Status CheckInterfacesFree(PodNetns& netns_ops, const NetworkPlan& plan);
 
 }  // namespace multus

@@ -25,39 +25,48 @@ void PlannedDelegate::LoadConfig(std::string bytes) {
   }
 }
 
+Result<PlannedDelegate> PlanDelegate(const ResolvedNetwork& network, std::string ifname,
+                                     bool master, std::string_view runtime_config,
+                                     std::string_view container_id) {
+  PlannedDelegate delegate;
+  delegate.display_name = network.display_name;
+  delegate.conf = network.conf;
+  delegate.master = master;
+  delegate.ifname = std::move(ifname);
+  std::string where = "network \"" + network.display_name + "\"";
+  delegate.capability_args = std::string(runtime_config);
+  // Per-selection capability args (ips, mac, portMappings, ...) apply to secondary networks
+  // only; the cluster network keeps what the runtime sent.
+  if (!master && !network.capability_overrides.empty()) {
+    Result<std::string> merged = SetRawMembers(runtime_config, network.capability_overrides);
+    if (!merged.ok()) return merged.status().Prefixed(where + " capability args");
+    delegate.capability_args = std::move(merged).value();
+  }
+  if (!network.device_id.empty()) {
+    // Tells the plugin where to write its device-info (read back for network-status).
+    std::string path = CniDeviceInfoPath(network.display_name, container_id, delegate.ifname);
+    Result<std::string> merged = SetRawMembers(
+        delegate.capability_args, {{"CNIDeviceInfoFile", nlohmann::json(path).dump()}});
+    if (!merged.ok()) return merged.status().Prefixed(where + " capability args");
+    delegate.capability_args = std::move(merged).value();
+  }
+  delegate.add_cni_args = network.add_cni_args;
+  delegate.default_route = network.default_route;
+  delegate.device_id = network.device_id;
+  delegate.resource_name = network.resource_name;
+  return delegate;
+}
+
 Result<NetworkPlan> BuildPlan(const std::vector<ResolvedNetwork>& networks, const NetConf& conf,
                               const CniEnv& env, const K8sArgs& k8s) {
   NetworkPlan plan{env.container_id, env.netns, k8s.pod_namespace, k8s.pod_name, k8s.pod_uid, {}};
   for (size_t i = 0; i < networks.size(); ++i) {
     const ResolvedNetwork& network = networks[i];
-    PlannedDelegate delegate;
-    delegate.display_name = network.display_name;
-    delegate.conf = network.conf;
-    delegate.master = i == 0;
-    delegate.ifname = !network.ifname_request.empty() ? network.ifname_request
-                      : i == 0                        ? env.ifname
-                                                      : "net" + std::to_string(i);
-    std::string where = "network \"" + network.display_name + "\"";
-    delegate.capability_args = conf.runtime_config;
-    // Per-selection capability args (ips, mac, portMappings, ...) apply to secondary networks
-    // only; the cluster network keeps what the runtime sent.
-    if (!delegate.master && !network.capability_overrides.empty()) {
-      Result<std::string> merged = SetRawMembers(conf.runtime_config, network.capability_overrides);
-      if (!merged.ok()) return merged.status().Prefixed(where + " capability args");
-      delegate.capability_args = std::move(merged).value();
-    }
-    if (!network.device_id.empty()) {
-      // Tells the plugin where to write its device-info (read back for network-status).
-      std::string path = CniDeviceInfoPath(network.display_name, env.container_id, delegate.ifname);
-      Result<std::string> merged = SetRawMembers(
-          delegate.capability_args, {{"CNIDeviceInfoFile", nlohmann::json(path).dump()}});
-      if (!merged.ok()) return merged.status().Prefixed(where + " capability args");
-      delegate.capability_args = std::move(merged).value();
-    }
-    delegate.add_cni_args = network.add_cni_args;
-    delegate.default_route = network.default_route;
-    delegate.device_id = network.device_id;
-    delegate.resource_name = network.resource_name;
+    std::string ifname = !network.ifname_request.empty() ? network.ifname_request
+                         : i == 0                        ? env.ifname
+                                                         : "net" + std::to_string(i);
+    ASSIGN_OR_RETURN(PlannedDelegate delegate, PlanDelegate(network, std::move(ifname), i == 0,
+                                                            conf.runtime_config, env.container_id));
     plan.delegates.push_back(std::move(delegate));
   }
   return plan;

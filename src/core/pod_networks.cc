@@ -65,7 +65,8 @@ Status Reload(ResolvedNetwork& network, std::string bytes) {
   return OkStatus();
 }
 
-// What a selection element adds to its delegate (upstream §1.c table).
+// What a selection element adds to its delegate (upstream §1.c table): its interface, a
+// device of the NAD's resource, then its requests.
 Result<ResolvedNetwork> ApplySelection(ResolvedNetwork network, const NetworkSelection& selection,
                                        DeviceAllocator& devices) {
   network.ifname_request = selection.interface_request;
@@ -76,31 +77,7 @@ Result<ResolvedNetwork> ApplySelection(ResolvedNetwork network, const NetworkSel
     ASSIGN_OR_RETURN(std::string bytes, InjectDeviceId(network.conf.bytes, network.device_id));
     RETURN_IF_ERROR(Reload(network, std::move(bytes)));
   }
-  auto& caps = network.capability_overrides;
-  if (!selection.ips.empty()) {
-    caps.emplace_back("ips", JsonStringList(selection.ips));
-    std::string joined;
-    for (const auto& ip : selection.ips) joined += (joined.empty() ? "" : ",") + ip;
-    network.add_cni_args.emplace_back("IP", joined);
-  }
-  if (!selection.mac.empty()) {
-    caps.emplace_back("mac", json(selection.mac).dump());
-    network.add_cni_args.insert(network.add_cni_args.begin(), {"MAC", selection.mac});
-  }
-  if (!selection.port_mappings.empty()) caps.emplace_back("portMappings", selection.port_mappings);
-  if (!selection.bandwidth.empty()) caps.emplace_back("bandwidth", selection.bandwidth);
-  if (!selection.infiniband_guid.empty()) {
-    caps.emplace_back("infinibandGUID", json(selection.infiniband_guid).dump());
-  }
-  if (!selection.device_id.empty() && network.device_id.empty())
-    network.device_id = selection.device_id;
-  if (!network.device_id.empty()) caps.emplace_back("deviceID", json(network.device_id).dump());
-  network.default_route = selection.default_route;
-  if (!selection.cni_args.empty()) {
-    ASSIGN_OR_RETURN(std::string bytes, InjectCniArgs(network.conf.bytes, selection.cni_args));
-    RETURN_IF_ERROR(Reload(network, std::move(bytes)));
-  }
-  return network;
+  return ApplySelectionRequests(std::move(network), selection);
 }
 
 Result<ResolvedNetwork> RequireNad(NadLookup& nads, const NetworkSelection& selection) {
@@ -151,6 +128,35 @@ Result<PodSelections> ParsePodSelections(const NetConf& conf, const Pod& pod) {
 }
 
 }  // namespace
+
+Result<ResolvedNetwork> ApplySelectionRequests(ResolvedNetwork network,
+                                               const NetworkSelection& selection) {
+  auto& caps = network.capability_overrides;
+  if (!selection.ips.empty()) {
+    caps.emplace_back("ips", JsonStringList(selection.ips));
+    std::string joined;
+    for (const auto& ip : selection.ips) joined += (joined.empty() ? "" : ",") + ip;
+    network.add_cni_args.emplace_back("IP", joined);
+  }
+  if (!selection.mac.empty()) {
+    caps.emplace_back("mac", json(selection.mac).dump());
+    network.add_cni_args.insert(network.add_cni_args.begin(), {"MAC", selection.mac});
+  }
+  if (!selection.port_mappings.empty()) caps.emplace_back("portMappings", selection.port_mappings);
+  if (!selection.bandwidth.empty()) caps.emplace_back("bandwidth", selection.bandwidth);
+  if (!selection.infiniband_guid.empty()) {
+    caps.emplace_back("infinibandGUID", json(selection.infiniband_guid).dump());
+  }
+  if (!selection.device_id.empty() && network.device_id.empty())
+    network.device_id = selection.device_id;
+  if (!network.device_id.empty()) caps.emplace_back("deviceID", json(network.device_id).dump());
+  network.default_route = selection.default_route;
+  if (!selection.cni_args.empty()) {
+    ASSIGN_OR_RETURN(std::string bytes, InjectCniArgs(network.conf.bytes, selection.cni_args));
+    RETURN_IF_ERROR(Reload(network, std::move(bytes)));
+  }
+  return network;
+}
 
 Result<std::vector<ResolvedNetwork>> ResolvePodNetworks(const NetConf& conf, const Pod& pod,
                                                         NadLookup& nads, DeviceAllocator& devices) {

@@ -90,6 +90,7 @@ Result<NetworkPlan> ParseUpstreamPlan(const Json& doc, std::string_view containe
   NetworkPlan plan;
   plan.container_id = container_id;
   plan.netns = netns;
+  plan.from_upstream = true;
   for (size_t i = 0; i < doc.size(); ++i) {
     ASSIGN_OR_RETURN(PlannedDelegate d, ParseUpstreamDelegate(doc[i], i, cni_ifname));
     plan.delegates.push_back(std::move(d));

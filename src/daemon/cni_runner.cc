@@ -8,7 +8,7 @@ namespace multus::daemon {
 namespace {
 
 struct Shared {
-  std::unique_ptr<Executor> executor;
+  std::shared_ptr<Executor> executor;
   std::unique_ptr<PodNetns> netns = MakeLinuxPodNetns();
   std::unique_ptr<Clock> clock = MakeSystemClock();
   KubeConnector connector;
@@ -18,7 +18,7 @@ struct Shared {
 }  // namespace
 
 CniRunner MakeCniRunner(KubeConnector connector, EnvMap daemon_env,
-                        std::unique_ptr<Executor> executor) {
+                        std::shared_ptr<Executor> executor) {
   auto shared = std::make_shared<Shared>();
   shared->executor = std::move(executor);
   shared->connector = std::move(connector);

@@ -24,8 +24,9 @@ using CniRunner = std::function<CniOutput(const EnvMap& env, std::string_view co
 
 // The real runner. `daemon_env` is the daemon's own environment: KUBERNETES_SERVICE_HOST and
 // _PORT are taken from it when the request lacks them (the shim runs outside the cluster's
-// pods, the daemon inside one). `executor` starts the plugins (chrootDir, metrics).
+// pods, the daemon inside one). `executor` starts the plugins (chrootDir, metrics); the
+// hot-plug runner shares it.
 CniRunner MakeCniRunner(KubeConnector connector, EnvMap daemon_env,
-                        std::unique_ptr<Executor> executor);
+                        std::shared_ptr<Executor> executor);
 
 }  // namespace multus::daemon

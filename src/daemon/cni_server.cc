@@ -6,6 +6,7 @@
 #include "daemon_config.h"
 #include "multus/cni_version.h"
 #include "multus/daemon_fast_path.h"
+#include "multus/hotplug.h"
 #include "multus/log.h"
 #include "multus/net_conf.h"
 #include "shim_protocol.h"
@@ -22,7 +23,7 @@ struct Call {
   std::condition_variable done_cv;
   bool done = false;
   bool abandoned = false;
-  CniOutput output;
+  HttpResponse response;
 };
 
 HttpResponse Text(int status, std::string body) { return {status, std::move(body), "text/plain"}; }
@@ -73,14 +74,7 @@ HttpResponse CniServer::Route(const HttpRequest& request) {
   }
   if (request.path == "/cni") return request.method == "POST" ? HandleCni(request) : Text(405, "");
   if (request.path == "/delegate") {
-    if (request.method != "POST") return Text(405, "");
-    Result<ShimRequest> decoded = DecodeShimRequest(request.body);
-    std::string version = decoded.ok() ? VersionOf(decoded->config) : std::string(kCurrentVersion);
-    return ErrorReply(501,
-                      Status(code::kUnsupportedField,
-                             "multus-daemon does not implement /delegate (pod hot-plug) yet",
-                             "attach the network with the pod's networks annotation"),
-                      version);
+    return request.method == "POST" ? HandleDelegate(request) : Text(405, "");
   }
   return Text(404, "not found\n");
 }
@@ -90,30 +84,72 @@ HttpResponse CniServer::HandleCni(const HttpRequest& request) {
   if (!decoded.ok()) return ErrorReply(400, decoded.status(), kCurrentVersion);
   std::string version = VersionOf(decoded->config);
   const std::string command = decoded->env["CNI_COMMAND"];
-  if (state_ == ServingState::kDraining) {
-    metrics_.CountRejected("shutting_down");
-    return ErrorReply(503,
-                      Status::TryAgainLater("multus-daemon is shutting down",
-                                            "the runtime retries; the next daemon will serve it"),
-                      version);
-  }
+  if (state_ == ServingState::kDraining) return RefuseWhileDraining(version);
   Result<std::string> config = ApplyOverrides(decoded->config, options_.overrides);
   if (!config.ok()) return ErrorReply(400, config.status().Prefixed("the CNI config"), version);
+  return RunOnWorker(command, version, true,
+                     [this, env = std::move(decoded->env), config = std::move(*config)] {
+                       CniOutput output = runner_(env, config);
+                       return EncodeCniReply(output.exit_code, output.stdout_data);
+                     });
+}
 
+HttpResponse CniServer::HandleDelegate(const HttpRequest& request) {
+  Result<ShimRequest> decoded = DecodeShimRequest(request.body);
+  std::string version = decoded.ok() ? VersionOf(decoded->config) : std::string(kCurrentVersion);
+  if (!hotplug_) {
+    return ErrorReply(501,
+                      Status(code::kUnsupportedField, "this multus-daemon does not serve /delegate",
+                             "attach the network with the pod's networks annotation"),
+                      version);
+  }
+  Result<HotplugRequest> parsed = decoded.ok() ? ParseHotplugRequest(decoded->env, decoded->config,
+                                                                     decoded->interface_attributes)
+                                               : Result<HotplugRequest>(decoded.status());
+  if (!parsed.ok()) {
+    const Status& error = parsed.status();
+    log::Error("/delegate refused: {} (code {}{}{})", error.msg(), error.code(),
+               error.details().empty() ? "" : ": ", error.details());
+    return ErrorReply(400, error, version);
+  }
+  const std::string command = parsed->env.command;
+  return RunOnWorker(
+      "hot-plug " + command, version, false, [this, version, hotplug = std::move(parsed).value()] {
+        Result<std::string> result = hotplug_(hotplug);
+        if (!result.ok()) {
+          const Status& error = result.status();
+          log::Error("/delegate {} failed [container={}, ifname={}]: {} (code {}{}{})",
+                     hotplug.env.command, hotplug.env.container_id, hotplug.env.ifname, error.msg(),
+                     error.code(), error.details().empty() ? "" : ": ", error.details());
+        }
+        return EncodeHotplugReply(result, version);
+      });
+}
+
+HttpResponse CniServer::RefuseWhileDraining(const std::string& version) {
+  metrics_.CountRejected("shutting_down");
+  return ErrorReply(503,
+                    Status::TryAgainLater("multus-daemon is shutting down",
+                                          "the runtime retries; the next daemon will serve it"),
+                    version);
+}
+
+HttpResponse CniServer::RunOnWorker(const std::string& command, const std::string& version,
+                                    bool observe, std::function<HttpResponse()> run) {
+  if (state_ == ServingState::kDraining) return RefuseWhileDraining(version);
   auto call = std::make_shared<Call>();
   SteadyClock::time_point start = SteadyClock::now();
-  bool queued =
-      queue_->TrySubmit([this, call, env = std::move(decoded->env), config = std::move(*config)] {
-        {
-          std::lock_guard<std::mutex> lock(call->mutex);
-          if (call->abandoned) return;
-        }
-        CniOutput output = runner_(env, config);
-        std::lock_guard<std::mutex> lock(call->mutex);
-        call->output = std::move(output);
-        call->done = true;
-        call->done_cv.notify_all();
-      });
+  bool queued = queue_->TrySubmit([call, run = std::move(run)] {
+    {
+      std::lock_guard<std::mutex> lock(call->mutex);
+      if (call->abandoned) return;
+    }
+    HttpResponse response = run();
+    std::lock_guard<std::mutex> lock(call->mutex);
+    call->response = std::move(response);
+    call->done = true;
+    call->done_cv.notify_all();
+  });
   if (!queued) {
     metrics_.CountRejected("queue_full");
     log::Warning("refusing {}: {} CNI calls running and {} waiting", command, queue_->running(),
@@ -139,8 +175,8 @@ HttpResponse CniServer::HandleCni(const HttpRequest& request) {
         version);
   }
   std::chrono::duration<double> took = SteadyClock::now() - start;
-  metrics_.ObserveCni(command, took.count());
-  return EncodeCniReply(call->output.exit_code, call->output.stdout_data);
+  if (observe) metrics_.ObserveCni(command, took.count());
+  return call->response;
 }
 
 }  // namespace multus::daemon

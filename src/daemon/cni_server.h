@@ -1,10 +1,11 @@
-// The routes of <socketDir>/multus.sock: /cni runs a CNI call on the worker pool within a
-// deadline, /delegate (not implemented yet: 501), /healthz, /readyz, and the plugin's fast
-// path under /fastpath/v1. Counts every request.
+// The routes of <socketDir>/multus.sock: /cni runs a CNI call and /delegate a hot-plug, both
+// on the worker pool within a deadline; /healthz, /readyz, and the plugin's fast path under
+// /fastpath/v1. Counts every request.
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -12,6 +13,7 @@
 
 #include "cni_runner.h"
 #include "fast_path_server.h"
+#include "hotplug_runner.h"
 #include "http_message.h"
 #include "metrics.h"
 #include "request_queue.h"
@@ -38,6 +40,9 @@ class CniServer {
   // this server. Without it those routes answer 404 and the plugin does the work itself.
   void ServeFastPath(FastPathServer* fast_path) { fast_path_ = fast_path; }
 
+  // Serves /delegate (pod interface hot-plug) with `runner`. Without it /delegate answers 501.
+  void ServeHotplug(HotplugRunner runner) { hotplug_ = std::move(runner); }
+
   // The socket's handler (called from the connection threads).
   HttpResponse Handle(const HttpRequest& request);
 
@@ -49,10 +54,18 @@ class CniServer {
 
  private:
   HttpResponse HandleCni(const HttpRequest& request);
+  HttpResponse HandleDelegate(const HttpRequest& request);
   HttpResponse Route(const HttpRequest& request);
+  // Runs `call` on a worker within the deadline, answering for it; refusals (draining, queue
+  // full, deadline) carry code 11 in `version`. `command` names it in logs and, for /cni,
+  // in the duration histogram (`observe`).
+  HttpResponse RunOnWorker(const std::string& command, const std::string& version, bool observe,
+                           std::function<HttpResponse()> call);
+  HttpResponse RefuseWhileDraining(const std::string& version);
 
   CniServerOptions options_;
   CniRunner runner_;
+  HotplugRunner hotplug_;
   Metrics& metrics_;
   std::atomic<ServingState> state_{ServingState::kServing};
   std::unique_ptr<RequestQueue> queue_;

@@ -10,6 +10,7 @@
 #include "config_writer.h"
 #include "daemon_config.h"
 #include "event_loop.h"
+#include "hotplug_runner.h"
 #include "http_server.h"
 #include "kube_provider.h"
 #include "metrics.h"
@@ -182,10 +183,10 @@ int Serve(const DaemonConfig& config, const EnvMap& env, EventLoop& loop) {
   std::unique_ptr<KubeBackend> kube = KubeBackend::Create(config, env);
   Result<ExecRoot> root = PluginRoot(config);
   if (!root.ok()) return Fatal(root.status());
-  CniServer cni(
-      options,
-      MakeCniRunner(kube->Connector(), env, MakeTimedExecutor(MakeProcessExecutor(*root), metrics)),
-      metrics);
+  // One executor for /cni and /delegate: chrootDir, exec timeouts and delegate metrics alike.
+  std::shared_ptr<Executor> executor = MakeTimedExecutor(MakeProcessExecutor(*root), metrics);
+  CniServer cni(options, MakeCniRunner(kube->Connector(), env, executor), metrics);
+  cni.ServeHotplug(MakeHotplugRunner(config, kube->Connector(), env, executor));
   std::unique_ptr<FastPathServer> fast_path;
   if (KubeApi* api = kube->cached_api()) {
     fast_path = std::make_unique<FastPathServer>(*api, [&kube] { return kube->synced(); });

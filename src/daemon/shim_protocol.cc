@@ -80,6 +80,22 @@ HttpResponse EncodeCniReply(int exit_code, std::string_view stdout_data) {
   return response;
 }
 
+HttpResponse EncodeHotplugReply(const Result<std::string>& result, std::string_view cni_version) {
+  if (!result.ok()) return ErrorReply(HttpStatusFor(result.status()), result.status(), cni_version);
+  HttpResponse response;
+  if (result->empty()) {
+    response.body = R"({"Result":null})";
+    return response;
+  }
+  try {
+    response.body = json{{"Result", ParseJson(*result)}}.dump();
+  } catch (const json::exception& e) {
+    return ErrorReply(500, Status::Internal(std::string("unreadable hot-plug result: ") + e.what()),
+                      cni_version);
+  }
+  return response;
+}
+
 HttpResponse ErrorReply(int http_status, const Status& status, std::string_view cni_version) {
   HttpResponse response;
   response.status = http_status;

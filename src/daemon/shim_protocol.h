@@ -2,7 +2,8 @@
 //   POST /cni       {"env": {"CNI_COMMAND": ..., ...}, "config": "<base64 of the CNI config>"}
 //   POST /delegate  the same plus "interfaceAttributes": {"ips", "mac", "cni-args"}
 // answered 200 with {"Result": <result>} when the call printed one (ADD, STATUS with output),
-// an empty body otherwise, and on failure a non-200 status with the CNI error object.
+// an empty body otherwise (/delegate: {"Result":null}), and on failure a non-200 status with
+// the CNI error object.
 #pragma once
 
 #include <string>
@@ -33,6 +34,12 @@ int HttpStatusFor(const Status& status);
 // {"Result": ...} or an empty body, or the CNI error object it printed with HttpStatusFor its
 // code.
 HttpResponse EncodeCniReply(int exit_code, std::string_view stdout_data);
+
+// The reply to a /delegate call: 200 with {"Result": <result>} for an ADD (`result` is its
+// JSON text), {"Result":null} for a DEL (`result` is ""), so a client that decodes every
+// reply finds an object; on failure the CNI error object in `cni_version` with HttpStatusFor
+// its code.
+HttpResponse EncodeHotplugReply(const Result<std::string>& result, std::string_view cni_version);
 
 // A refusal by the daemon itself (never ran): the CNI error object with `http_status`.
 HttpResponse ErrorReply(int http_status, const Status& status, std::string_view cni_version);

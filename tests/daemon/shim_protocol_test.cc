@@ -73,5 +73,20 @@ TEST(ShimProtocolTest, ErrorReplyIsTheCniErrorObject) {
             "    \"msg\": \"busy\"\n}\n");
 }
 
+TEST(ShimProtocolTest, HotplugRepliesWrapTheResultOrNullOrTheError) {
+  HttpResponse added =
+      EncodeHotplugReply(std::string(R"({"cniVersion":"1.0.0","ips":[]})"), "1.0.0");
+  EXPECT_EQ(added.status, 200);
+  EXPECT_EQ(added.body, R"({"Result":{"cniVersion":"1.0.0","ips":[]}})");
+  HttpResponse deleted = EncodeHotplugReply(std::string(), "1.0.0");
+  EXPECT_EQ(deleted.status, 200);
+  EXPECT_EQ(deleted.body, R"({"Result":null})");
+  HttpResponse failed = EncodeHotplugReply(Status::InvalidConfig("taken", "pick another"), "0.4.0");
+  EXPECT_EQ(failed.status, 400);
+  EXPECT_EQ(failed.body,
+            ErrorReply(400, Status::InvalidConfig("taken", "pick another"), "0.4.0").body);
+  EXPECT_EQ(EncodeHotplugReply(Status::Internal("bug"), "1.0.0").status, 500);
+}
+
 }  // namespace
 }  // namespace multus::daemon

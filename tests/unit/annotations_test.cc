@@ -354,5 +354,31 @@ TEST(AnnotationsTest, NumbersOutOfDoubleRangeAreRejectedAsInvalidJson) {
   EXPECT_NE(got.status().msg().find("not valid JSON"), std::string::npos);
 }
 
+// A /delegate request's interfaceAttributes: the ips, mac and cni-args of a selection element,
+// keys matched as Go does, everything else ignored.
+TEST(AnnotationsTest, InterfaceAttributesReadOnlyIpsMacAndCniArgs) {
+  Result<NetworkSelection> got = ParseInterfaceAttributes(
+      R"({"IPs":["10.1.1.5/24","fd00::5"],"Mac":"02:00:00:00:00:05","cni-args":{"a":1},)"
+      R"("name":"x","interface":"net9","default-route":["10.1.1.1"]})");
+  ASSERT_TRUE(got.ok()) << got.status().msg();
+  NetworkSelection want;
+  want.ips = {"10.1.1.5/24", "fd00::5"};
+  want.mac = "02:00:00:00:00:05";
+  want.cni_args = R"({"a":1})";
+  EXPECT_EQ(Describe(*got), Describe(want));
+
+  got = ParseInterfaceAttributes(R"({"ips":["10.1.1.300/24"]})");
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.status().code(), code::kInvalidConfig);
+  EXPECT_EQ(got.status().msg(),
+            "invalid /delegate request: interfaceAttributes: invalid CIDR \"10.1.1.300/24\" in "
+            "\"ips\"");
+  got = ParseInterfaceAttributes(R"({"mac":5})");
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.status().msg(),
+            "invalid /delegate request: interfaceAttributes: \"mac\" must be a string, not number");
+  EXPECT_NE(got.status().details().find("{\"ips\": "), std::string::npos) << got.status().details();
+}
+
 }  // namespace
 }  // namespace multus
