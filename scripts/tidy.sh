@@ -26,8 +26,10 @@ fi
 CC=clang CXX=clang++ cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
   -DCMAKE_CXX_FLAGS_DEBUG=-O0 -DCMAKE_C_FLAGS_DEBUG=-O0 -DMULTUS_STATIC=OFF \
   -DMULTUS_WERROR=ON -DMULTUS_CLANG_TIDY=ON "$@"
+# The objects built from here on are checked with this .clang-tidy. Recorded before the build:
+# a file with findings leaves no object, so the next run checks it again, while every clean
+# object stays valid (written after a success only, one finding re-checked the whole tree).
+sha256sum .clang-tidy >"$stamp"
 # -k 0: every finding of every file, not only the first file's.
 ninja -C "$BUILD_DIR" -k 0 ${BUILD_JOBS:+-j "$BUILD_JOBS"}
-
-sha256sum .clang-tidy >"$stamp"
 echo "tidy: clean"

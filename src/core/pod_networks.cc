@@ -58,7 +58,7 @@ Status CheckEcmp(const std::vector<ResolvedNetwork>& networks) {
 std::string JsonStringList(const std::vector<std::string>& items) { return json(items).dump(); }
 
 // The network's config after a selection edited its bytes.
-Status Reload(ResolvedNetwork& network, std::string bytes) {
+Status Reload(ResolvedNetwork& network, const std::string& bytes) {
   Result<DelegateConf> conf = LoadDelegateConf(bytes);
   if (!conf.ok()) return conf.status().Prefixed("network \"" + network.display_name + "\"");
   network.conf = std::move(conf).value();

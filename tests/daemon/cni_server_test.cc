@@ -37,7 +37,7 @@ int CniCode(const HttpResponse& response) { return json::parse(response.body).at
 struct Recorder {
   std::mutex mutex;
   std::vector<std::pair<EnvMap, std::string>> calls;
-  CniRunner Runner(CniOutput output) {
+  CniRunner Runner(const CniOutput& output) {
     return [this, output](const EnvMap& env, std::string_view config) {
       std::lock_guard<std::mutex> lock(mutex);
       calls.emplace_back(env, std::string(config));
@@ -201,7 +201,7 @@ HttpRequest Delegate(const std::string& command, const std::string& attributes =
 struct HotplugRecorder {
   std::mutex mutex;
   std::vector<HotplugRequest> calls;
-  HotplugRunner Runner(Result<std::string> reply) {
+  HotplugRunner Runner(const Result<std::string>& reply) {
     return [this, reply](const HotplugRequest& request) {
       std::lock_guard<std::mutex> lock(mutex);
       calls.push_back(request);

@@ -1,6 +1,7 @@
 #include "testing/fake_daemon.h"
 
 #include <algorithm>
+#include <ranges>
 
 namespace multus::test {
 
@@ -10,8 +11,8 @@ Result<UnixHttpReply> FakeDaemon::Send(const UnixHttpRequest& request) {
     return Status::TryAgainLater("cannot connect to " + request.socket_path +
                                  ": No such file or directory");
   }
-  for (auto it = handlers_.rbegin(); it != handlers_.rend(); ++it) {
-    if (it->first == request.path) return it->second(request);
+  for (const auto& [path, handler] : std::views::reverse(handlers_)) {  // the latest wins
+    if (path == request.path) return handler(request);
   }
   return UnixHttpReply{200, ""};
 }

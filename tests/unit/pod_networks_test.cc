@@ -32,7 +32,7 @@ std::string Conf(const std::string& name, const std::string& type = "macvlan") {
 // NADs in memory; records every Find.
 class FakeNads : public NadLookup {
  public:
-  void Add(const std::string& ns, const std::string& name, std::string config = "") {
+  void Add(const std::string& ns, const std::string& name, const std::string& config = "") {
     ResolvedNetwork network;
     network.display_name = ns + "/" + name;
     network.conf = test::Loaded(config.empty() ? Conf(name) : config);

@@ -37,7 +37,7 @@ class ReflectorTest : public ::testing::Test {
   void Run(double random = 0) {
     Reflector reflector(
         transport_, config_, PodReflectorOptions("node1"), pods_,
-        [this](milliseconds d, std::stop_token stop) {
+        [this](milliseconds d, const std::stop_token& stop) {
           waits_.push_back(d);
           if (on_wait_) on_wait_();
           return !stop.stop_requested();

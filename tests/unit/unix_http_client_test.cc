@@ -32,7 +32,7 @@ int Listen(const std::string& path, bool listen_too = true) {
 
 // Accepts one connection, reads the request (headers + Content-Length body) into `request`,
 // writes `reply` in small pieces and closes.
-std::thread ServeOnce(int listener, std::string reply, std::string& request) {
+std::thread ServeOnce(int listener, const std::string& reply, std::string& request) {
   return std::thread([listener, reply, &request] {
     int conn = accept(listener, nullptr, nullptr);
     if (conn < 0) return;
