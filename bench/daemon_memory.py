@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Benchmark (not a test, nothing is asserted): multus-daemon's memory with a watch cache of
---pods pods on its node and --nads NADs, then after churn (every pod modified, half of them
+"""Benchmark (not a test, nothing is asserted): multus-daemon's memory idle, then with a watch
+cache of --pods pods on its node and --nads NADs, then after churn (every pod modified, half of them
 deleted and created again, twice), to show the cache's memory follows its content.
 
 Each pod carries what real pods carry besides multus' annotations (kubectl's
@@ -51,16 +51,20 @@ def main():
     world = bl.World(multus, 0, tag="daemonmem")
     try:
         world.start_api()
+        # Idle first: synced on an empty cluster; then everything arrives through its watches.
+        world.start_daemon(os.path.abspath(args.daemon))
+        pid = world.daemon.proc.pid
+        time.sleep(1)
+        rows = [("idle (synced, nothing cached)", status_kb(pid, "VmRSS"),
+                 status_kb(pid, "VmHWM"))]
         for i in range(args.nads):
             world.api.add_nad("default", f"nad-{i}", {"cniVersion": "1.0.0", "name": f"nad-{i}",
                                                       "type": "macvlan", "master": "eth0"})
         add_pods(world.api, args.pods, 0)
-        world.start_daemon(os.path.abspath(args.daemon))
-        pid = world.daemon.proc.pid
         wait_cached(world, f"pod-{args.pods - 1}")
         time.sleep(1)
-        rows = [(f"{args.pods} pods + {args.nads} NADs cached",
-                 status_kb(pid, "VmRSS"), status_kb(pid, "VmHWM"))]
+        rows.append((f"{args.pods} pods + {args.nads} NADs cached",
+                     status_kb(pid, "VmRSS"), status_kb(pid, "VmHWM")))
         for round_ in (1, 2):
             add_pods(world.api, args.pods, round_)  # every pod MODIFIED
             for i in range(0, args.pods, 2):
@@ -70,6 +74,13 @@ def main():
             time.sleep(1)
             rows.append((f"after churn round {round_}", status_kb(pid, "VmRSS"),
                          status_kb(pid, "VmHWM")))
+        # A daemon (re)started on a full node gets the same objects by LIST pages instead.
+        world.start_daemon(os.path.abspath(args.daemon))
+        pid = world.daemon.proc.pid
+        wait_cached(world, f"pod-{args.pods - 1}")
+        time.sleep(1)
+        rows.append(("restarted: the same objects LISTed", status_kb(pid, "VmRSS"),
+                     status_kb(pid, "VmHWM")))
         print(f"multus-daemon {args.daemon}")
         print(f"{'':40} {'VmRSS kB':>10} {'VmHWM kB':>10}")
         for label, rss, hwm in rows:
