@@ -10,7 +10,10 @@ import socket
 import subprocess
 import time
 
+from k8s_e2e import K8sTestCase
 from multus_e2e import IP, repo_root
+
+NODE = "node1"  # the node of DaemonK8sTestCase's daemon
 
 
 def find_daemon():
@@ -93,3 +96,71 @@ class DaemonProcess:
     def log_text(self):
         with open(self.log_path, errors="replace") as f:
             return f.read()
+
+
+class DaemonK8sTestCase(K8sTestCase):
+    """A K8sTestCase with multus-daemon in the node namespace: its watch cache on the pods of
+    NODE and every NAD of the stand-in apiserver, its socket in the test's directory."""
+
+    def setUp(self):
+        super().setUp()
+        self.daemon_bin = find_daemon()
+        if self.daemon_bin is None:
+            self.skipTest("no multus-daemon binary under MULTUS_BUILD_DIR/src/daemon")
+        self.sock_dir = os.path.join(self.env.tmp, "sock")
+        self.net_d = os.path.join(self.env.tmp, "net.d")
+        os.makedirs(self.net_d)
+        self.daemon = None
+
+    def start_daemon(self, **keys):
+        """Starts it with the test's kubeconfig and `keys`; returns once its cache synced."""
+        config = {"socketDir": self.sock_dir, "cniConfigDir": self.net_d,
+                  "multusConfigFile": os.path.join(self.env.tmp, "unused.conf"),
+                  "cniVersion": "1.0.0", "logLevel": "verbose", "logToStderr": True,
+                  "kubeconfig": self.kubeconfig, **keys}
+        self.daemon = DaemonProcess(self.env, self.daemon_bin, self.sock_dir)
+        self.addCleanup(self.daemon.kill)
+        self.daemon.start(config, ready_path="/fastpath/v1/readyz",
+                          extra_env=[f"MULTUS_NODE_NAME={NODE}"])
+
+    def get(self, path):
+        return self.daemon.status(path)
+
+    def node_pod(self, networks):
+        """A pod scheduled on NODE asking for `networks`."""
+        pod = self.new_k8s_pod(networks=networks, create=False)
+        self.api.add_pod(pod.namespace, pod.name, annotations=pod.annotations, uid=pod.uid,
+                         node_name=NODE)
+        return pod
+
+    def wait_cached(self, pod, timeout=10):
+        path = f"/fastpath/v1/api/v1/namespaces/{pod.namespace}/pods/{pod.name}"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.get(path) == 200:
+                return True
+            time.sleep(0.05)
+        return False
+
+    def metrics_get(self, port, path):
+        """(status, body) of GET `path` on the daemon's metrics port, from the node netns."""
+        code = ("import sys, urllib.request, urllib.error\n"
+                "try:\n r = urllib.request.urlopen(sys.argv[1], timeout=10)\n"
+                " print(r.status); print(r.read().decode())\n"
+                "except urllib.error.HTTPError as e:\n print(e.code)\n")
+        out = subprocess.run([IP, "netns", "exec", self.env.node, "python3", "-c", code,
+                              f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True,
+                             timeout=30, check=True).stdout
+        status, _, body = out.partition("\n")
+        return int(status), body
+
+
+
+def parse_metrics(text):
+    """{sample name with its labels: value} of a Prometheus text exposition."""
+    samples = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.rpartition(" ")
+            samples[name] = float(value)
+    return samples

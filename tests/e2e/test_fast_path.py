@@ -5,55 +5,20 @@ own, and still runs the delegates itself. Without a ready daemon it does the wor
 
 import base64
 import json
-import os
-import subprocess
 import threading
 import unittest
 
-from multus_e2e import IP
-from k8s_e2e import MULTUS_NAMESPACE, K8sTestCase, wait_for
-from daemon_e2e import DaemonProcess, find_daemon, unix_request
-
-NODE = "node1"
+from k8s_e2e import MULTUS_NAMESPACE, wait_for
+from daemon_e2e import DaemonK8sTestCase, parse_metrics, unix_request
 
 
-class FastPathTest(K8sTestCase):
-
-    def setUp(self):
-        super().setUp()
-        self.daemon_bin = find_daemon()
-        if self.daemon_bin is None:
-            self.skipTest("no multus-daemon binary under MULTUS_BUILD_DIR/src/daemon")
-        self.sock_dir = os.path.join(self.env.tmp, "sock")
-        self.net_d = os.path.join(self.env.tmp, "net.d")
-        os.makedirs(self.net_d)
-        self.daemon = None
-
-    def start_daemon(self, **keys):
-        config = {"socketDir": self.sock_dir, "cniConfigDir": self.net_d,
-                  "multusConfigFile": os.path.join(self.env.tmp, "unused.conf"),
-                  "cniVersion": "1.0.0", "logLevel": "verbose", "logToStderr": True,
-                  "kubeconfig": self.kubeconfig, **keys}
-        self.daemon = DaemonProcess(self.env, self.daemon_bin, self.sock_dir)
-        self.addCleanup(self.daemon.kill)
-        # Ready for the fast path: its watch cache has synced.
-        self.daemon.start(config, ready_path="/fastpath/v1/readyz",
-                          extra_env=[f"MULTUS_NODE_NAME={NODE}"])
-
-    def get(self, path):
-        return self.daemon.status(path)
+class FastPathTest(DaemonK8sTestCase):
 
     def fast_conf(self):
         conf = self.k8s_conf()
         conf["daemonSocketDir"] = self.sock_dir
         conf["logLevel"] = "debug"
         return conf
-
-    def node_pod(self, networks):
-        pod = self.new_k8s_pod(networks=networks, create=False)
-        self.api.add_pod(pod.namespace, pod.name, annotations=pod.annotations, uid=pod.uid,
-                         node_name=NODE)
-        return pod
 
     def test_add_and_del_through_the_daemon_open_no_tls_connection(self):
         self.add_cluster_nad()
@@ -129,17 +94,6 @@ class FastPathTest(K8sTestCase):
         self.del_k8s(second, conf)
         self.assert_nothing_left(second)
 
-    def metrics_get(self, port, path):
-        code = ("import sys, urllib.request, urllib.error\n"
-                "try:\n r = urllib.request.urlopen(sys.argv[1], timeout=10)\n"
-                " print(r.status); print(r.read().decode())\n"
-                "except urllib.error.HTTPError as e:\n print(e.code)\n")
-        out = subprocess.run([IP, "netns", "exec", self.env.node, "python3", "-c", code,
-                              f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True,
-                             timeout=30, check=True).stdout
-        status, _, body = out.partition("\n")
-        return int(status), body
-
     def fast_path_requests(self, port):
         _, text = self.metrics_get(port, "/metrics")
         return sum(float(line.rpartition(" ")[2]) for line in text.splitlines()
@@ -193,11 +147,7 @@ class FastPathTest(K8sTestCase):
 
         status, text = self.metrics_get(19091, "/metrics")
         self.assertEqual(status, 200)
-        samples = {}
-        for line in text.splitlines():
-            if line and not line.startswith("#"):
-                name, _, value = line.rpartition(" ")
-                samples[name] = float(value)
+        samples = parse_metrics(text)
         fast_gets = samples.get('multus_server_request_total{handler="/fastpath/v1",code="200",'
                                 'method="GET"}', 0)
         self.assertGreaterEqual(fast_gets, 50 * 2, text)  # readyz + pod (+ NADs) per ADD

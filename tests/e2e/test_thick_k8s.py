@@ -1,0 +1,144 @@
+"""Upstream's thick mode with Kubernetes: the runtime starts multus-shim, which hands the call to
+multus-daemon; the daemon reads the pod and its NADs from its watch cache, runs every
+delegate and writes network-status on its own warm connection. The same situations as the
+plugin's fast path (test_fast_path.py), through the other protocol."""
+
+import threading
+import unittest
+
+from daemon_e2e import DaemonK8sTestCase, parse_metrics
+from k8s_e2e import MULTUS_NAMESPACE, wait_for
+from test_shim import find_shim
+
+METRICS_PORT = 19093
+
+
+class ThickK8sTest(DaemonK8sTestCase):
+
+    def setUp(self):
+        super().setUp()
+        shim = find_shim()
+        if shim is None:
+            self.skipTest("no multus-shim binary under MULTUS_BUILD_DIR/src/shim")
+        self.env.multus_bin = shim  # the runtime's plugin is the shim
+
+    def shim_conf(self):
+        """The thick 00-multus.conf's shape: type multus-shim and the daemon's socket; the
+        daemon runs it with the cluster network and the kubeconfig it names."""
+        conf = self.k8s_conf()
+        conf.update(type="multus-shim", daemonSocketDir=self.sock_dir, logLevel="debug")
+        return conf
+
+    def test_annotations_and_nads_through_the_shim(self):
+        self.add_cluster_nad()
+        self.add_nad("default", "macvlan-conf", self.env.macvlan_conf(name="macvlan-conf"))
+        self.start_daemon()
+        pod = self.node_pod("macvlan-conf")
+        self.assertTrue(self.wait_cached(pod))
+        conf = self.shim_conf()
+
+        run = self.add_k8s(pod, conf)
+
+        self.assertEqual(run.out["cniVersion"], conf["cniVersion"], run.describe())
+        self.assert_pod_links(pod, {"lo", "eth0", "net1"})
+        self.assert_network_status(pod, [
+            (f"{MULTUS_NAMESPACE}/cluster-net", "eth0", True),
+            ("default/macvlan-conf", "net1", False),
+        ])
+        # From the cache: the pod and its NADs were not read again for this call.
+        reads = [r for r in run.requests if r["method"] == "GET"]
+        self.assertEqual(reads, [], run.requests)
+        self.assertTrue(wait_for(lambda: any(e.get("reason") == "AddedInterface"
+                                             for e in self.api.events("default")), timeout=10))
+
+        self.del_k8s(pod, conf)
+        self.assert_nothing_left(pod)
+
+    def test_a_nad_created_just_before_the_pod_is_found(self):
+        self.add_cluster_nad()
+        self.start_daemon()
+        self.add_nad("default", "late-net", self.env.macvlan_conf(name="late-net"))
+        pod = self.node_pod("late-net")
+        conf = self.shim_conf()
+        self.add_k8s(pod, conf)
+        self.assert_pod_links(pod, {"lo", "eth0", "net1"})
+        self.del_k8s(pod, conf)
+        self.assert_nothing_left(pod)
+
+    def test_the_apiserver_down_during_add_of_a_cached_pod_and_during_del(self):
+        """As on the fast path: with the apiserver down the daemon still has the pod and its
+        NADs, but network-status cannot be written, so the ADD fails with code 11 and leaves
+        nothing; DEL needs no API. Once the apiserver is back, the same pod's ADD succeeds."""
+        self.add_cluster_nad()
+        self.add_nad("default", "macvlan-conf", self.env.macvlan_conf(name="macvlan-conf"))
+        self.start_daemon()
+        conf = self.shim_conf()
+        first, second = self.node_pod("macvlan-conf"), self.node_pod("macvlan-conf")
+        for pod in (first, second):
+            self.assertTrue(self.wait_cached(pod))
+        self.add_k8s(first, conf)
+
+        saved = [o for objs in self.api.all_objects().values() for o in objs]
+        self.api.stop()
+        run = self.run_multus("ADD", conf, pod=second)
+        self.assertNotEqual(run.rc, 0, run.describe())
+        self.assertEqual(run.out["code"], 11, run.describe())
+        run = self.run_multus("DEL", conf, pod=first)
+        self.assertEqual(run.rc, 0, run.describe())
+        self.assert_nothing_left(first)
+        self.assert_nothing_left(second)
+
+        self.api.start(port=self.api.port)
+        saved.sort(key=lambda o: int(o["metadata"].get("resourceVersion") or 0))
+        self.api.add_object(saved)
+        self.assertTrue(wait_for(lambda: self.get("/fastpath/v1/readyz") == 200, timeout=30))
+        self.add_k8s(second, conf)
+        self.assert_pod_links(second, {"lo", "eth0", "net1"})
+        self.del_k8s(second, conf)
+        self.assert_nothing_left(second)
+
+    def test_50_pods_in_parallel_and_what_the_metrics_say(self):
+        self.add_cluster_nad()
+        self.start_daemon(metricsPort=METRICS_PORT)
+        conf = self.shim_conf()
+        conf["logLevel"] = "error"
+        pods = [self.node_pod(None) for _ in range(50)]
+        self.assertTrue(self.wait_cached(pods[-1], timeout=20))
+        runs = {}
+
+        def add(pod):
+            runs[pod.name] = self.run_multus("ADD", conf, pod=pod)
+
+        threads = [threading.Thread(target=add, args=(pod,)) for pod in pods]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(300)
+        failed = {name: run.describe() for name, run in runs.items() if run.rc != 0}
+        self.assertEqual((len(runs), failed), (50, {}))
+        for pod in pods:
+            self.assert_pod_links(pod, {"lo", "eth0"})
+            self.assertIsNotNone(self.api.network_status("default", pod.name))
+
+        status, text = self.metrics_get(METRICS_PORT, "/metrics")
+        self.assertEqual(status, 200)
+        samples = parse_metrics(text)
+        self.assertEqual(samples.get(
+            'multus_server_request_total{handler="/cni",code="200",method="POST"}'), 50.0, text)
+        self.assertEqual(samples.get(
+            'multus_cni_request_duration_seconds_count{command="ADD"}'), 50.0, text)
+        bridge_adds = [v for k, v in samples.items()
+                       if k.startswith("multus_delegate_duration_seconds_count")
+                       and 'plugin="bridge"' in k and 'command="ADD"' in k]
+        self.assertEqual(bridge_adds, [50.0], text)
+        self.assertEqual(samples.get("multus_cni_requests_in_flight"), 0.0, text)
+        self.assertEqual(samples.get("multus_cache_pods"), 50.0, text)
+
+        for pod in pods:
+            self.assertEqual(self.run_multus("DEL", conf, pod=pod).rc, 0)
+        for pod in pods:
+            self.assert_nothing_left(pod)
+
+
+if __name__ == "__main__":
+    unittest.main()
