@@ -180,7 +180,8 @@ int Serve(const DaemonConfig& config, const EnvMap& env, EventLoop& loop) {
   options.queue_length = static_cast<size_t>(config.QueueLength());
   options.request_timeout = config.request_timeout;
   options.overrides = config.overrides;
-  std::unique_ptr<KubeBackend> kube = KubeBackend::Create(config, env);
+  std::unique_ptr<KubeBackend> kube =
+      KubeBackend::Create(config, env, [&metrics] { metrics.CountApiRetry(); });
   Result<ExecRoot> root = PluginRoot(config);
   if (!root.ok()) return Fatal(root.status());
   // One executor for /cni and /delegate: chrootDir, exec timeouts and delegate metrics alike.

@@ -2,7 +2,9 @@
 
 #include <strings.h>
 
+#include <chrono>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "multus/kubeconfig.h"
 #include "multus/log.h"
@@ -45,7 +47,8 @@ class SharedApi : public KubeApi {
 
 }  // namespace
 
-std::unique_ptr<KubeBackend> KubeBackend::Create(const DaemonConfig& config, const EnvMap& env) {
+std::unique_ptr<KubeBackend> KubeBackend::Create(const DaemonConfig& config, const EnvMap& env,
+                                                 std::function<void()> on_retry) {
   std::unique_ptr<KubeBackend> backend(new KubeBackend());
   auto node = env.find("MULTUS_NODE_NAME");
   std::string kubeconfig = KubeconfigOf(config);
@@ -69,8 +72,12 @@ std::unique_ptr<KubeBackend> KubeBackend::Create(const DaemonConfig& config, con
   backend->cache_ = std::make_unique<WatchCache>(*backend->transport_, *kube, node->second);
   HttpTransport* shared = backend->transport_.get();
   KubeConfig live_config = *kube;
-  backend->api_.emplace(backend->cache_->Api([shared, live_config] {
-    return std::make_shared<KubeClient>(*shared, live_config, RetryPolicy{}, nullptr);
+  KubeClient::Sleep before_retry = [on_retry](std::chrono::milliseconds wait) {
+    if (on_retry) on_retry();
+    std::this_thread::sleep_for(wait);
+  };
+  backend->api_.emplace(backend->cache_->Api([shared, live_config, before_retry] {
+    return std::make_shared<KubeClient>(*shared, live_config, RetryPolicy{}, before_retry);
   }));
   backend->cache_->Start();
   log::Verbose("watch cache: the pods of node {} and every NAD", node->second);

@@ -25,7 +25,9 @@ class KubeBackend {
   // Starts the cache's watches when the config (its `kubeconfig` key, else in-cluster) and
   // MULTUS_NODE_NAME allow; a kubeconfig that cannot be loaded is logged and the daemon goes
   // on without a cache.
-  static std::unique_ptr<KubeBackend> Create(const DaemonConfig& config, const EnvMap& env);
+  // `on_retry` is called each time the shared client sends a request again (metrics).
+  static std::unique_ptr<KubeBackend> Create(const DaemonConfig& config, const EnvMap& env,
+                                             std::function<void()> on_retry = {});
   ~KubeBackend();
 
   // For /cni calls: the shared cache when there is one, else ConnectKubernetes.

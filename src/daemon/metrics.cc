@@ -13,6 +13,18 @@ constexpr std::array<double, 12> kBounds = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
 
 std::string Number(double value) { return fmt::format("{}", value); }
 
+// A label value as the text format quotes it: network names and plugin types come from users'
+// configs, and a quote or newline in one must not break (or forge) the exposition.
+std::string LabelValue(const std::string& value) {
+  std::string out;
+  out.reserve(value.size());
+  for (char c : value) {
+    if (c == '\\' || c == '"') out += '\\';
+    out += c == '\n' ? std::string("\\n") : std::string(1, c);
+  }
+  return out;
+}
+
 }  // namespace
 
 void Metrics::CountRequest(const std::string& handler, int code, const std::string& method) {
@@ -34,12 +46,18 @@ void Metrics::ObserveCni(const std::string& command, double seconds) {
   Observe(durations_[fmt::format("command=\"{}\"", command)], seconds);
 }
 
-void Metrics::ObserveDelegate(const std::string& plugin, const std::string& command, double seconds,
-                              bool ok) {
-  std::string labels = fmt::format("plugin=\"{}\",command=\"{}\"", plugin, command);
+void Metrics::ObserveDelegate(const std::string& network, const std::string& plugin,
+                              const std::string& command, double seconds, bool ok) {
+  std::string labels = fmt::format("network=\"{}\",plugin=\"{}\",command=\"{}\"",
+                                   LabelValue(network), LabelValue(plugin), LabelValue(command));
   std::lock_guard<std::mutex> lock(mutex_);
   Observe(delegate_durations_[labels], seconds);
   if (!ok) ++delegate_failures_[labels];
+}
+
+void Metrics::CountApiRetry() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++api_retries_;
 }
 
 void Metrics::RenderHistograms(std::string& out, const std::string& name, const std::string& help,
@@ -80,7 +98,8 @@ std::string Metrics::Render() const {
   RenderHistograms(out, "multus_cni_request_duration_seconds",
                    "Time to answer a CNI call, by verb.", durations_);
   RenderHistograms(out, "multus_delegate_duration_seconds",
-                   "Time of each delegate plugin exec, by plugin and verb.", delegate_durations_);
+                   "Time of each delegate plugin exec, by network, plugin and verb.",
+                   delegate_durations_);
   out += "# HELP multus_delegate_failures_total Delegate execs that failed or were killed.\n";
   out += "# TYPE multus_delegate_failures_total counter\n";
   for (const auto& [labels, count] : delegate_failures_) {
@@ -91,6 +110,9 @@ std::string Metrics::Render() const {
   for (const auto& [reason, count] : rejected_) {
     out += fmt::format("multus_cni_requests_rejected_total{{reason=\"{}\"}} {}\n", reason, count);
   }
+  out += "# HELP multus_api_retries_total Requests of the shared Kubernetes client sent again.\n";
+  out += "# TYPE multus_api_retries_total counter\n";
+  out += fmt::format("multus_api_retries_total {}\n", api_retries_);
   for (const Gauge& gauge : gauges_) {
     out += "# HELP " + gauge.name + " " + gauge.help + "\n# TYPE " + gauge.name + " gauge\n";
     for (const auto& [labels, value] : gauge.source()) {

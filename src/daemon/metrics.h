@@ -4,8 +4,9 @@
 //   multus_cni_requests_in_flight                      gauge: CNI calls running
 //   multus_cni_requests_queued                         gauge: CNI calls waiting for a worker
 //   multus_cni_requests_rejected_total{reason}         counter: queue_full, shutting_down, deadline
-//   multus_delegate_duration_seconds{plugin,command}   histogram of each delegate exec
-//   multus_delegate_failures_total{plugin,command}     counter: non-zero exit, or killed
+//   multus_delegate_duration_seconds{network,plugin,command}  histogram of each delegate exec
+//   multus_delegate_failures_total{network,plugin,command}    counter: non-zero exit, or killed
+//   multus_api_retries_total                           counter: the shared API client's retries
 // plus any gauge registered with AddGauge (the watch cache reports its sizes there).
 #pragma once
 
@@ -27,9 +28,13 @@ class Metrics {
   void CountRequest(const std::string& handler, int code, const std::string& method);
   void ObserveCni(const std::string& command, double seconds);
   void CountRejected(const std::string& reason);
-  // One delegate exec: its plugin (binary name), CNI verb, time, and whether it succeeded.
-  void ObserveDelegate(const std::string& plugin, const std::string& command, double seconds,
-                       bool ok);
+  // One delegate exec: its network (the config's name), plugin (binary name), CNI verb, time,
+  // and whether it succeeded.
+  void ObserveDelegate(const std::string& network, const std::string& plugin,
+                       const std::string& command, double seconds, bool ok);
+  // A request of the daemon's shared Kubernetes client is sent again (transient failure, or
+  // a conflict).
+  void CountApiRetry();
   // Gauges read when /metrics is served (the name must be a valid metric name).
   void AddGauge(const std::string& name, const std::string& help, GaugeSource source);
 
@@ -56,6 +61,7 @@ class Metrics {
   std::map<std::string, Histogram> delegate_durations_;
   std::map<std::string, unsigned long long> delegate_failures_;
   std::map<std::string, unsigned long long> rejected_;
+  unsigned long long api_retries_ = 0;
   std::vector<Gauge> gauges_;
 };
 

@@ -1,6 +1,7 @@
 #include "timed_executor.h"
 
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <string>
 
 namespace multus::daemon {
@@ -16,7 +17,8 @@ class TimedExecutor : public Executor {
     Result<ExecOutcome> outcome = inner_->Run(request);
     std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
     bool ok = outcome.ok() && outcome->exit_code == 0 && !outcome->timed_out;
-    metrics_.ObserveDelegate(PluginName(request.path), Command(request), took.count(), ok);
+    metrics_.ObserveDelegate(NetworkName(request.stdin_data), PluginName(request.path),
+                             Command(request), took.count(), ok);
     return outcome;
   }
 
@@ -25,6 +27,13 @@ class TimedExecutor : public Executor {
   static std::string PluginName(const std::string& path) {
     size_t slash = path.rfind('/');
     return slash == std::string::npos ? path : path.substr(slash + 1);
+  }
+  // The network the exec serves: its config's name (a conflist's plugins all carry it).
+  static std::string NetworkName(const std::string& config) {
+    nlohmann::json doc = nlohmann::json::parse(config, nullptr, /*allow_exceptions=*/false);
+    if (!doc.is_object()) return "";
+    auto name = doc.find("name");
+    return name != doc.end() && name->is_string() ? name->get<std::string>() : "";
   }
   static std::string Command(const ExecRequest& request) {
     static const std::string kKey = "CNI_COMMAND=";

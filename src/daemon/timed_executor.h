@@ -1,5 +1,5 @@
-// An Executor that times every delegate exec into the daemon's metrics (per plugin and verb,
-// failures counted), around the real one: the seam the core already has for process creation.
+// An Executor that times every delegate exec into the daemon's metrics (per network, plugin and
+// verb, failures counted), around the real one: the seam the core already has for process creation.
 #pragma once
 
 #include <memory>

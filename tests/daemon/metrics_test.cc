@@ -47,21 +47,36 @@ TEST(MetricsTest, EveryDelegateExecIsTimedByPluginAndVerbAndFailuresCounted) {
   Metrics metrics;
   auto ok = MakeTimedExecutor(std::make_unique<ExitWith>(0), metrics);
   auto failing = MakeTimedExecutor(std::make_unique<ExitWith>(3), metrics);
-  ExecRequest add{"/opt/cni/bin/bridge", {"CNI_COMMAND=ADD", "CNI_IFNAME=eth0"}, "{}", {}};
-  ExecRequest del{"/opt/cni/bin/macvlan", {"CNI_COMMAND=DEL"}, "{}", {}};
+  ExecRequest add{"/opt/cni/bin/bridge",
+                  {"CNI_COMMAND=ADD", "CNI_IFNAME=eth0"},
+                  R"({"cniVersion":"1.0.0","name":"cluster","type":"bridge"})",
+                  {}};
+  ExecRequest del{"/opt/cni/bin/macvlan", {"CNI_COMMAND=DEL"}, R"({"name":"say \"hi\"\n"})", {}};
   ASSERT_TRUE(ok->Run(add).ok());
   ASSERT_TRUE(ok->Run(add).ok());
   ASSERT_TRUE(failing->Run(del).ok());
   std::string text = metrics.Render();
   for (const char* line : {
            "# TYPE multus_delegate_duration_seconds histogram\n",
-           "multus_delegate_duration_seconds_count{plugin=\"bridge\",command=\"ADD\"} 2\n",
-           "multus_delegate_duration_seconds_count{plugin=\"macvlan\",command=\"DEL\"} 1\n",
-           "multus_delegate_failures_total{plugin=\"macvlan\",command=\"DEL\"} 1\n",
+           "multus_delegate_duration_seconds_count{network=\"cluster\",plugin=\"bridge\","
+           "command=\"ADD\"} 2\n",
+           // A user's name cannot break the line or forge another sample: escaped.
+           "multus_delegate_duration_seconds_count{network=\"say \\\"hi\\\"\\n\","
+           "plugin=\"macvlan\",command=\"DEL\"} 1\n",
+           "multus_delegate_failures_total{network=\"say \\\"hi\\\"\\n\",plugin=\"macvlan\","
+           "command=\"DEL\"} 1\n",
        }) {
     EXPECT_NE(text.find(line), std::string::npos) << line << "\n" << text;
   }
-  EXPECT_EQ(text.find("multus_delegate_failures_total{plugin=\"bridge\""), std::string::npos);
+  EXPECT_EQ(text.find("multus_delegate_failures_total{network=\"cluster\""), std::string::npos);
+}
+
+TEST(MetricsTest, ApiRetriesAreCounted) {
+  Metrics metrics;
+  EXPECT_NE(metrics.Render().find("multus_api_retries_total 0\n"), std::string::npos);
+  metrics.CountApiRetry();
+  metrics.CountApiRetry();
+  EXPECT_NE(metrics.Render().find("multus_api_retries_total 2\n"), std::string::npos);
 }
 
 }  // namespace
