@@ -41,14 +41,6 @@ std::string UsageText() {
          AboutText(kAbout);
 }
 
-bool IsFlag(const std::vector<std::string>& argv, std::initializer_list<std::string_view> names) {
-  if (argv.size() < 2) return false;
-  for (std::string_view name : names) {
-    if (argv[1] == name) return true;
-  }
-  return false;
-}
-
 // The verb gates of the spec: CHECK needs >= 0.4.0, GC and STATUS >= 1.1.0.
 Status CheckVersion(const std::string& command, const std::string& version) {
   if (!IsSupportedVersion(version)) {
@@ -118,27 +110,12 @@ int Run(const std::vector<std::string>& argv, const EnvMap& env, std::string_vie
     return 0;
   }
   std::string cni_version;  // set once the config is parsed
-  Status status;
-  try {
-    Result<CniEnv> cni_env = ParseCniEnv(env);
-    if (!cni_env.ok()) {
-      status = cni_env.status();
-    } else if (cni_env->command.empty()) {
-      stderr_data = AboutText(kAbout);
-      return 0;
-    } else if (cni_env->command == "VERSION") {
-      stdout_data = VersionJson();
-      return 0;
-    } else {
-      Outcome outcome = Dispatch(*cni_env, env, stdin_data, deps, cni_version);
-      status = outcome.status;
-      if (status.ok()) stdout_data = outcome.output;
-    }
-  } catch (const std::exception& e) {
-    status = Status::Internal(std::string("internal error: ") + e.what());
-  } catch (...) {
-    status = Status::Internal("internal error");
-  }
+  Status status = AnswerCniCall(
+      env, kAbout, stdout_data, stderr_data, [&](const CniEnv& cni_env) -> Result<std::string> {
+        Outcome outcome = Dispatch(cni_env, env, stdin_data, deps, cni_version);
+        if (!outcome.status.ok()) return outcome.status;
+        return std::move(outcome.output);
+      });
   if (status.ok()) return 0;
   if (cni_version.empty()) {
     // Failed before the config was parsed: still answer in its version and log where it says.

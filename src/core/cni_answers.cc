@@ -33,4 +33,37 @@ std::string VersionJson() {
          "\n";
 }
 
+bool IsFlag(const std::vector<std::string>& argv, std::initializer_list<std::string_view> names) {
+  if (argv.size() < 2) return false;
+  for (std::string_view name : names) {
+    if (argv[1] == name) return true;
+  }
+  return false;
+}
+
+Status AnswerCniCall(const EnvMap& env, std::string_view about, std::string& stdout_data,
+                     std::string& stderr_data,
+                     const std::function<Result<std::string>(const CniEnv&)>& command) {
+  try {
+    Result<CniEnv> cni_env = ParseCniEnv(env);
+    if (!cni_env.ok()) return cni_env.status();
+    if (cni_env->command.empty()) {
+      stderr_data = AboutText(about);
+      return OkStatus();
+    }
+    if (cni_env->command == "VERSION") {
+      stdout_data = VersionJson();
+      return OkStatus();
+    }
+    Result<std::string> output = command(*cni_env);
+    if (!output.ok()) return output.status();
+    stdout_data = std::move(output).value();
+    return OkStatus();
+  } catch (const std::exception& e) {
+    return Status::Internal(std::string("internal error: ") + e.what());
+  } catch (...) {
+    return Status::Internal("internal error");
+  }
+}
+
 }  // namespace multus

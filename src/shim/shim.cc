@@ -220,10 +220,6 @@ Result<std::string> Forward(const CniEnv& cni, const EnvMap& env, std::string_vi
   return std::string();
 }
 
-bool IsFlag(const std::vector<std::string>& argv, std::initializer_list<std::string_view> names) {
-  return argv.size() >= 2 && std::find(names.begin(), names.end(), argv[1]) != names.end();
-}
-
 }  // namespace
 
 int RunShim(const std::vector<std::string>& argv, const EnvMap& env, std::string_view stdin_data,
@@ -233,27 +229,9 @@ int RunShim(const std::vector<std::string>& argv, const EnvMap& env, std::string
     return 0;
   }
   std::string cni_version;  // set once the config is parsed
-  Status status;
-  try {
-    Result<CniEnv> cni = ParseCniEnv(env);
-    if (!cni.ok()) {
-      status = cni.status();
-    } else if (cni->command.empty()) {
-      stderr_data = AboutText(kAbout);
-      return 0;
-    } else if (cni->command == "VERSION") {
-      stdout_data = VersionJson();
-      return 0;
-    } else {
-      Result<std::string> output = Forward(*cni, env, stdin_data, deps, cni_version);
-      if (output.ok()) stdout_data = *output;
-      status = output.ok() ? OkStatus() : output.status();
-    }
-  } catch (const std::exception& e) {
-    status = Status::Internal(std::string("internal error: ") + e.what());
-  } catch (...) {
-    status = Status::Internal("internal error");
-  }
+  Status status = AnswerCniCall(env, kAbout, stdout_data, stderr_data, [&](const CniEnv& cni) {
+    return Forward(cni, env, stdin_data, deps, cni_version);
+  });
   if (status.ok()) return 0;
   if (cni_version.empty()) {
     // Failed before the config was parsed: still answer in its version and log where it says.

@@ -8,6 +8,7 @@ import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 
 from k8s_e2e import K8sTestCase
@@ -141,6 +142,67 @@ class DaemonK8sTestCase(K8sTestCase):
                 return True
             time.sleep(0.05)
         return False
+
+    def apiserver_down_during_add_of_a_cached_pod_and_during_del(self, conf):
+        """The daemon answers reads from its cache while the apiserver is down, but
+        network-status cannot be written: that ADD (through `conf`'s path) fails with code 11
+        (kubelet retries) and leaves nothing behind. DEL needs no API at all. Once the
+        apiserver is back, the same pod's ADD succeeds."""
+        self.add_cluster_nad()
+        self.add_nad("default", "macvlan-conf", self.env.macvlan_conf(name="macvlan-conf"))
+        self.start_daemon()
+        first, second = self.node_pod("macvlan-conf"), self.node_pod("macvlan-conf")
+        for pod in (first, second):
+            self.assertTrue(self.wait_cached(pod))
+        self.add_k8s(first, conf)
+
+        saved = [o for objs in self.api.all_objects().values() for o in objs]
+        self.api.stop()
+        run = self.run_multus("ADD", conf, pod=second)
+        self.assertNotEqual(run.rc, 0, run.describe())
+        self.assertEqual(run.out["code"], 11, run.describe())
+        run = self.run_multus("DEL", conf, pod=first)
+        self.assertEqual(run.rc, 0, run.describe())
+        self.assert_nothing_left(first)   # allocations included: the failed ADD's are gone too
+        self.assert_nothing_left(second)
+
+        # Back, with its objects but no watch history: the daemon's watches relist.
+        self.api.start(port=self.api.port)
+        saved.sort(key=lambda o: int(o["metadata"].get("resourceVersion") or 0))
+        self.api.add_object(saved)
+        deadline = time.monotonic() + 30
+        while self.get("/fastpath/v1/readyz") != 200 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.add_k8s(second, conf)
+        self.assert_pod_links(second, {"lo", "eth0", "net1"})
+        self.del_k8s(second, conf)
+        self.assert_nothing_left(second)
+
+    def add_in_parallel(self, conf, pods):
+        """ADD of every pod at once, as in a burst after a node restart; each must succeed,
+        with its cluster network and its network-status."""
+        runs = {}
+
+        def add(pod):
+            runs[pod.name] = self.run_multus("ADD", conf, pod=pod)
+
+        threads = [threading.Thread(target=add, args=(pod,)) for pod in pods]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(300)
+        failed = {name: run.describe() for name, run in runs.items() if run.rc != 0}
+        self.assertEqual((len(runs), failed), (len(pods), {}))
+        for pod in pods:
+            self.assert_pod_links(pod, {"lo", "eth0"})
+            self.assertIsNotNone(self.api.network_status(pod.namespace, pod.name))
+
+    def del_each(self, conf, pods):
+        for pod in pods:
+            run = self.run_multus("DEL", conf, pod=pod)
+            self.assertEqual(run.rc, 0, run.describe())
+        for pod in pods:
+            self.assert_nothing_left(pod)
 
     def metrics_get(self, port, path):
         """(status, body) of GET `path` on the daemon's metrics port, from the node netns."""

@@ -5,7 +5,6 @@ own, and still runs the delegates itself. Without a ready daemon it does the wor
 
 import base64
 import json
-import threading
 import unittest
 
 from k8s_e2e import MULTUS_NAMESPACE, wait_for
@@ -26,8 +25,7 @@ class FastPathTest(DaemonK8sTestCase):
         self.start_daemon()
         pod = self.node_pod("macvlan-conf")
         conf = self.fast_conf()
-        wait_for(lambda: self.get(f"/fastpath/v1/api/v1/namespaces/default/pods/{pod.name}")
-                 == 200, timeout=10)
+        self.wait_cached(pod)
         handshakes = self.api.stats()["tls_handshakes"]
 
         run = self.add_k8s(pod, conf)
@@ -60,39 +58,7 @@ class FastPathTest(DaemonK8sTestCase):
         self.assert_nothing_left(pod)
 
     def test_the_apiserver_down_during_add_of_a_cached_pod_and_during_del(self):
-        """The daemon answers reads from its cache while the apiserver is down, but
-        network-status cannot be written: that ADD fails with code 11 (kubelet retries) and
-        leaves nothing behind. DEL needs no API at all. Once the apiserver is back, the same
-        pod's ADD succeeds."""
-        self.add_cluster_nad()
-        self.add_nad("default", "macvlan-conf", self.env.macvlan_conf(name="macvlan-conf"))
-        self.start_daemon()
-        conf = self.fast_conf()
-        first, second = self.node_pod("macvlan-conf"), self.node_pod("macvlan-conf")
-        for pod in (first, second):
-            self.assertTrue(wait_for(lambda: self.get(
-                f"/fastpath/v1/api/v1/namespaces/default/pods/{pod.name}") == 200, timeout=10))
-        self.add_k8s(first, conf)
-
-        saved = [o for objs in self.api.all_objects().values() for o in objs]
-        self.api.stop()
-        run = self.run_multus("ADD", conf, pod=second)
-        self.assertNotEqual(run.rc, 0, run.describe())
-        self.assertEqual(run.out["code"], 11, run.describe())
-        run = self.run_multus("DEL", conf, pod=first)
-        self.assertEqual(run.rc, 0, run.describe())
-        self.assert_nothing_left(first)   # allocations included: the failed ADD's are gone too
-        self.assert_nothing_left(second)
-
-        # Back, with its objects but no watch history: the daemon's watches relist.
-        self.api.start(port=self.api.port)
-        saved.sort(key=lambda o: int(o["metadata"].get("resourceVersion") or 0))
-        self.api.add_object(saved)
-        self.assertTrue(wait_for(lambda: self.get("/fastpath/v1/readyz") == 200, timeout=30))
-        self.add_k8s(second, conf)
-        self.assert_pod_links(second, {"lo", "eth0", "net1"})
-        self.del_k8s(second, conf)
-        self.assert_nothing_left(second)
+        self.apiserver_down_during_add_of_a_cached_pod_and_during_del(self.fast_conf())
 
     def fast_path_requests(self, port):
         _, text = self.metrics_get(port, "/metrics")
@@ -107,8 +73,7 @@ class FastPathTest(DaemonK8sTestCase):
         self.add_nad("default", "macvlan-conf", self.env.macvlan_conf(name="macvlan-conf"))
         self.start_daemon(metricsPort=19092)
         pod = self.node_pod("macvlan-conf")
-        wait_for(lambda: self.get(f"/fastpath/v1/api/v1/namespaces/default/pods/{pod.name}")
-                 == 200, timeout=10)
+        self.wait_cached(pod)
         conf = dict(self.fast_conf(), type="multus-shim")
         before = self.fast_path_requests(19092)
         for command in ("ADD", "DEL"):
@@ -127,23 +92,8 @@ class FastPathTest(DaemonK8sTestCase):
         conf = self.fast_conf()
         conf["logLevel"] = "error"
         pods = [self.node_pod(None) for _ in range(50)]
-        self.assertTrue(wait_for(lambda: self.get(
-            f"/fastpath/v1/api/v1/namespaces/default/pods/{pods[-1].name}") == 200, timeout=20))
-        runs = {}
-
-        def add(pod):
-            runs[pod.name] = self.run_multus("ADD", conf, pod=pod)
-
-        threads = [threading.Thread(target=add, args=(pod,)) for pod in pods]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(300)
-        failed = {name: run.describe() for name, run in runs.items() if run.rc != 0}
-        self.assertEqual((len(runs), failed), (50, {}))
-        for pod in pods:
-            self.assert_pod_links(pod, {"lo", "eth0"})
-            self.assertIsNotNone(self.api.network_status("default", pod.name))
+        self.assertTrue(self.wait_cached(pods[-1], timeout=20))
+        self.add_in_parallel(conf, pods)
 
         status, text = self.metrics_get(19091, "/metrics")
         self.assertEqual(status, 200)
@@ -156,10 +106,7 @@ class FastPathTest(DaemonK8sTestCase):
         self.assertEqual(self.metrics_get(19091, "/readyz")[0], 200)
         self.assertEqual(self.metrics_get(19091, "/healthz")[0], 200)
 
-        for pod in pods:
-            self.assertEqual(self.run_multus("DEL", conf, pod=pod).rc, 0)
-        for pod in pods:
-            self.assert_nothing_left(pod)
+        self.del_each(conf, pods)
 
     def test_without_a_daemon_the_plugin_does_the_work_itself(self):
         self.add_cluster_nad()

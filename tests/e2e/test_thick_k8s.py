@@ -3,7 +3,6 @@ multus-daemon; the daemon reads the pod and its NADs from its watch cache, runs 
 delegate and writes network-status on its own warm connection. The same situations as the
 plugin's fast path (test_fast_path.py), through the other protocol."""
 
-import threading
 import unittest
 
 from daemon_e2e import DaemonK8sTestCase, parse_metrics
@@ -71,36 +70,7 @@ class ThickK8sTest(DaemonK8sTestCase):
         self.assert_nothing_left(pod)
 
     def test_the_apiserver_down_during_add_of_a_cached_pod_and_during_del(self):
-        """As on the fast path: with the apiserver down the daemon still has the pod and its
-        NADs, but network-status cannot be written, so the ADD fails with code 11 and leaves
-        nothing; DEL needs no API. Once the apiserver is back, the same pod's ADD succeeds."""
-        self.add_cluster_nad()
-        self.add_nad("default", "macvlan-conf", self.env.macvlan_conf(name="macvlan-conf"))
-        self.start_daemon()
-        conf = self.shim_conf()
-        first, second = self.node_pod("macvlan-conf"), self.node_pod("macvlan-conf")
-        for pod in (first, second):
-            self.assertTrue(self.wait_cached(pod))
-        self.add_k8s(first, conf)
-
-        saved = [o for objs in self.api.all_objects().values() for o in objs]
-        self.api.stop()
-        run = self.run_multus("ADD", conf, pod=second)
-        self.assertNotEqual(run.rc, 0, run.describe())
-        self.assertEqual(run.out["code"], 11, run.describe())
-        run = self.run_multus("DEL", conf, pod=first)
-        self.assertEqual(run.rc, 0, run.describe())
-        self.assert_nothing_left(first)
-        self.assert_nothing_left(second)
-
-        self.api.start(port=self.api.port)
-        saved.sort(key=lambda o: int(o["metadata"].get("resourceVersion") or 0))
-        self.api.add_object(saved)
-        self.assertTrue(wait_for(lambda: self.get("/fastpath/v1/readyz") == 200, timeout=30))
-        self.add_k8s(second, conf)
-        self.assert_pod_links(second, {"lo", "eth0", "net1"})
-        self.del_k8s(second, conf)
-        self.assert_nothing_left(second)
+        self.apiserver_down_during_add_of_a_cached_pod_and_during_del(self.shim_conf())
 
     def test_50_pods_in_parallel_and_what_the_metrics_say(self):
         self.add_cluster_nad()
@@ -109,21 +79,7 @@ class ThickK8sTest(DaemonK8sTestCase):
         conf["logLevel"] = "error"
         pods = [self.node_pod(None) for _ in range(50)]
         self.assertTrue(self.wait_cached(pods[-1], timeout=20))
-        runs = {}
-
-        def add(pod):
-            runs[pod.name] = self.run_multus("ADD", conf, pod=pod)
-
-        threads = [threading.Thread(target=add, args=(pod,)) for pod in pods]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(300)
-        failed = {name: run.describe() for name, run in runs.items() if run.rc != 0}
-        self.assertEqual((len(runs), failed), (50, {}))
-        for pod in pods:
-            self.assert_pod_links(pod, {"lo", "eth0"})
-            self.assertIsNotNone(self.api.network_status("default", pod.name))
+        self.add_in_parallel(conf, pods)
 
         status, text = self.metrics_get(METRICS_PORT, "/metrics")
         self.assertEqual(status, 200)
@@ -138,10 +94,7 @@ class ThickK8sTest(DaemonK8sTestCase):
         self.assertEqual(samples.get("multus_cni_requests_in_flight"), 0.0, text)
         self.assertEqual(samples.get("multus_cache_pods"), 50.0, text)
 
-        for pod in pods:
-            self.assertEqual(self.run_multus("DEL", conf, pod=pod).rc, 0)
-        for pod in pods:
-            self.assert_nothing_left(pod)
+        self.del_each(conf, pods)
 
 
 if __name__ == "__main__":
