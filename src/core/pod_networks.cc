@@ -75,7 +75,7 @@ Result<ResolvedNetwork> ApplySelection(ResolvedNetwork network, const NetworkSel
     if (!device.ok()) return device.status().Prefixed("network " + network.display_name);
     network.device_id = std::move(device).value();
     ASSIGN_OR_RETURN(std::string bytes, InjectDeviceId(network.conf.bytes, network.device_id));
-    RETURN_IF_ERROR(Reload(network, std::move(bytes)));
+    RETURN_IF_ERROR(Reload(network, bytes));
   }
   return ApplySelectionRequests(std::move(network), selection);
 }
@@ -153,7 +153,7 @@ Result<ResolvedNetwork> ApplySelectionRequests(ResolvedNetwork network,
   network.default_route = selection.default_route;
   if (!selection.cni_args.empty()) {
     ASSIGN_OR_RETURN(std::string bytes, InjectCniArgs(network.conf.bytes, selection.cni_args));
-    RETURN_IF_ERROR(Reload(network, std::move(bytes)));
+    RETURN_IF_ERROR(Reload(network, bytes));
   }
   return network;
 }

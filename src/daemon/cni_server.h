@@ -56,11 +56,11 @@ class CniServer {
   HttpResponse HandleCni(const HttpRequest& request);
   HttpResponse HandleDelegate(const HttpRequest& request);
   HttpResponse Route(const HttpRequest& request);
-  // Runs `call` on a worker within the deadline, answering for it; refusals (draining, queue
+  // Runs `run` on a worker within the deadline, answering for it; refusals (draining, queue
   // full, deadline) carry code 11 in `version`. `command` names it in logs and, for /cni,
   // in the duration histogram (`observe`).
   HttpResponse RunOnWorker(const std::string& command, const std::string& version, bool observe,
-                           std::function<HttpResponse()> call);
+                           std::function<HttpResponse()> run);
   HttpResponse RefuseWhileDraining(const std::string& version);
 
   CniServerOptions options_;

@@ -48,7 +48,7 @@ class SharedApi : public KubeApi {
 }  // namespace
 
 std::unique_ptr<KubeBackend> KubeBackend::Create(const DaemonConfig& config, const EnvMap& env,
-                                                 std::function<void()> on_retry) {
+                                                 const std::function<void()>& on_retry) {
   std::unique_ptr<KubeBackend> backend(new KubeBackend());
   auto node = env.find("MULTUS_NODE_NAME");
   std::string kubeconfig = KubeconfigOf(config);

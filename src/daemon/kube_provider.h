@@ -27,7 +27,7 @@ class KubeBackend {
   // on without a cache.
   // `on_retry` is called each time the shared client sends a request again (metrics).
   static std::unique_ptr<KubeBackend> Create(const DaemonConfig& config, const EnvMap& env,
-                                             std::function<void()> on_retry = {});
+                                             const std::function<void()>& on_retry = {});
   ~KubeBackend();
 
   // For /cni calls: the shared cache when there is one, else ConnectKubernetes.

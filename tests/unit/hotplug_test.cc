@@ -203,7 +203,7 @@ class HotplugTest : public ::testing::Test {
     }
     return left;
   }
-  void FailWhen(const std::string& plugin, const std::string& command, std::string reply) {
+  void FailWhen(const std::string& plugin, const std::string& command, const std::string& reply) {
     executor_.SetHandler([base = FakeExecutor::LikePlugin(), plugin, command,
                           reply](const ExecRequest& r) -> Result<ExecOutcome> {
       if (PluginName(r) == plugin && EnvValue(r, "CNI_COMMAND") == command) {
