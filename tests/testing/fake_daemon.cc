@@ -1,7 +1,6 @@
 #include "testing/fake_daemon.h"
 
 #include <algorithm>
-#include <ranges>
 
 namespace multus::test {
 
@@ -11,9 +10,10 @@ Result<UnixHttpReply> FakeDaemon::Send(const UnixHttpRequest& request) {
     return Status::TryAgainLater("cannot connect to " + request.socket_path +
                                  ": No such file or directory");
   }
-  for (const auto& [path, handler] : std::views::reverse(handlers_)) {  // the latest wins
-    if (path == request.path) return handler(request);
-  }
+  // The latest handler for the path wins.
+  auto latest = std::find_if(handlers_.rbegin(), handlers_.rend(),
+                             [&](const auto& handler) { return handler.first == request.path; });
+  if (latest != handlers_.rend()) return latest->second(request);
   return UnixHttpReply{200, ""};
 }
 
