@@ -5,8 +5,9 @@
 #   multus_deps_yaml     yaml-cpp (static archive)
 #   multus_deps_http     libcurl + OpenSSL + nghttp2 + c-ares + zlib
 #   multus_deps_zlib     zlib (the log file's gzip rotation), static with MULTUS_STATIC
-# With MULTUS_STATIC=ON libcurl is the minimal static build of Debian's source package
-# (scripts/build-static-curl.sh, cached under the build tree); otherwise the system's libcurl.
+# With MULTUS_STATIC=ON libcurl and OpenSSL are minimal static builds of Debian's source
+# packages (scripts/build-static-{openssl,curl}.sh, cached under the build tree); otherwise
+# the system's shared libcurl and OpenSSL.
 
 find_package(Threads REQUIRED)
 find_package(nlohmann_json 3 REQUIRED)
@@ -32,40 +33,60 @@ add_library(multus_deps_yaml INTERFACE)
 target_include_directories(multus_deps_yaml SYSTEM INTERFACE ${YAML_CPP_INCLUDE})
 target_link_libraries(multus_deps_yaml INTERFACE ${YAML_CPP_STATIC})
 
+# Builds <name> with scripts/build-static-<name>.sh <work> <prefix> <args...> into
+# build/_deps/<name>/prefix, once per build tree: again only when that script, or one named
+# in `inputs`, changes (the downloaded source is kept, so a rebuild works offline). Sets
+# <NAME>_PREFIX and <NAME>_VERSION (Debian's version) in the caller.
+function(multus_static_from_debian name)
+  cmake_parse_arguments(arg "" "" "ARGS;INPUTS" ${ARGN})
+  set(work ${CMAKE_BINARY_DIR}/_deps/${name})
+  set(prefix ${work}/prefix)
+  set(recipe "")
+  foreach(script ${CMAKE_SOURCE_DIR}/scripts/build-static-${name}.sh
+                 ${CMAKE_SOURCE_DIR}/scripts/debian-source.sh ${arg_INPUTS})
+    file(SHA256 ${script} script_hash)
+    string(APPEND recipe "${script_hash}\n")
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${script})
+  endforeach()
+  set(stamp ${prefix}/RECIPE)
+  set(built "")
+  if(EXISTS ${stamp})
+    file(READ ${stamp} built)
+  endif()
+  if(NOT EXISTS ${prefix}/DEBIAN_VERSION OR NOT built STREQUAL recipe)
+    message(STATUS "Building the static ${name} from Debian's source (once per build tree)")
+    execute_process(
+      COMMAND ${CMAKE_SOURCE_DIR}/scripts/build-static-${name}.sh ${work} ${prefix} ${arg_ARGS}
+      RESULT_VARIABLE result)
+    if(NOT result EQUAL 0)
+      message(FATAL_ERROR "the static ${name} build failed (see ${work})")
+    endif()
+    file(WRITE ${stamp} ${recipe})
+  endif()
+  file(READ ${prefix}/DEBIAN_VERSION version)
+  string(STRIP "${version}" version)
+  message(STATUS "${name}: static, Debian ${version}")
+  string(TOUPPER ${name} upper)
+  set(${upper}_PREFIX ${prefix} PARENT_SCOPE)
+  set(${upper}_VERSION ${version} PARENT_SCOPE)
+endfunction()
+
 add_library(multus_deps_http INTERFACE)
 if(MULTUS_STATIC)
-  set(MULTUS_CURL_PREFIX ${CMAKE_BINARY_DIR}/_deps/curl/prefix)
-  # Rebuilt when the recipe changes; the downloaded source is kept, so this works offline.
-  file(SHA256 ${CMAKE_SOURCE_DIR}/scripts/build-static-curl.sh curl_recipe_hash)
-  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
-               ${CMAKE_SOURCE_DIR}/scripts/build-static-curl.sh)
-  set(curl_stamp ${MULTUS_CURL_PREFIX}/RECIPE_SHA256)
-  set(curl_built_hash "")
-  if(EXISTS ${curl_stamp})
-    file(READ ${curl_stamp} curl_built_hash)
-  endif()
-  if(NOT EXISTS ${MULTUS_CURL_PREFIX}/lib/libcurl.a OR NOT curl_built_hash STREQUAL curl_recipe_hash)
-    message(STATUS "Building the static libcurl from Debian's source (once per build tree)")
-    execute_process(
-      COMMAND ${CMAKE_SOURCE_DIR}/scripts/build-static-curl.sh
-              ${CMAKE_BINARY_DIR}/_deps/curl ${MULTUS_CURL_PREFIX}
-      RESULT_VARIABLE curl_build_result)
-    if(NOT curl_build_result EQUAL 0)
-      message(FATAL_ERROR "the static libcurl build failed (see ${CMAKE_BINARY_DIR}/_deps/curl)")
-    endif()
-    file(WRITE ${curl_stamp} ${curl_recipe_hash})
-  endif()
-  file(READ ${MULTUS_CURL_PREFIX}/DEBIAN_VERSION MULTUS_CURL_VERSION)
-  string(STRIP "${MULTUS_CURL_VERSION}" MULTUS_CURL_VERSION)
-  message(STATUS "libcurl: static, Debian ${MULTUS_CURL_VERSION}")
-  foreach(lib nghttp2 cares ssl crypto z)
+  multus_static_from_debian(openssl)
+  # libcurl is rebuilt with the OpenSSL it links.
+  multus_static_from_debian(curl ARGS ${OPENSSL_PREFIX}
+                            INPUTS ${CMAKE_SOURCE_DIR}/scripts/build-static-openssl.sh)
+  foreach(lib nghttp2 cares z)
     find_library(MULTUS_STATIC_${lib} NAMES lib${lib}.a REQUIRED)
   endforeach()
-  target_include_directories(multus_deps_http SYSTEM INTERFACE ${MULTUS_CURL_PREFIX}/include)
+  target_include_directories(multus_deps_http SYSTEM INTERFACE ${CURL_PREFIX}/include
+                             ${OPENSSL_PREFIX}/include)
   target_compile_definitions(multus_deps_http INTERFACE CURL_STATICLIB)
   target_link_libraries(multus_deps_http INTERFACE
-    ${MULTUS_CURL_PREFIX}/lib/libcurl.a ${MULTUS_STATIC_nghttp2} ${MULTUS_STATIC_cares}
-    ${MULTUS_STATIC_ssl} ${MULTUS_STATIC_crypto} ${MULTUS_STATIC_z} Threads::Threads)
+    ${CURL_PREFIX}/lib/libcurl.a ${MULTUS_STATIC_nghttp2} ${MULTUS_STATIC_cares}
+    ${OPENSSL_PREFIX}/lib/libssl.a ${OPENSSL_PREFIX}/lib/libcrypto.a ${MULTUS_STATIC_z}
+    Threads::Threads)
 else()
   find_package(CURL REQUIRED)
   find_package(OpenSSL REQUIRED)
@@ -88,4 +109,5 @@ function(multus_host_executable target)
   if(MULTUS_STATIC)
     target_link_options(${target} PRIVATE -static)
   endif()
+  multus_code_layout(${target})
 endfunction()

@@ -4,33 +4,27 @@
 # and c-ares for name resolution, so that a static multus never goes through glibc's NSS.
 # Everything else (other protocols, cookies, auth schemes, IDN, PSL, ...) is left out.
 #
-#   scripts/build-static-curl.sh <work-dir> <prefix>
+#   scripts/build-static-curl.sh <work-dir> <prefix> <openssl-prefix>
 #
-# The source is downloaded once into <work-dir>/download (deb-src entries are set up by
-# scripts/install-deps.sh); later runs, and rebuilds, work offline from that copy.
+# <openssl-prefix>: the static OpenSSL it links (scripts/build-static-openssl.sh). The source
+# is downloaded once into <work-dir>/download (scripts/debian-source.sh); later runs, and
+# rebuilds, work offline from that copy.
 set -euo pipefail
 
 WORK=$1
 PREFIX=$2
+OPENSSL_PREFIX=$3
 JOBS=${JOBS:-$(nproc)}
-mkdir -p "$WORK/download"
-cd "$WORK"
+HERE=$(cd "$(dirname "$0")" && pwd)
 
-if ! compgen -G "download/curl_*.dsc" >/dev/null; then
-  echo "build-static-curl: downloading Debian's curl source package"
-  (cd download && apt-get source --download-only curl) || {
-    echo "build-static-curl: 'apt-get source curl' failed; run scripts/install-deps.sh (as root)" \
-      "first: it adds deb-src entries derived from this machine's apt sources" >&2
-    exit 1
-  }
-fi
-dsc=$(ls download/curl_*.dsc | sort -V | tail -1)
-rm -rf src "$PREFIX"
-dpkg-source --no-check -x "$dsc" src >/dev/null  # applies Debian's patches
-
-cd src
-./configure --prefix="$PREFIX" --disable-shared --enable-static --with-pic \
-  --with-openssl --with-nghttp2 --enable-ares --with-zlib \
+version=$("$HERE/debian-source.sh" curl "$WORK")
+rm -rf "$PREFIX"
+cd "$WORK/src"
+# One section per function, so that the static binaries' link can lay out and drop them
+# (cmake/CodeLayout.cmake).
+CFLAGS="-O2 -g -ffunction-sections -fdata-sections" ./configure --prefix="$PREFIX" \
+  --disable-shared --enable-static --with-pic \
+  --with-openssl="$OPENSSL_PREFIX" --with-nghttp2 --enable-ares --with-zlib \
   --without-libidn2 --without-libpsl --without-brotli --without-zstd --without-librtmp \
   --without-libssh2 --without-libssh --without-gssapi --without-hyper \
   --without-ngtcp2 --without-quiche --without-nghttp3 \
@@ -46,5 +40,5 @@ cd src
 make -j"$JOBS" -C lib >"$WORK/make.log" 2>&1 || { tail -30 "$WORK/make.log"; exit 1; }
 make -C lib install >/dev/null
 make -C include install >/dev/null
-basename "$dsc" .dsc | sed 's/^curl_//' >"$PREFIX/DEBIAN_VERSION"
-echo "build-static-curl: libcurl $(cat "$PREFIX/DEBIAN_VERSION") installed in $PREFIX"
+echo "$version" >"$PREFIX/DEBIAN_VERSION"
+echo "build-static-curl: libcurl $version installed in $PREFIX"

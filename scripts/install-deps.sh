@@ -14,11 +14,13 @@ PACKAGES=(
   python3 openssl jq time procps file lintian
   golang-go golang-github-containerd-go-cni-dev golang-github-appc-cni-dev
   clang libclang-rt-14-dev llvm clang-tidy
-  valgrind strace gnuplot-nox
+  valgrind strace gnuplot-nox lld
 )
-# libnghttp2-dev, libc-ares-dev, libssl-dev and zlib1g-dev provide the static archives the
-# self-contained build links; dpkg-dev unpacks Debian's curl source (scripts/build-static-curl.sh).
-# libcurl4-openssl-dev serves only builds with MULTUS_STATIC=OFF (sanitizers).
+# libnghttp2-dev, libc-ares-dev and zlib1g-dev provide the static archives the self-contained
+# build links; dpkg-dev unpacks Debian's curl and OpenSSL sources, built minimal and static
+# (scripts/build-static-{curl,openssl}.sh); lld links the static binaries with their hot code
+# laid out together (cmake/CodeLayout.cmake).
+# libcurl4-openssl-dev and libssl-dev serve only builds with MULTUS_STATIC=OFF (sanitizers).
 # patchelf and debootstrap serve the tests that run multus without the host's userland;
 # lintian checks the .deb.
 # golang-go and Debian's go-cni/libcni sources build tests/runtime_driver (containerd's CNI calls).

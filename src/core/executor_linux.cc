@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -44,6 +45,49 @@ std::vector<char*> CStrings(std::vector<std::string>& strings) {
   return out;
 }
 
+// The file actions that make three descriptors a plugin's stdin, stdout and stderr. glibc
+// checks both descriptors of every dup2 action against RLIMIT_NOFILE, one getrlimit syscall
+// each: six per plugin. One call's plugins get pipes with the same numbers (the previous
+// ones were closed), so each thread keeps its actions and rebuilds them only for new numbers.
+class StdioActions {
+ public:
+  StdioActions() = default;
+  StdioActions(const StdioActions&) = delete;
+  StdioActions& operator=(const StdioActions&) = delete;
+  ~StdioActions() { Reset(); }
+
+  int Get(int in, int out, int err, const posix_spawn_file_actions_t*& actions) {
+    std::array<int, 3> fds = {in, out, err};
+    if (!ready_ || fds != fds_) {
+      Reset();
+      if (int rc = posix_spawn_file_actions_init(&actions_); rc != 0) return rc;
+      ready_ = true;
+      constexpr std::array<int, 3> kStdio = {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO};
+      for (size_t i = 0; i < fds.size(); ++i) {
+        if (int rc = posix_spawn_file_actions_adddup2(&actions_, fds[i], kStdio[i]); rc != 0) {
+          Reset();
+          return rc;
+        }
+      }
+      fds_ = fds;
+    }
+    actions = &actions_;
+    return 0;
+  }
+
+ private:
+  void Reset() {
+    if (ready_) posix_spawn_file_actions_destroy(&actions_);
+    ready_ = false;
+  }
+
+  posix_spawn_file_actions_t actions_{};
+  std::array<int, 3> fds_ = {-1, -1, -1};
+  bool ready_ = false;
+};
+
+thread_local StdioActions stdio_actions;
+
 // Starts the plugin with the pipes as its stdin/stdout/stderr. posix_spawn (glibc: clone with
 // CLONE_VM | CLONE_VFORK) does not copy our address space as fork would, and returns the
 // exec's own errno. The pipes are O_CLOEXEC: the plugin keeps only the three copies.
@@ -61,24 +105,16 @@ int Spawn(const ExecRequest& request, const ExecRoot& root, const Pipe& in, cons
   posix_spawnattr_setsigmask(&attributes, &none);
   posix_spawnattr_setsigdefault(&attributes, &defaults);
   posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  posix_spawn_file_actions_t actions;
-  if (int rc = posix_spawn_file_actions_init(&actions); rc != 0) {
-    posix_spawnattr_destroy(&attributes);
-    return rc;
-  }
-  int rc = posix_spawn_file_actions_adddup2(&actions, in.read_end, STDIN_FILENO);
-  if (rc == 0) rc = posix_spawn_file_actions_adddup2(&actions, out.write_end, STDOUT_FILENO);
-  if (rc == 0) rc = posix_spawn_file_actions_adddup2(&actions, err.write_end, STDERR_FILENO);
+  const posix_spawn_file_actions_t* actions = nullptr;
+  int rc = stdio_actions.Get(in.read_end, out.write_end, err.write_end, actions);
   if (rc == 0) {
     std::vector<std::string> argv_strings = {request.path};
     if (!root.dir.empty()) argv_strings = {root.launcher, kExecInRootFlag, root.dir, request.path};
     std::vector<std::string> env_strings = request.env;
     std::vector<char*> argv = CStrings(argv_strings);
     std::vector<char*> envp = CStrings(env_strings);
-    rc =
-        posix_spawn(&pid, argv_strings[0].c_str(), &actions, &attributes, argv.data(), envp.data());
+    rc = posix_spawn(&pid, argv_strings[0].c_str(), actions, &attributes, argv.data(), envp.data());
   }
-  posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
   return rc;
 }
