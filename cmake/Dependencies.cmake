@@ -26,7 +26,11 @@ target_compile_definitions(multus_deps_fmt INTERFACE FMT_HEADER_ONLY=1)
 
 add_library(multus_deps_logging INTERFACE)
 target_include_directories(multus_deps_logging SYSTEM INTERFACE ${SPDLOG_INCLUDE})
-target_compile_definitions(multus_deps_logging INTERFACE SPDLOG_FMT_EXTERNAL)
+# No default logger of spdlog's own: it would write to stdout, which carries the CNI result,
+# and building it costs every process a colour sink and a terminal check. log.cc installs
+# ours before main() runs.
+target_compile_definitions(multus_deps_logging INTERFACE SPDLOG_FMT_EXTERNAL
+                           SPDLOG_DISABLE_DEFAULT_LOGGER)
 target_link_libraries(multus_deps_logging INTERFACE multus_deps_fmt Threads::Threads)
 
 add_library(multus_deps_yaml INTERFACE)

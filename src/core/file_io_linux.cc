@@ -262,15 +262,6 @@ Status CopyFileAtomic(const std::string& src, const std::string& dst) {
   return WriteFileAtomic(dst, bytes, {.mode = st.st_mode & 07777, .own_directory = false});
 }
 
-std::optional<FileIdentity> StatFileIdentity(const std::string& path) {
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
-  constexpr long kNanos = 1000000000L;
-  return FileIdentity{st.st_dev, st.st_ino, st.st_size,
-                      st.st_mtim.tv_sec * kNanos + st.st_mtim.tv_nsec,
-                      st.st_ctim.tv_sec * kNanos + st.st_ctim.tv_nsec};
-}
-
 bool IsDirectory(const std::string& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);

@@ -148,7 +148,8 @@ State& GetState() {
   static State* state = [] {
     auto* created = new State;
     auto output = std::make_shared<SpdlogOutput>(MakeLogger(Settings{}));
-    // spdlog's own default logger writes to stdout, which carries the CNI result.
+    // Stray spdlog::info() calls come here too (the build disables spdlog's own default
+    // logger, which would write to stdout: the CNI result).
     spdlog::set_default_logger(output->logger());
     created->output = std::move(output);
     return created;
@@ -156,7 +157,7 @@ State& GetState() {
   return *state;
 }
 
-// Replaces spdlog's stdout default logger before main() runs.
+// Installs our logger as spdlog's default before main() runs.
 [[maybe_unused]] const bool kInstalled = (GetState(), true);
 
 std::shared_ptr<Output> CurrentOutput() {
