@@ -38,14 +38,14 @@ target_include_directories(multus_deps_yaml SYSTEM INTERFACE ${YAML_CPP_INCLUDE}
 target_link_libraries(multus_deps_yaml INTERFACE ${YAML_CPP_STATIC})
 
 # Builds <name> with scripts/build-static-<name>.sh <work> <prefix> <args...> into
-# build/_deps/<name>/prefix, once per build tree: again only when that script, or one named
-# in `inputs`, changes (the downloaded source is kept, so a rebuild works offline). Sets
-# <NAME>_PREFIX and <NAME>_VERSION (Debian's version) in the caller.
+# build/_deps/<name>/prefix, once per build tree: again only when that script, one named in
+# INPUTS, or the KEY text changes (the downloaded source is kept, so a rebuild works offline).
+# Sets <NAME>_PREFIX and <NAME>_VERSION (Debian's version) in the caller.
 function(multus_static_from_debian name)
-  cmake_parse_arguments(arg "" "" "ARGS;INPUTS" ${ARGN})
+  cmake_parse_arguments(arg "" "KEY" "ARGS;INPUTS" ${ARGN})
   set(work ${CMAKE_BINARY_DIR}/_deps/${name})
   set(prefix ${work}/prefix)
-  set(recipe "")
+  set(recipe "${arg_KEY}\n")
   foreach(script ${CMAKE_SOURCE_DIR}/scripts/build-static-${name}.sh
                  ${CMAKE_SOURCE_DIR}/scripts/debian-source.sh ${arg_INPUTS})
     file(SHA256 ${script} script_hash)
@@ -79,7 +79,7 @@ add_library(multus_deps_http INTERFACE)
 if(MULTUS_STATIC)
   multus_static_from_debian(openssl)
   # libcurl is rebuilt with the OpenSSL it links.
-  multus_static_from_debian(curl ARGS ${OPENSSL_PREFIX}
+  multus_static_from_debian(curl ARGS ${OPENSSL_PREFIX} KEY "openssl ${OPENSSL_VERSION}"
                             INPUTS ${CMAKE_SOURCE_DIR}/scripts/build-static-openssl.sh)
   foreach(lib nghttp2 cares z)
     find_library(MULTUS_STATIC_${lib} NAMES lib${lib}.a REQUIRED)

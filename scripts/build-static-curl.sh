@@ -20,9 +20,11 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 version=$("$HERE/debian-source.sh" curl "$WORK")
 rm -rf "$PREFIX"
 cd "$WORK/src"
-# One section per function, so that the static binaries' link can lay out and drop them
-# (cmake/CodeLayout.cmake).
-CFLAGS="-O2 -g -ffunction-sections -fdata-sections" ./configure --prefix="$PREFIX" \
+# Debian's compiler flags (stack protector, _FORTIFY_SOURCE), and one section per function so
+# that the static binaries' link can lay out and drop them (cmake/CodeLayout.cmake).
+CPPFLAGS="$(dpkg-buildflags --get CPPFLAGS)" \
+  CFLAGS="$(dpkg-buildflags --get CFLAGS) -ffunction-sections -fdata-sections" \
+  ./configure --prefix="$PREFIX" \
   --disable-shared --enable-static --with-pic \
   --with-openssl="$OPENSSL_PREFIX" --with-nghttp2 --enable-ares --with-zlib \
   --without-libidn2 --without-libpsl --without-brotli --without-zstd --without-librtmp \

@@ -26,7 +26,11 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 version=$("$HERE/debian-source.sh" openssl "$WORK")
 rm -rf "$PREFIX"
 cd "$WORK/src"
-./Configure linux-x86_64 --prefix="$PREFIX" --libdir=lib --openssldir=/usr/lib/ssl \
+# Debian's own target for this architecture (20-debian.conf: TLS security level 2, as Debian's
+# libssl) and Debian's compiler flags (stack protector, _FORTIFY_SOURCE).
+# shellcheck disable=SC2046  # the flags are words
+./Configure "debian-$(dpkg --print-architecture)" --prefix="$PREFIX" --libdir=lib \
+  --openssldir=/usr/lib/ssl $(dpkg-buildflags --get CPPFLAGS) $(dpkg-buildflags --get CFLAGS) \
   no-shared no-module no-tests no-legacy no-engine no-dso no-async no-autoload-config \
   no-ssl3 no-tls1 no-tls1_1 no-dtls no-srp no-srtp no-sctp no-nextprotoneg no-weak-ssl-ciphers \
   no-comp no-ct no-ocsp no-cms no-ts no-cmp no-ui-console no-ssl-trace no-deprecated \

@@ -19,6 +19,7 @@ struct Invocation {
   std::string container_id;
   std::string netns;
   std::vector<std::string> search_path;  // binDir, then CNI_PATH entries
+  PluginPaths found_plugins;             // found already in this call; others are searched
   KeyValues cni_args;                    // composed once: see ComposeCniArgs
   EnvMap base_env;                       // multus's own environment
   std::string cni_dir;

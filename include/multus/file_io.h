@@ -71,6 +71,19 @@ void RemoveTempFilesOf(const std::string& path);
 // Removes temp files older than `max_age_seconds` anywhere in `dir` (GC of crashed writes).
 void RemoveStaleTempFiles(const std::string& dir, long max_age_seconds);
 
+// What tells one version of a file from the next without reading it: kubelet replaces a
+// projected file with a new one (new inode); an in-place rewrite changes size or times.
+struct FileIdentity {
+  dev_t device = 0;
+  ino_t inode = 0;
+  off_t size = 0;
+  long mtime_ns = 0;
+  long ctime_ns = 0;
+  bool operator==(const FileIdentity&) const = default;
+};
+// The identity of the file at `path` (following symlinks); nullopt when it cannot be stat'ed.
+std::optional<FileIdentity> StatFileIdentity(const std::string& path);
+
 bool IsDirectory(const std::string& path);    // following symlinks
 bool IsRegularFile(const std::string& path);  // following symlinks
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "multus/file_io.h"
 #include "multus/http_transport.h"
 #include "multus/kube_api.h"
 #include "multus/kube_objects.h"
@@ -58,7 +59,7 @@ class KubeClient : public KubeApi {
  private:
   // Sends with retries of transient failures until the call's or the invocation's deadline.
   Result<HttpResponse> Call(HttpRequest request, bool retry = true);
-  // The bearer token: `token`, or the token file as this client first read it.
+  // The bearer token: the token file's current content.
   Result<std::string> Token();
   Status PutAnnotation(std::string_view ns, std::string_view name, std::string_view key,
                        std::string_view value);
@@ -68,7 +69,8 @@ class KubeClient : public KubeApi {
   RetryPolicy policy_;
   Sleep sleep_;
   int request_count_ = 0;
-  std::optional<std::string> token_;  // read at the first request
+  std::string cached_token_;
+  std::optional<FileIdentity> token_identity_;  // of the token file cached_token_ came from
   std::chrono::steady_clock::time_point invocation_deadline_;
 };
 

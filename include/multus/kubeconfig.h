@@ -16,7 +16,7 @@ struct KubeConfig {
   bool insecure = false;        // insecure-skip-tls-verify
   std::string tls_server_name;  // name to verify instead of the server's host
   std::string token;
-  std::string token_file;  // read afresh for every CNI call (tokens rotate)
+  std::string token_file;  // its current content is used for every request (tokens rotate)
   std::string client_cert_pem;
   std::string client_key_pem;
 };

@@ -2,6 +2,8 @@
 // ADD builds it and saves it in the scratch cache; DEL and CHECK load it back.
 #pragma once
 
+#include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -74,9 +76,14 @@ Result<PlannedDelegate> PlanDelegate(const ResolvedNetwork& network, std::string
 Result<NetworkPlan> BuildPlan(const std::vector<ResolvedNetwork>& networks, const NetConf& conf,
                               const CniEnv& env, const K8sArgs& k8s);
 
+// Plugin type -> the binary found for it in the search path.
+using PluginPaths = std::map<std::string, std::string, std::less<>>;
+
 // Checks everything that can be checked before the first delegate runs: interface names
 // valid (code 4) and unique (code 7), configs loaded, plugin types plain names whose
-// binaries exist in `search_path` (code 7). The message names the network.
-Status ValidatePlan(const NetworkPlan& plan, const std::vector<std::string>& search_path);
+// binaries exist in `search_path` (code 7). The message names the network. The binaries
+// found go to `found` when given, so that running the plan need not search again.
+Status ValidatePlan(const NetworkPlan& plan, const std::vector<std::string>& search_path,
+                    PluginPaths* found = nullptr);
 
 }  // namespace multus

@@ -147,7 +147,8 @@ Result<std::string> AddLocked(const Command& cmd) {
   if (!planned.ok()) return planned.status().Prefixed(cmd.PodLabel());
   NetworkPlan plan = std::move(planned).value();
   std::vector<std::string> search_path = cmd.SearchPath();
-  Status valid = ValidatePlan(plan, search_path);
+  PluginPaths plugins;
+  Status valid = ValidatePlan(plan, search_path, &plugins);
   if (valid.ok()) valid = CheckInterfacesFree(*cmd.deps.netns, plan);
   if (!valid.ok()) return valid.Prefixed(cmd.PodLabel());
 
@@ -155,7 +156,9 @@ Result<std::string> AddLocked(const Command& cmd) {
   Status saved = WriteFileAtomic(scratch, SerializePlan(plan));
   if (!saved.ok()) return saved.Prefixed(cmd.PodLabel() + ": error saving the delegates");
 
-  DelegateRunner runner(*cmd.deps.executor, cmd.MakeInvocation(plan.container_id, plan.netns));
+  Invocation invocation = cmd.MakeInvocation(plan.container_id, plan.netns);
+  invocation.found_plugins = std::move(plugins);
+  DelegateRunner runner(*cmd.deps.executor, std::move(invocation));
   std::vector<DelegateResult> results;
   for (size_t i = 0; i < plan.delegates.size(); ++i) {
     const PlannedDelegate& delegate = plan.delegates[i];

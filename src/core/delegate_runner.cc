@@ -119,7 +119,10 @@ Result<std::string> DelegateRunner::RunPlugin(
     const std::vector<std::pair<std::string, std::string>>& extra) {
   std::string context = "plugin type=\"" + plugin.type + "\" name=\"" + conf.name + "\" failed (" +
                         AsciiLower(command) + ")";
-  Result<std::string> path = FindPlugin(plugin.type, invocation_.search_path);
+  auto known = invocation_.found_plugins.find(plugin.type);
+  Result<std::string> path = known != invocation_.found_plugins.end()
+                                 ? Result<std::string>(known->second)
+                                 : FindPlugin(plugin.type, invocation_.search_path);
   if (!path.ok()) return path.status().Prefixed(context);
   ASSIGN_OR_RETURN(std::string stdin_data,
                    BuildPluginStdin(conf, plugin, delegate.capability_args, prev_result, extra));

@@ -115,9 +115,11 @@ std::string TempName(const std::string& path, unsigned attempt) {
   const size_t slash = path.find_last_of('/');
   const std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
   const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  // Our pid, asked once: a process that forked would share it, and O_EXCL makes it retry.
+  static const pid_t pid = ::getpid();
   timespec now{};
   ::clock_gettime(CLOCK_MONOTONIC, &now);
-  return dir + "." + base + ".tmp-" + std::to_string(::getpid()) + "-" +
+  return dir + "." + base + ".tmp-" + std::to_string(pid) + "-" +
          std::to_string(counter.fetch_add(1)) + "-" + std::to_string(now.tv_nsec ^ attempt);
 }
 
@@ -260,6 +262,15 @@ Status CopyFileAtomic(const std::string& src, const std::string& dst) {
   ForEachTempFile(DirName(dst), "." + BaseName(dst) + ".multus-install.", "",
                   [](const std::string& temp, const struct stat&) { ::unlink(temp.c_str()); });
   return WriteFileAtomic(dst, bytes, {.mode = st.st_mode & 07777, .own_directory = false});
+}
+
+std::optional<FileIdentity> StatFileIdentity(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  constexpr long kNanos = 1000000000L;
+  return FileIdentity{st.st_dev, st.st_ino, st.st_size,
+                      st.st_mtim.tv_sec * kNanos + st.st_mtim.tv_nsec,
+                      st.st_ctim.tv_sec * kNanos + st.st_ctim.tv_nsec};
 }
 
 bool IsDirectory(const std::string& path) {

@@ -89,14 +89,15 @@ KubeClient::KubeClient(HttpTransport& transport, KubeConfig config, RetryPolicy 
 }
 
 Result<std::string> KubeClient::Token() {
-  // A client serves one CNI call, so the token file is read once per call (DESIGN 4). That is
-  // fresh enough: kubelet replaces a projected token when 80% of its lifetime has passed, and
-  // the one it replaces stays valid until it expires, many minutes after any call has ended.
-  if (!token_) {
-    ASSIGN_OR_RETURN(std::string token, BearerToken(config_));
-    token_ = std::move(token);
-  }
-  return *token_;
+  if (config_.token_file.empty()) return config_.token;
+  // Projected service-account tokens are rotated on disk (kubelet swaps in new files): every
+  // request uses the file's current token, but a stat that shows the same file spares
+  // re-reading it (one syscall instead of five).
+  std::optional<FileIdentity> identity = StatFileIdentity(config_.token_file);
+  if (identity && token_identity_ == identity) return cached_token_;
+  ASSIGN_OR_RETURN(cached_token_, BearerToken(config_));
+  token_identity_ = identity;
+  return cached_token_;
 }
 
 Result<HttpResponse> KubeClient::Call(HttpRequest request, bool retry) {

@@ -72,7 +72,8 @@ Result<NetworkPlan> BuildPlan(const std::vector<ResolvedNetwork>& networks, cons
   return plan;
 }
 
-Status ValidatePlan(const NetworkPlan& plan, const std::vector<std::string>& search_path) {
+Status ValidatePlan(const NetworkPlan& plan, const std::vector<std::string>& search_path,
+                    PluginPaths* found) {
   std::set<std::string> ifnames;
   for (const PlannedDelegate& delegate : plan.delegates) {
     std::string where = "network \"" + delegate.display_name + "\"";
@@ -89,6 +90,7 @@ Status ValidatePlan(const NetworkPlan& plan, const std::vector<std::string>& sea
     for (const PluginConf& plugin : delegate.conf.plugins) {
       Result<std::string> path = FindPlugin(plugin.type, search_path);
       if (!path.ok()) return path.status().Prefixed(where);
+      if (found != nullptr) found->emplace(plugin.type, std::move(path).value());
     }
   }
   return OkStatus();

@@ -295,6 +295,19 @@ TEST_F(DelegateRunnerTest, AddStopsAtTheFirstFailingPluginOfAChain) {
   EXPECT_FALSE(test::Exists(CachePath("chain")));
 }
 
+// ValidatePlan found it already in this call: run from there, without searching again.
+TEST_F(DelegateRunnerTest, AddRunsAPluginFoundEarlierInTheCallFromWhereItWasFound) {
+  TempDir elsewhere;
+  test::WriteExecutable(elsewhere / "macvlan");
+  executor_.PushSuccess(kResult1);
+  Invocation invocation = MakeInvocation();
+  invocation.found_plugins = {{"macvlan", elsewhere / "macvlan"}};
+  DelegateRunner runner(executor_, std::move(invocation));
+  ASSERT_TRUE(runner.Add(Delegate(R"({"cniVersion":"1.0.0","name":"m","type":"macvlan"})")).ok());
+  ASSERT_EQ(executor_.requests().size(), 1u);
+  EXPECT_EQ(executor_.requests()[0].path, elsewhere / "macvlan");
+}
+
 TEST_F(DelegateRunnerTest, AddRefusesAPluginMissingFromTheSearchPath) {
   DelegateRunner runner(executor_, MakeInvocation());
   Result<DelegateResult> result =

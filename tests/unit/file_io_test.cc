@@ -301,5 +301,19 @@ TEST(FileIoTest, RemoveFileSaysWhetherItRemovedOne) {
   EXPECT_FALSE(RemoveFile(dir / "a"));
 }
 
+TEST(FileIoTest, FileIdentityChangesWhenTheFileIsReplacedNotWhenItIsOnlyRead) {
+  TempDir dir;
+  std::string path = dir / "token";
+  EXPECT_FALSE(StatFileIdentity(path).has_value());
+  ASSERT_TRUE(WriteFileAtomic(path, "same-size-1").ok());
+  std::optional<FileIdentity> first = StatFileIdentity(path);
+  ASSERT_TRUE(first.has_value());
+  ASSERT_TRUE(ReadFile(path) == "same-size-1");
+  EXPECT_EQ(StatFileIdentity(path), first);
+  // Replaced the way kubelet replaces a projected token: same size, new file.
+  ASSERT_TRUE(WriteFileAtomic(path, "same-size-2").ok());
+  EXPECT_NE(StatFileIdentity(path), first);
+}
+
 }  // namespace
 }  // namespace multus

@@ -431,30 +431,40 @@ TEST_F(KubeClientTest, ForbiddenPutIsCode7) {
   EXPECT_THAT(status.details(), HasSubstr("RBAC"));
 }
 
-// One client serves one CNI call: it reads the token file once; the next call's client reads
-// the token kubelet rotated in meanwhile.
-TEST_F(KubeClientTest, TokenFileIsReadOncePerCallAndTheNextCallReadsTheRotatedOne) {
+TEST_F(KubeClientTest, TokenFileIsReReadOnEveryCall) {
   test::TempDir dir;
-  std::string path = dir / "token";
-  ASSERT_TRUE(WriteFileAtomic(path, "first-token\n").ok());
+  test::WriteFile(dir / "token", "first-token\n");
   KubeConfig config = TokenConfig("ignored-static-token");
-  config.token_file = path;
+  config.token_file = dir / "token";
+  KubeClient client = MakeClient(config);
+  transport_.Reply(200, kPodJson);
   transport_.Reply(200, kPodJson);
   transport_.Reply(200, "");
-  transport_.Reply(200, kPodJson);
-  {
-    KubeClient call = MakeClient(config);
-    ASSERT_TRUE(call.GetPod("ns", "name").ok());
-    // Replaced the way kubelet replaces a projected token: a new file of the same size.
-    ASSERT_TRUE(WriteFileAtomic(path, "second-token").ok());
-    ASSERT_TRUE(call.SetPodAnnotation("ns", "name", "k", "v").ok());
-  }
-  KubeClient next_call = MakeClient(config);
-  ASSERT_TRUE(next_call.GetPod("ns", "name").ok());
+  ASSERT_TRUE(client.GetPod("ns", "name").ok());
+  test::WriteFile(dir / "token", "rotated-token");
+  ASSERT_TRUE(client.GetPod("ns", "name").ok());
+  ASSERT_TRUE(client.SetPodAnnotation("ns", "name", "k", "v").ok());
   ASSERT_EQ(transport_.requests().size(), 3u);
   EXPECT_EQ(transport_.requests()[0].bearer_token, "first-token");
-  EXPECT_EQ(transport_.requests()[1].bearer_token, "first-token");
-  EXPECT_EQ(transport_.requests()[2].bearer_token, "second-token");
+  EXPECT_EQ(transport_.requests()[1].bearer_token, "rotated-token");
+  EXPECT_EQ(transport_.requests()[2].bearer_token, "rotated-token");
+}
+
+TEST_F(KubeClientTest, ATokenFileReplacedByOneOfTheSameSizeIsNoticed) {
+  test::TempDir dir;
+  std::string path = dir / "token";
+  ASSERT_TRUE(WriteFileAtomic(path, "token-0001").ok());
+  KubeConfig config = TokenConfig("");
+  config.token_file = path;
+  KubeClient client = MakeClient(config);
+  transport_.Reply(200, kPodJson);
+  transport_.Reply(200, kPodJson);
+  ASSERT_TRUE(client.GetPod("ns", "name").ok());
+  ASSERT_TRUE(WriteFileAtomic(path, "token-0002").ok());
+  ASSERT_TRUE(client.GetPod("ns", "name").ok());
+  ASSERT_EQ(transport_.requests().size(), 2u);
+  EXPECT_EQ(transport_.requests()[0].bearer_token, "token-0001");
+  EXPECT_EQ(transport_.requests()[1].bearer_token, "token-0002");
 }
 
 TEST_F(KubeClientTest, UnreadableTokenFileIsCode7AndSendsNothing) {

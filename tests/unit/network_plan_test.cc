@@ -149,6 +149,17 @@ TEST_F(ValidatePlanTest, AcceptsAPlanWhosePluginsExist) {
   EXPECT_TRUE(ValidatePlan(Plan({Net("a"), Net("b", "", "macvlan"), chain}), Path()).ok());
 }
 
+TEST_F(ValidatePlanTest, ReportsTheBinaryItFoundForEachPluginType) {
+  ResolvedNetwork chain = Network(
+      "chain",
+      R"({"cniVersion":"1.0.0","name":"chain","plugins":[{"type":"bridge"},{"type":"tuning"}]})");
+  PluginPaths found;
+  ASSERT_TRUE(ValidatePlan(Plan({Net("b", "", "macvlan"), chain}), Path(), &found).ok());
+  EXPECT_EQ(found, (PluginPaths{{"bridge", bin_ / "bridge"},
+                                {"macvlan", extra_ / "macvlan"},
+                                {"tuning", bin_ / "tuning"}}));
+}
+
 TEST_F(ValidatePlanTest, RejectsInvalidInterfaceNames) {
   struct Error {
     std::string ifname;
