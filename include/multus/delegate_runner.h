@@ -19,11 +19,11 @@ struct Invocation {
   std::string container_id;
   std::string netns;
   std::vector<std::string> search_path;  // binDir, then CNI_PATH entries
-  PluginPaths found_plugins;             // found already in this call; others are searched
   KeyValues cni_args;                    // composed once: see ComposeCniArgs
   EnvMap base_env;                       // multus's own environment
   std::string cni_dir;
   std::chrono::milliseconds timeout{60000};
+  PluginPaths found_plugins;  // plugins found already in this call; others are searched
 };
 
 // CNI_ARGS for delegates: IgnoreUnknown=1, the K8S_POD_* keys once each, then any other key
