@@ -88,6 +88,7 @@ Status ValidatePlan(const NetworkPlan& plan, const std::vector<std::string>& sea
     if (!delegate.conf_error.ok()) return delegate.conf_error.Prefixed(where);
     RETURN_IF_ERROR(CheckResultCacheName(delegate.conf.name, plan.container_id, delegate.ifname));
     for (const PluginConf& plugin : delegate.conf.plugins) {
+      if (found != nullptr && found->contains(plugin.type)) continue;  // checked already
       Result<std::string> path = FindPlugin(plugin.type, search_path);
       if (!path.ok()) return path.status().Prefixed(where);
       if (found != nullptr) found->emplace(plugin.type, std::move(path).value());
