@@ -65,10 +65,12 @@ class HttpTransport {
 };
 
 // libcurl + OpenSSL, initialised on first use so that calls that never reach the API do not
-// pay for it. One connection is reused for every Send of the process (Send calls are serialized);
-// each Stream has its own connection, sharing DNS and TLS sessions, and prefers HTTP/2. Without a
-// CA in the kubeconfig, the host's CA bundle is used. Code 5 when libcurl cannot be initialised;
-// code 7 for unusable TLS settings.
-Result<std::unique_ptr<HttpTransport>> MakeCurlTransport(const KubeConfig& config);
+// pay for it. Send keeps up to `max_connections` warm connections, each reused, and opens another
+// only while every one is busy with another thread's request (multus-daemon's parallel status
+// writes); a Send that finds them all busy waits its turn. Each Stream has its own connection.
+// All share DNS and TLS sessions, and prefer HTTP/2. Without a CA in the kubeconfig, the host's
+// CA bundle is used. Code 5 when libcurl cannot be initialised; code 7 for unusable TLS settings.
+Result<std::unique_ptr<HttpTransport>> MakeCurlTransport(const KubeConfig& config,
+                                                         size_t max_connections = 8);
 
 }  // namespace multus

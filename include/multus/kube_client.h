@@ -2,9 +2,11 @@
 // post events. Builds requests and decodes responses; retries transient failures.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -54,7 +56,7 @@ class KubeClient : public KubeApi {
                    std::string_view message) override;
 
   // Every request this client sent (method and path), for logs and tests.
-  int request_count() const { return request_count_; }
+  int request_count() const { return request_count_.load(); }
 
  private:
   // Sends with retries of transient failures until the call's or the invocation's deadline.
@@ -68,7 +70,10 @@ class KubeClient : public KubeApi {
   KubeConfig config_;
   RetryPolicy policy_;
   Sleep sleep_;
-  int request_count_ = 0;
+  // An ADD posts its events on a thread of its own (BackgroundEvents) while the status write
+  // may be under way: what requests change is guarded.
+  std::atomic<int> request_count_ = 0;
+  std::mutex token_mutex_;
   std::string cached_token_;
   std::optional<FileIdentity> token_identity_;  // of the token file cached_token_ came from
   std::chrono::steady_clock::time_point invocation_deadline_;
@@ -78,6 +83,9 @@ class KubeClient : public KubeApi {
 struct KubeAccess {
   std::unique_ptr<HttpTransport> transport;
   std::unique_ptr<KubeApi> client;
+  // The apiserver itself answers (not multus-daemon, which posts events in the background
+  // already): an event's round trip is worth overlapping with the delegates still to run.
+  bool events_on_own_thread = false;
 };
 
 // The connection settings the multus config asks for: `kubeconfig`, else in-cluster.

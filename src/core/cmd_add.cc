@@ -6,6 +6,7 @@
 
 #include "commands.h"
 #include "multus/annotations.h"
+#include "multus/background_events.h"
 #include "multus/cache.h"
 #include "multus/cni_result.h"
 #include "multus/cni_version.h"
@@ -92,22 +93,12 @@ std::string AddedInterfaceMessage(const PlannedDelegate& delegate, const Delegat
   return "Add " + delegate.ifname + " [" + ips + "] from " + delegate.display_name;
 }
 
-// Writes network-status (one PATCH), then posts the events (best effort, never fatal).
+// Writes network-status (one PATCH).
 Status PublishNetworkStatus(const Command& cmd, const NetworkPlan& plan,
                             const std::vector<DelegateResult>& results, const Pod& pod) {
   ASSIGN_OR_RETURN(KubeApi * client, cmd.Kube());
   ASSIGN_OR_RETURN(std::string status, BuildNetworkStatus(Attachments(plan, results)));
-  RETURN_IF_ERROR(
-      client->SetPodAnnotation(pod.namespace_name, pod.name, kNetworkStatusAnnotation, status));
-  for (size_t i = 0; i < plan.delegates.size(); ++i) {
-    Status posted = client->PostEvent(pod, "Normal", "AddedInterface",
-                                      AddedInterfaceMessage(plan.delegates[i], results[i]));
-    if (!posted.ok()) {
-      log::Verbose("events not posted: {}", posted.msg());
-      break;  // the apiserver is struggling; the pod must not wait for events
-    }
-  }
-  return OkStatus();
+  return client->SetPodAnnotation(pod.namespace_name, pod.name, kNetworkStatusAnnotation, status);
 }
 
 // After every delegate succeeded: default routes, network-status, the result for the
@@ -126,6 +117,15 @@ Result<std::string> Finish(const Command& cmd, DelegateRunner& runner, const Net
       return published.Prefixed(cmd.PodLabel() + ": error setting the networks status");
   }
   return PrintResult(*converted);
+}
+
+// The AddedInterface events, when a pod is known: posted as each delegate succeeds (as
+// upstream does), so that their round trips overlap the delegates after it.
+std::optional<BackgroundEvents> MakeEvents(const Command& cmd, const std::optional<Pod>& pod) {
+  if (!pod) return std::nullopt;
+  Result<KubeApi*> client = cmd.Kube();
+  if (!client.ok()) return std::nullopt;  // FetchPod connected; this cannot fail
+  return std::optional<BackgroundEvents>(std::in_place, **client, *pod, cmd.EventsOnOwnThread());
 }
 
 Result<std::string> AddLocked(const Command& cmd) {
@@ -159,12 +159,14 @@ Result<std::string> AddLocked(const Command& cmd) {
   Invocation invocation = cmd.MakeInvocation(plan.container_id, plan.netns);
   invocation.found_plugins = std::move(plugins);
   DelegateRunner runner(*cmd.deps.executor, std::move(invocation));
+  std::optional<BackgroundEvents> events = MakeEvents(cmd, pod);
   std::vector<DelegateResult> results;
   for (size_t i = 0; i < plan.delegates.size(); ++i) {
     const PlannedDelegate& delegate = plan.delegates[i];
     StageDeviceInfo(delegate, plan.container_id);
     Result<DelegateResult> result = runner.Add(delegate);
     if (!result.ok()) {
+      if (events) events->Discard();
       // Nothing is left behind: undo what was added; keep the plan only if undoing failed,
       // so the runtime's DEL can finish the job.
       SettleRollBack(scratch, plan, RollBack(runner, plan, i, i));
@@ -175,13 +177,15 @@ Result<std::string> AddLocked(const Command& cmd) {
     }
     log::Verbose("Add: {}:{}:{}:{}:{} {}", plan.pod_namespace, plan.pod_name, plan.pod_uid,
                  delegate.display_name, delegate.ifname, result->original.dump());
+    if (events) events->Post("Normal", "AddedInterface", AddedInterfaceMessage(delegate, *result));
     results.push_back(std::move(result).value());
   }
   Result<std::string> finished = Finish(cmd, runner, plan, results, pod);
   if (!finished.ok()) {
+    if (events) events->Discard();
     SettleRollBack(scratch, plan, RollBack(runner, plan, plan.delegates.size() - 1, std::nullopt));
   }
-  return finished;
+  return finished;  // `events` drains: at most the last event is still in flight
 }
 
 }  // namespace

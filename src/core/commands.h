@@ -44,6 +44,8 @@ struct Command {
   // The API client, connected on first use: through multus-daemon when the config names its
   // socket and it is ready (the fast path), else directly (libcurl is loaded only then).
   Result<KubeApi*> Kube() const;
+  // The client Kube() made asks the apiserver itself (KubeAccess::events_on_own_thread).
+  bool EventsOnOwnThread() const { return kube_ && kube_->events_on_own_thread; }
   // The pod from the API (ADD: must exist; UID checked unless static).
   Result<std::optional<Pod>> FetchPod() const;
   // The plan for this pod: static networks, plus the pod's annotations when the API is used.

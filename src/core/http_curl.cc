@@ -6,6 +6,7 @@
 #include <openssl/ssl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <condition_variable>
@@ -120,15 +121,13 @@ void SetBaseUrl(curl::Site& site) {
 }
 
 // Easy handles for Send, each keeping its warm connection. A request takes an idle one, or
-// makes one while there are fewer than kMaxHandles: the plugin, one request at a time, only
-// ever has the first; multus-daemon, writing network-status for many pods at once, does not
-// queue them all behind one connection (50 parallel ADDs timed out that way). New handles
-// resume TLS sessions through the share.
+// makes one while there are fewer than `max_handles`: the plugin allows only one, which its
+// events' thread and its status write take in turn; multus-daemon, writing network-status for
+// many pods at once, does not queue them all behind one connection (50 parallel ADDs timed out
+// that way). New handles resume TLS sessions through the share.
 class HandlePool {
  public:
-  static constexpr size_t kMaxHandles = 8;
-
-  explicit HandlePool(const curl::Site& site) : site_(site) {}
+  HandlePool(const curl::Site& site, size_t max_handles) : site_(site), max_handles_(max_handles) {}
   ~HandlePool() {
     for (CURL* handle : idle_) curl_easy_cleanup(handle);
   }
@@ -136,7 +135,7 @@ class HandlePool {
   Result<CURL*> Acquire() {
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      returned_.wait(lock, [this] { return !idle_.empty() || made_ < kMaxHandles; });
+      returned_.wait(lock, [this] { return !idle_.empty() || made_ < max_handles_; });
       if (!idle_.empty()) {
         CURL* handle = idle_.back();
         idle_.pop_back();
@@ -163,6 +162,7 @@ class HandlePool {
 
  private:
   const curl::Site& site_;
+  const size_t max_handles_;
   std::mutex mutex_;
   std::condition_variable returned_;
   std::vector<CURL*> idle_;
@@ -171,10 +171,10 @@ class HandlePool {
 
 class CurlTransport : public HttpTransport {
  public:
-  explicit CurlTransport(KubeConfig config) {
+  CurlTransport(KubeConfig config, size_t max_connections) {
     site_.config = std::move(config);
     SetBaseUrl(site_);
-    handles_.emplace(site_);
+    handles_.emplace(site_, std::max<size_t>(max_connections, 1));
   }
   ~CurlTransport() override {
     handles_.reset();  // before the share they use
@@ -310,9 +310,10 @@ Result<HttpResponse> Failure(const Site& site, const HttpRequest& request, CURLc
 
 }  // namespace curl
 
-Result<std::unique_ptr<HttpTransport>> MakeCurlTransport(const KubeConfig& config) {
+Result<std::unique_ptr<HttpTransport>> MakeCurlTransport(const KubeConfig& config,
+                                                         size_t max_connections) {
   if (!InitCurl()) return Status::IoFailure("cannot initialise libcurl and OpenSSL");
-  auto transport = std::make_unique<CurlTransport>(config);
+  auto transport = std::make_unique<CurlTransport>(config, max_connections);
   RETURN_IF_ERROR(transport->Init());
   return std::unique_ptr<HttpTransport>(std::move(transport));
 }

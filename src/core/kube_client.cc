@@ -90,6 +90,7 @@ KubeClient::KubeClient(HttpTransport& transport, KubeConfig config, RetryPolicy 
 
 Result<std::string> KubeClient::Token() {
   if (config_.token_file.empty()) return config_.token;
+  std::lock_guard<std::mutex> lock(token_mutex_);
   // Projected service-account tokens are rotated on disk (kubelet swaps in new files): every
   // request uses the file's current token, but a stat that shows the same file spares
   // re-reading it (one syscall instead of five).
@@ -272,10 +273,14 @@ Result<KubeAccess> ConnectKubernetes(std::string_view kubeconfig, const EnvMap& 
                                      const RetryPolicy& policy) {
   Result<KubeConfig> config = LoadKubeAccessConfig(kubeconfig, env);
   if (!config.ok()) return config.status();
-  ASSIGN_OR_RETURN(std::unique_ptr<HttpTransport> transport, MakeCurlTransport(*config));
+  // One connection: the events' thread and the status write take turns on it, rather than
+  // paying for a second TLS handshake.
+  ASSIGN_OR_RETURN(std::unique_ptr<HttpTransport> transport,
+                   MakeCurlTransport(*config, /*max_connections=*/1));
   KubeAccess access;
   access.client = std::make_unique<KubeClient>(*transport, *config, policy, nullptr);
   access.transport = std::move(transport);
+  access.events_on_own_thread = true;
   return access;
 }
 

@@ -1,0 +1,64 @@
+#include "multus/background_events.h"
+
+#include "multus/log.h"
+
+namespace multus {
+
+BackgroundEvents::BackgroundEvents(KubeApi& api, Pod pod, bool own_thread)
+    : api_(api), pod_(std::move(pod)), own_thread_(own_thread) {}
+
+BackgroundEvents::~BackgroundEvents() { Drain(); }
+
+void BackgroundEvents::Post(std::string type, std::string reason, std::string message) {
+  Event event{std::move(type), std::move(reason), std::move(message)};
+  if (!own_thread_) {
+    if (!failed_ && !closing_) Send(event);
+    return;
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (failed_ || closing_) return;
+  queue_.push_back(std::move(event));
+  // Started here rather than up front: an ADD whose delegates fail at once never pays for it.
+  if (!thread_.joinable()) thread_ = std::thread([this] { Run(); });
+  queued_.notify_one();
+}
+
+void BackgroundEvents::Drain() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    closing_ = true;
+    queued_.notify_one();
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+void BackgroundEvents::Discard() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  queue_.clear();
+  closing_ = true;
+  queued_.notify_one();
+}
+
+void BackgroundEvents::Send(const Event& event) {
+  Status posted = api_.PostEvent(pod_, event.type, event.reason, event.message);
+  if (posted.ok()) return;
+  log::Verbose("events not posted: {}", posted.msg());
+  std::lock_guard<std::mutex> lock(mutex_);
+  failed_ = true;
+  queue_.clear();
+}
+
+void BackgroundEvents::Run() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (true) {
+    queued_.wait(lock, [this] { return !queue_.empty() || closing_; });
+    if (queue_.empty()) return;
+    Event event = std::move(queue_.front());
+    queue_.pop_front();
+    lock.unlock();
+    Send(event);
+    lock.lock();
+  }
+}
+
+}  // namespace multus
