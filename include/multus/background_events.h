@@ -25,7 +25,8 @@ class BackgroundEvents {
   BackgroundEvents& operator=(const BackgroundEvents&) = delete;
 
   // Best effort, like every event: after the first failure (the apiserver is struggling, and
-  // the pod must not wait for it) the rest are dropped, and logged at verbose level.
+  // the pod must not wait for it) the rest are dropped, and logged at verbose level. Once
+  // drained, sends at once on the caller's thread.
   void Post(std::string type, std::string reason, std::string message);
   // Returns when every queued event is sent or dropped: the one in flight and those behind it
   // each take at most the client's event timeout.
@@ -47,9 +48,9 @@ class BackgroundEvents {
   std::mutex mutex_;
   std::condition_variable queued_;
   std::deque<Event> queue_;
-  bool closing_ = false;
-  bool failed_ = false;
-  std::thread thread_;  // started by the first Post
+  bool drained_ = false;    // the thread is done: Post sends on the caller's thread
+  bool discarded_ = false;  // by Discard or by a failure: nothing more is sent
+  std::thread thread_;      // started by the first Post
 };
 
 }  // namespace multus

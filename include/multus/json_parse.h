@@ -3,8 +3,8 @@
 // kMaxJsonDepth is refused before it can exhaust the stack. A leading UTF-8 byte order mark,
 // which nlohmann skips but the plugins (Go's encoding/json) and our byte-level editor reject,
 // is refused too, before any plugin runs, and so is a NUL byte (nlohmann stops reading at one,
-// so `{}\0garbage` would pass while every other JSON parser refuses it). Errors are thrown as nlohmann::json::exception,
-// exactly like json::parse, so callers handle one kind.
+// so `{}\0garbage` would pass while every other JSON parser refuses it). Errors are thrown as
+// nlohmann::json::exception, exactly like json::parse, so callers handle one kind.
 #pragma once
 
 #include <nlohmann/json.hpp>

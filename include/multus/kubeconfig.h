@@ -2,10 +2,12 @@
 // service account.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "multus/cni_env.h"
+#include "multus/file_io.h"
 #include "multus/status.h"
 
 namespace multus {
@@ -17,6 +19,10 @@ struct KubeConfig {
   std::string tls_server_name;  // name to verify instead of the server's host
   std::string token;
   std::string token_file;  // its current content is used for every request (tokens rotate)
+  // The token file as the load found it (stat'ed, then read), so that the first request need
+  // not read it again while it is unchanged. No identity: it is read again.
+  std::optional<FileIdentity> token_file_identity;
+  std::string token_file_content;
   std::string client_cert_pem;
   std::string client_key_pem;
 };
@@ -46,5 +52,8 @@ Result<std::string> ReadCredentialFile(const std::string& path);
 // The bearer token to send now: `token`, or `token_file` read again (projected service-account
 // tokens are rotated on disk), trailing whitespace removed. Code 7 when the file is unreadable.
 Result<std::string> BearerToken(const KubeConfig& config);
+
+// A token file's content as a bearer token: trailing whitespace removed.
+std::string TrimToken(std::string content);
 
 }  // namespace multus

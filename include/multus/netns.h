@@ -9,8 +9,10 @@
 
 namespace multus {
 
-// Runs `work` on a thread that entered the netns at `netns_path` (setns affects only the
-// calling thread, so ours stays where it was). Code 4 when the netns cannot be entered.
+// Runs `work` with the calling thread in the netns at `netns_path` (setns affects only that
+// thread), and puts the thread back where it was: the process aborts if it cannot, rather than
+// go on in the pod's netns. `work` must not start processes or open connections meant for the
+// node. Code 4 when the netns cannot be entered.
 Status RunInNetns(const std::string& netns_path, const std::function<Status()>& work);
 
 // The names of the links in a netns. Code 4 when the netns cannot be entered.

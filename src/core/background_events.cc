@@ -11,22 +11,24 @@ BackgroundEvents::~BackgroundEvents() { Drain(); }
 
 void BackgroundEvents::Post(std::string type, std::string reason, std::string message) {
   Event event{std::move(type), std::move(reason), std::move(message)};
-  if (!own_thread_) {
-    if (!failed_ && !closing_) Send(event);
-    return;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (discarded_) return;
+    if (own_thread_ && !drained_) {
+      queue_.push_back(std::move(event));
+      // Started here rather than up front: an ADD that posts nothing never pays for it.
+      if (!thread_.joinable()) thread_ = std::thread([this] { Run(); });
+      queued_.notify_one();
+      return;
+    }
   }
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (failed_ || closing_) return;
-  queue_.push_back(std::move(event));
-  // Started here rather than up front: an ADD whose delegates fail at once never pays for it.
-  if (!thread_.joinable()) thread_ = std::thread([this] { Run(); });
-  queued_.notify_one();
+  Send(event);
 }
 
 void BackgroundEvents::Drain() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    closing_ = true;
+    drained_ = true;
     queued_.notify_one();
   }
   if (thread_.joinable()) thread_.join();
@@ -35,7 +37,8 @@ void BackgroundEvents::Drain() {
 void BackgroundEvents::Discard() {
   std::lock_guard<std::mutex> lock(mutex_);
   queue_.clear();
-  closing_ = true;
+  discarded_ = true;
+  drained_ = true;
   queued_.notify_one();
 }
 
@@ -44,14 +47,14 @@ void BackgroundEvents::Send(const Event& event) {
   if (posted.ok()) return;
   log::Verbose("events not posted: {}", posted.msg());
   std::lock_guard<std::mutex> lock(mutex_);
-  failed_ = true;
+  discarded_ = true;
   queue_.clear();
 }
 
 void BackgroundEvents::Run() {
   std::unique_lock<std::mutex> lock(mutex_);
   while (true) {
-    queued_.wait(lock, [this] { return !queue_.empty() || closing_; });
+    queued_.wait(lock, [this] { return !queue_.empty() || drained_; });
     if (queue_.empty()) return;
     Event event = std::move(queue_.front());
     queue_.pop_front();

@@ -120,7 +120,8 @@ Result<std::string> Finish(const Command& cmd, DelegateRunner& runner, const Net
 }
 
 // The AddedInterface events, when a pod is known: posted as each delegate succeeds (as
-// upstream does), so that their round trips overlap the delegates after it.
+// upstream does), so that their round trips overlap the delegates after it. The last one
+// follows the status write: nothing is left to overlap it with.
 std::optional<BackgroundEvents> MakeEvents(const Command& cmd, const std::optional<Pod>& pod) {
   if (!pod) return std::nullopt;
   Result<KubeApi*> client = cmd.Kube();
@@ -177,15 +178,21 @@ Result<std::string> AddLocked(const Command& cmd) {
     }
     log::Verbose("Add: {}:{}:{}:{}:{} {}", plan.pod_namespace, plan.pod_name, plan.pod_uid,
                  delegate.display_name, delegate.ifname, result->original.dump());
-    if (events) events->Post("Normal", "AddedInterface", AddedInterfaceMessage(delegate, *result));
+    if (events && i + 1 < plan.delegates.size()) {
+      events->Post("Normal", "AddedInterface", AddedInterfaceMessage(delegate, *result));
+    }
     results.push_back(std::move(result).value());
   }
   Result<std::string> finished = Finish(cmd, runner, plan, results, pod);
   if (!finished.ok()) {
     if (events) events->Discard();
     SettleRollBack(scratch, plan, RollBack(runner, plan, plan.delegates.size() - 1, std::nullopt));
+  } else if (events) {
+    events->Drain();
+    events->Post("Normal", "AddedInterface",
+                 AddedInterfaceMessage(plan.delegates.back(), results.back()));
   }
-  return finished;  // `events` drains: at most the last event is still in flight
+  return finished;
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // The only file that starts processes.
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -119,16 +120,28 @@ int Spawn(const ExecRequest& request, const ExecRoot& root, const Pipe& in, cons
   return rc;
 }
 
-// Pumps stdin in and stdout/stderr out until both outputs close or the deadline passes.
-bool Pump(const ExecRequest& request, Pipe& in, Pipe& out, Pipe& err, ExecOutcome& outcome) {
-  Clock::time_point deadline = Clock::now() + request.timeout;
-  size_t written = 0;
-  if (request.stdin_data.empty()) {
+// Writes a config that fits in the empty pipe before the plugin starts (any pipe holds at
+// least PIPE_BUF bytes, so the write cannot block): no poll for room, no non-blocking switch,
+// two syscalls less per plugin. Returns the bytes written; the write end is closed when all are.
+size_t PrefillStdin(const ExecRequest& request, Pipe& in) {
+  if (request.stdin_data.size() > PIPE_BUF) return 0;
+  ssize_t n = request.stdin_data.empty()
+                  ? 0
+                  : write(in.write_end, request.stdin_data.data(), request.stdin_data.size());
+  if (n < 0) return 0;  // left to Pump, which sees the same error
+  if (static_cast<size_t>(n) == request.stdin_data.size()) {
     close(in.write_end);
     in.write_end = -1;
-  } else {
-    fcntl(in.write_end, F_SETFL, O_NONBLOCK);
   }
+  return static_cast<size_t>(n);
+}
+
+// Pumps the rest of stdin in and stdout/stderr out until both outputs close or the deadline
+// passes.
+bool Pump(const ExecRequest& request, size_t written, Pipe& in, Pipe& out, Pipe& err,
+          ExecOutcome& outcome) {
+  Clock::time_point deadline = Clock::now() + request.timeout;
+  if (in.write_end >= 0) fcntl(in.write_end, F_SETFL, O_NONBLOCK);
   char buffer[16384];
   while (out.read_end >= 0 || err.read_end >= 0) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
@@ -186,6 +199,7 @@ class ProcessExecutor : public Executor {
       for (Pipe* p : {&in, &out, &err}) p->Close();
       return Status::IoFailure(std::string("cannot create pipes: ") + strerror(errno));
     }
+    size_t written = PrefillStdin(request, in);
     pid_t pid = -1;
     exec_errno = Spawn(request, root_, in, out, err, pid);
     if (exec_errno != 0) {
@@ -198,7 +212,7 @@ class ProcessExecutor : public Executor {
     in.read_end = out.write_end = err.write_end = -1;
 
     ExecOutcome outcome;
-    outcome.timed_out = !Pump(request, in, out, err, outcome);
+    outcome.timed_out = !Pump(request, written, in, out, err, outcome);
     if (outcome.timed_out) kill(pid, SIGKILL);
     int wait_status = 0;
     while (waitpid(pid, &wait_status, 0) < 0 && errno == EINTR) {

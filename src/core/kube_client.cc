@@ -86,6 +86,10 @@ KubeClient::KubeClient(HttpTransport& transport, KubeConfig config, RetryPolicy 
       sleep_(std::move(sleep)),
       invocation_deadline_(Clock::now() + policy.invocation_budget) {
   if (!sleep_) sleep_ = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
+  if (config_.token_file_identity) {
+    cached_token_ = TrimToken(config_.token_file_content);
+    token_identity_ = config_.token_file_identity;
+  }
 }
 
 Result<std::string> KubeClient::Token() {

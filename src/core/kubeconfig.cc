@@ -69,7 +69,10 @@ Result<KubeConfig> FromNodes(const YAML::Node& cluster, const YAML::Node& user,
     ASSIGN_OR_RETURN(config.client_cert_pem,
                      Credential(user, "client-certificate", base_dir, read_file));
     ASSIGN_OR_RETURN(config.client_key_pem, Credential(user, "client-key", base_dir, read_file));
-    if (!config.token_file.empty()) RETURN_IF_ERROR(read_file(config.token_file).status());
+    if (!config.token_file.empty()) {
+      config.token_file_identity = StatFileIdentity(config.token_file);
+      ASSIGN_OR_RETURN(config.token_file_content, read_file(config.token_file));
+    }
   }
   return config;
 }
@@ -87,11 +90,16 @@ Result<std::string> ReadCredentialFile(const std::string& path) {
   return std::move(read).value().value();
 }
 
+std::string TrimToken(std::string content) {
+  while (!content.empty() && std::isspace(static_cast<unsigned char>(content.back())))
+    content.pop_back();
+  return content;
+}
+
 Result<std::string> BearerToken(const KubeConfig& config) {
   if (config.token_file.empty()) return config.token;
   ASSIGN_OR_RETURN(std::string token, ReadCredentialFile(config.token_file));
-  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
-  return token;
+  return TrimToken(std::move(token));
 }
 
 Result<KubeConfig> ParseKubeconfig(std::string_view yaml, std::string_view base_dir,
@@ -142,7 +150,8 @@ Result<KubeConfig> InClusterConfig(const EnvMap& env, const std::string& sa_dir)
   KubeConfig config;
   ASSIGN_OR_RETURN(config.server, InClusterServerUrl(env));
   config.token_file = sa_dir + "/token";
-  RETURN_IF_ERROR(ReadCredentialFile(config.token_file).status());
+  config.token_file_identity = StatFileIdentity(config.token_file);
+  ASSIGN_OR_RETURN(config.token_file_content, ReadCredentialFile(config.token_file));
   ASSIGN_OR_RETURN(config.ca_pem, ReadCredentialFile(sa_dir + "/ca.crt"));
   return config;
 }

@@ -99,6 +99,19 @@ TEST(BackgroundEventsTest, TheFirstFailureDropsTheRest) {
   EXPECT_THAT(api.started(), ElementsAre("web AddedInterface: Add eth0"));
 }
 
+TEST(BackgroundEventsTest, OnceDrainedPostSendsOnTheCallersThread) {
+  GatedApi api;
+  api.Allow(10);
+  BackgroundEvents events(api, kPod, /*own_thread=*/true);
+  events.Post("Normal", "AddedInterface", "Add eth0");
+  events.Drain();
+  events.Post("Normal", "AddedInterface", "Add net1");
+  EXPECT_THAT(api.started(),
+              ElementsAre("web AddedInterface: Add eth0", "web AddedInterface: Add net1"));
+  EXPECT_NE(api.threads()[0], std::this_thread::get_id());
+  EXPECT_EQ(api.threads()[1], std::this_thread::get_id());
+}
+
 TEST(BackgroundEventsTest, DiscardDropsWhatIsQueuedButLetsTheEventInFlightFinish) {
   GatedApi api;
   BackgroundEvents events(api, kPod, /*own_thread=*/true);
