@@ -15,8 +15,8 @@ extern char** environ;  // NOLINT(readability-redundant-declaration)
 
 int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);  // a plugin exiting early must not kill us while we write its stdin
-  // The one helper thread (netlink in the pod's netns) would otherwise map a 128 MB malloc
-  // arena of its own for a few allocations: one arena is plenty for a short-lived process.
+  // The one helper thread (an ADD's events, BackgroundEvents) would otherwise map a 128 MB
+  // malloc arena of its own for a few allocations: one arena is plenty for a short-lived process.
   mallopt(M_ARENA_MAX, 1);
   // The heap grows in 1 MiB steps and is never trimmed: a call's few hundred kB otherwise
   // cost about 15 brk calls (128 kB steps, and trims after frees). Pages never touched are
