@@ -17,8 +17,9 @@ namespace multus {
 
 class BackgroundEvents {
  public:
-  // `own_thread` false: Post sends at once, on the caller's thread (multus-daemon's calls, and
-  // the fast path, whose daemon already posts in the background).
+  // `own_thread` false: Post sends at once, on the caller's thread (KubeAccess says when: the
+  // plugin's fast path, whose daemon posts in the background, and multus-daemon's calls
+  // through its watch cache).
   BackgroundEvents(KubeApi& api, Pod pod, bool own_thread);
   ~BackgroundEvents();
   BackgroundEvents(const BackgroundEvents&) = delete;
@@ -40,6 +41,7 @@ class BackgroundEvents {
     std::string type, reason, message;
   };
   void Send(const Event& event);
+  bool StartThread();  // with mutex_ held
   void Run();
 
   KubeApi& api_;

@@ -83,8 +83,9 @@ class KubeClient : public KubeApi {
 struct KubeAccess {
   std::unique_ptr<HttpTransport> transport;
   std::unique_ptr<KubeApi> client;
-  // The apiserver itself answers (not multus-daemon, which posts events in the background
-  // already): an event's round trip is worth overlapping with the delegates still to run.
+  // The client is a connection of its own to the apiserver (ConnectKubernetes), not the fast
+  // path through multus-daemon (whose daemon posts events in the background) nor the daemon's
+  // watch cache: an event's round trip is worth overlapping with the delegates still to run.
   bool events_on_own_thread = false;
 };
 

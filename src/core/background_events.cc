@@ -1,5 +1,7 @@
 #include "multus/background_events.h"
 
+#include <system_error>
+
 #include "multus/log.h"
 
 namespace multus {
@@ -16,13 +18,27 @@ void BackgroundEvents::Post(std::string type, std::string reason, std::string me
     if (discarded_) return;
     if (own_thread_ && !drained_) {
       queue_.push_back(std::move(event));
-      // Started here rather than up front: an ADD that posts nothing never pays for it.
-      if (!thread_.joinable()) thread_ = std::thread([this] { Run(); });
-      queued_.notify_one();
-      return;
+      if (thread_.joinable() || StartThread()) {
+        queued_.notify_one();
+        return;
+      }
+      queue_.pop_back();  // no thread: sent here after all
     }
   }
   Send(event);
+}
+
+// Started by the first Post rather than up front: an ADD that posts nothing never pays for it.
+// A node out of threads (a pids limit) gets its events on the caller's thread instead.
+bool BackgroundEvents::StartThread() {
+  try {
+    thread_ = std::thread([this] { Run(); });
+    return true;
+  } catch (const std::system_error& e) {
+    log::Verbose("events posted without a thread of their own: {}", e.what());
+    drained_ = true;
+    return false;
+  }
 }
 
 void BackgroundEvents::Drain() {

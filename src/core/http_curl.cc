@@ -132,10 +132,15 @@ class HandlePool {
     for (CURL* handle : idle_) curl_easy_cleanup(handle);
   }
 
-  Result<CURL*> Acquire() {
+  // Waits until `deadline` at most for a handle to be free (the plugin's one connection may
+  // be busy with an event): a request's timeout covers its wait too.
+  Result<CURL*> Acquire(std::chrono::steady_clock::time_point deadline) {
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      returned_.wait(lock, [this] { return !idle_.empty() || made_ < max_handles_; });
+      if (!returned_.wait_until(lock, deadline,
+                                [this] { return !idle_.empty() || made_ < max_handles_; })) {
+        return Status::TryAgainLater("every connection to the apiserver stayed busy");
+      }
       if (!idle_.empty()) {
         CURL* handle = idle_.back();
         idle_.pop_back();
@@ -186,16 +191,27 @@ class CurlTransport : public HttpTransport {
   Status Init() {
     site_.share = MakeShare(&locks_);
     if (site_.share == nullptr) return Status::IoFailure("curl_share_init failed");
-    ASSIGN_OR_RETURN(CURL * handle, handles_->Acquire());
+    ASSIGN_OR_RETURN(CURL * handle, handles_->Acquire(std::chrono::steady_clock::now()));
     handles_->Release(handle);
     return OkStatus();
   }
 
   Result<HttpResponse> Send(const HttpRequest& request) override {
-    ASSIGN_OR_RETURN(CURL * handle, handles_->Acquire());
-    Result<HttpResponse> response = Perform(handle, request);
-    handles_->Release(handle);
-    return response;
+    using std::chrono::milliseconds;
+    auto start = std::chrono::steady_clock::now();
+    Result<CURL*> handle = handles_->Acquire(start + request.timeout);
+    if (!handle.ok()) {
+      return handle.status().Prefixed(request.method + " " + request.path + ": not sent");
+    }
+    // Given back even if Perform throws: the plugin has only this one.
+    struct Lease {
+      HandlePool& pool;
+      CURL* handle;
+      ~Lease() { pool.Release(handle); }
+    } lease{*handles_, *handle};
+    auto waited =
+        std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - start);
+    return Perform(*handle, request, std::max(request.timeout - waited, milliseconds(1)));
   }
 
   Result<HttpResponse> Stream(const HttpRequest& request, const StreamControl& control,
@@ -204,7 +220,8 @@ class CurlTransport : public HttpTransport {
   }
 
  private:
-  Result<HttpResponse> Perform(CURL* handle, const HttpRequest& request) {
+  Result<HttpResponse> Perform(CURL* handle, const HttpRequest& request,
+                               std::chrono::milliseconds timeout) {
     HttpResponse response;
     std::string url = site_.base_url + request.path;
     curl_slist* headers = curl::Headers(request);
@@ -218,8 +235,8 @@ class CurlTransport : public HttpTransport {
       Set(handle, CURLOPT_POSTFIELDS, request.body.c_str());
       Set(handle, CURLOPT_POSTFIELDSIZE, static_cast<long>(request.body.size()));
     }
-    Set(handle, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
-    Set(handle, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.timeout.count()));
+    Set(handle, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+    Set(handle, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeout.count()));
     Set(handle, CURLOPT_WRITEFUNCTION, AppendBody);
     Set(handle, CURLOPT_WRITEDATA, &response.body);
     Set(handle, CURLOPT_HEADERFUNCTION, CaptureRetryAfter);

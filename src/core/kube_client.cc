@@ -1,6 +1,7 @@
 #include "multus/kube_client.h"
 
 #include <charconv>
+#include <ctime>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -238,7 +239,9 @@ Status KubeClient::PostEvent(const Pod& pod, std::string_view type, std::string_
   auto now = std::chrono::system_clock::now();
   std::time_t seconds = std::chrono::system_clock::to_time_t(now);
   char stamp[32];
-  std::strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&seconds));
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);  // not gmtime: events may be posted from several threads
+  std::strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &utc);
   json event = {
       {"apiVersion", "v1"},
       {"kind", "Event"},

@@ -467,6 +467,27 @@ TEST_F(KubeClientTest, ATokenFileReplacedByOneOfTheSameSizeIsNoticed) {
   EXPECT_EQ(transport_.requests()[1].bearer_token, "token-0002");
 }
 
+TEST_F(KubeClientTest, TheTokenTheLoadReadIsUsedUntilTheFileChanges) {
+  test::TempDir dir;
+  std::string path = dir / "token";
+  ASSERT_TRUE(WriteFileAtomic(path, "token-0001").ok());
+  KubeConfig config = TokenConfig("");
+  config.token_file = path;
+  // As the load leaves it (identity, then content); a content unlike the file's shows that
+  // the first request does not read the file again.
+  config.token_file_identity = StatFileIdentity(path);
+  config.token_file_content = "token-from-load\n";
+  KubeClient client = MakeClient(config);
+  transport_.Reply(200, kPodJson);
+  transport_.Reply(200, kPodJson);
+  ASSERT_TRUE(client.GetPod("ns", "name").ok());
+  ASSERT_TRUE(WriteFileAtomic(path, "token-0002").ok());
+  ASSERT_TRUE(client.GetPod("ns", "name").ok());
+  ASSERT_EQ(transport_.requests().size(), 2u);
+  EXPECT_EQ(transport_.requests()[0].bearer_token, "token-from-load");
+  EXPECT_EQ(transport_.requests()[1].bearer_token, "token-0002");
+}
+
 TEST_F(KubeClientTest, UnreadableTokenFileIsCode7AndSendsNothing) {
   KubeConfig config = TokenConfig("");
   config.token_file = "/nonexistent/multus-unit-test/token";

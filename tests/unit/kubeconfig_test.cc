@@ -279,6 +279,9 @@ TEST(LoadKubeconfigTest, ResolvesRelativePathsAgainstTheKubeconfigDirectory) {
   ASSERT_TRUE(config.ok()) << config.status().msg();
   EXPECT_EQ(config->ca_pem, "CA");
   EXPECT_EQ(config->token_file, dir / "multus.d/token");
+  // What the load read, for the client's first request (KubeClient), with the file's identity.
+  EXPECT_EQ(config->token_file_content, "tok\n");
+  EXPECT_EQ(config->token_file_identity, StatFileIdentity(dir / "multus.d/token"));
 
   Result<KubeConfig> missing = LoadKubeconfig(dir / "nope.kubeconfig");
   ASSERT_FALSE(missing.ok());
@@ -302,6 +305,8 @@ TEST_F(InClusterConfigTest, UsesServiceAccountTokenAndCa) {
   EXPECT_EQ(config->server, "https://10.96.0.1:443");
   EXPECT_EQ(config->ca_pem, "CLUSTER CA");
   EXPECT_EQ(config->token_file, sa_ / "token");
+  EXPECT_EQ(config->token_file_content, "sa-token\n");
+  EXPECT_EQ(config->token_file_identity, StatFileIdentity(sa_ / "token"));
   EXPECT_EQ(config->token, "");
   EXPECT_FALSE(config->insecure);
 }
