@@ -92,7 +92,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       ComposeCniArgs({{"K8S_POD_NAMESPACE", "default"}, {"K8S_POD_NAME", "web-0"}}),
       {{"PATH", "/usr/bin"}},
       fuzz::ScratchDir(),
-      std::chrono::milliseconds(1000)};
+      std::chrono::milliseconds(1000),
+      {}};  // found_plugins: none, the runner searches the path
   DelegateRunner runner(plugins, invocation);
   PlannedDelegate delegate;
   delegate.display_name = "default/net";
