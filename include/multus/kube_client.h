@@ -61,7 +61,8 @@ class KubeClient : public KubeApi {
  private:
   // Sends with retries of transient failures until the call's or the invocation's deadline.
   Result<HttpResponse> Call(HttpRequest request, bool retry = true);
-  // The bearer token: the token file's current content.
+  // The bearer token: `token`, or the token file's current content (a stat per request; read
+  // again only when the file changed).
   Result<std::string> Token();
   Status PutAnnotation(std::string_view ns, std::string_view name, std::string_view key,
                        std::string_view value);

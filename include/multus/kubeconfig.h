@@ -20,7 +20,7 @@ struct KubeConfig {
   std::string token;
   std::string token_file;  // its current content is used for every request (tokens rotate)
   // The token file as the load found it (stat'ed, then read), so that the first request need
-  // not read it again while it is unchanged. No identity: it is read again.
+  // not read it again while it is unchanged. Without an identity (the stat failed) it is.
   std::optional<FileIdentity> token_file_identity;
   std::string token_file_content;
   std::string client_cert_pem;

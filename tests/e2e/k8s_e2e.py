@@ -289,6 +289,24 @@ class K8sTestCase(MultusTestCase):
         os.chmod(path, 0o755)
         return name, entered, opened
 
+    def add_held_at_gate(self, pod, conf, entered, opened, while_held):
+        """An ADD of `pod` that a gate plugin (gate_plugin()) holds: `while_held()` runs once the
+        plugin is entered, then the gate opens. Returns (exit code, stdout, stderr)."""
+        proc, _env, _stdin = self.env.start_multus("ADD", conf, pod=pod, to_files=True)
+        try:
+            self.assertTrue(wait_for(lambda: os.path.exists(entered), timeout=60),
+                            "the gate plugin was never called")
+            while_held()
+        finally:
+            with open(opened, "w"):
+                pass
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.fail("multus ADD did not finish after the gate opened")
+        with open(proc.out_path) as f_out, open(proc.err_path) as f_err:
+            return proc.returncode, f_out.read(), f_err.read()
+
 
 def fx_ip_addr(ns):
     """`ip -j -n ns addr` as a list of links."""

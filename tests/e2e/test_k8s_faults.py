@@ -4,11 +4,9 @@ with a clear CNI error in bounded time leaving nothing behind (links, IPs, cache
 processes)."""
 
 import json
-import os
-import subprocess
 import unittest
 
-from k8s_e2e import MULTUS_NAMESPACE, K8sTestCase, is_event, nad_path, pod_path, wait_for
+from k8s_e2e import MULTUS_NAMESPACE, K8sTestCase, is_event, nad_path, pod_path
 
 STATUS_RX = r"/pods/[^/]+/status$"
 POD_RX = r"/pods/[^/]+$"
@@ -129,23 +127,10 @@ class StatusWriteTest(FaultTestBase):
         gate, entered, opened = self.gate_plugin()
         self.add_nad("default", "gate-net", self.env.fake_conf(gate, name="gate-net"))
         pod = self.new_k8s_pod(networks="macvlan-conf, gate-net")
-        proc, _env, _stdin = self.env.start_multus("ADD", self.conf, pod=pod, to_files=True)
-        try:
-            self.assertTrue(wait_for(lambda: os.path.exists(entered), timeout=60),
-                            "the gate plugin was never called")
-            self.assertTrue(self.api.delete_pod("default", pod.name))
-        finally:
-            with open(opened, "w"):
-                pass
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.fail("multus ADD did not finish")
-        with open(proc.out_path) as f:
-            out = f.read()
-        with open(proc.err_path) as f:
-            err = f.read()
-        self.assertEqual(proc.returncode, 0, f"stdout: {out}\nstderr: {err[-3000:]}")
+        code, out, err = self.add_held_at_gate(
+            pod, self.conf, entered, opened,
+            lambda: self.assertTrue(self.api.delete_pod("default", pod.name)))
+        self.assertEqual(code, 0, f"stdout: {out}\nstderr: {err[-3000:]}")
         self.assert_pod_links(pod, {"lo", "eth0", "net1"})
         self.assert_no_requests(self.del_k8s(pod, self.conf))
         self.assert_nothing_left(pod)

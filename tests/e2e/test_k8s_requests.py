@@ -2,7 +2,6 @@
 rotation, a stale token)."""
 
 import os
-import subprocess
 import unittest
 
 import apiserver_fixture as fx
@@ -69,32 +68,23 @@ class EventOverlapTest(K8sTestCase):
         pod = self.new_k8s_pod(networks="gate-net")
         conf = self.k8s_conf()
         self.api.reset_requests()
-        proc, _env, _stdin = self.env.start_multus("ADD", conf, pod=pod, to_files=True)
 
         def interface_events():
             return [e["message"].split()[1] for e in self.api.events("default")
                     if e.get("reason") == "AddedInterface"
                     and e["involvedObject"]["name"] == pod.name]
-        try:
-            self.assertTrue(wait_for(lambda: os.path.exists(entered), timeout=60),
-                            "the gate plugin was never called")
-            during_gate = wait_for(lambda: interface_events() == ["eth0"], timeout=10)
-            status_during_gate = self.api.network_status("default", pod.name)
-        finally:
-            with open(opened, "w"):
-                pass
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.fail("multus ADD did not finish after the gate opened")
-        with open(proc.out_path) as f_out, open(proc.err_path) as f_err:
-            out, err = f_out.read(), f_err.read()
+        held = {}
+
+        def while_held():
+            held["events"] = wait_for(lambda: interface_events() == ["eth0"], timeout=10)
+            held["status"] = self.api.network_status("default", pod.name)
+        code, out, err = self.add_held_at_gate(pod, conf, entered, opened, while_held)
         requests = self.api.requests()
         describe = f"\nstdout: {out!r}\nstderr: {err[-3000:]!r}\nrequests: {requests}"
-        self.assertEqual(proc.returncode, 0, describe)
-        self.assertTrue(during_gate, "eth0's event was not posted while net1's plugin ran"
+        self.assertEqual(code, 0, describe)
+        self.assertTrue(held["events"], "eth0's event was not posted while net1's plugin ran"
                         + describe)
-        self.assertIsNone(status_during_gate, "the status write waits for every delegate")
+        self.assertIsNone(held["status"], "the status write waits for every delegate")
         # Once the ADD has returned, every event is in: none is left to a process outliving it.
         self.assertEqual(sorted(interface_events()), ["eth0", "net1"], describe)
         self.assertEqual([e["method"] for e in requests].count("PATCH"), 1, describe)
@@ -137,24 +127,15 @@ class CredentialsTest(K8sTestCase):
         pod = self.new_k8s_pod(networks="gate-net")
         conf = self.k8s_conf()
         self.api.reset_requests()
-        proc, _env, _stdin = self.env.start_multus("ADD", conf, pod=pod, to_files=True)
-        try:
-            self.assertTrue(wait_for(lambda: os.path.exists(entered), timeout=60),
-                            "the gate plugin was never called")
-            before = self.api.requests()
+        before = []
+
+        def while_held():
+            before.extend(self.api.requests())
             self.api.rotate_token()
-        finally:
-            with open(opened, "w"):
-                pass
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.fail("multus ADD did not finish after the gate opened")
-        with open(proc.out_path) as f_out, open(proc.err_path) as f_err:
-            out, err = f_out.read(), f_err.read()
+        code, out, err = self.add_held_at_gate(pod, conf, entered, opened, while_held)
         after = self.api.requests()
         describe = f"\nstdout: {out!r}\nstderr: {err[-3000:]!r}\nrequests: {after}"
-        self.assertEqual(proc.returncode, 0, describe)
+        self.assertEqual(code, 0, describe)
         # 201: the cluster network's event, posted while the gate plugin runs.
         self.assertTrue(before and all(e["status"] in (200, 201) for e in before), describe)
         patches = [e for e in after if e["method"] == "PATCH"]

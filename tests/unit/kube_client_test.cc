@@ -45,6 +45,21 @@ class KubeClientTest : public ::testing::Test {
                       [this](milliseconds d) { sleeps_.push_back(d); });
   }
 
+  // The bearer tokens of two requests, the token file at `path` replaced by `rotated` between
+  // them.
+  std::vector<std::string> TokensAcrossARotation(KubeConfig config, const std::string& path,
+                                                 std::string_view rotated) {
+    KubeClient client = MakeClient(std::move(config));
+    transport_.Reply(200, kPodJson);
+    transport_.Reply(200, kPodJson);
+    EXPECT_TRUE(client.GetPod("ns", "name").ok());
+    EXPECT_TRUE(WriteFileAtomic(path, rotated).ok());
+    EXPECT_TRUE(client.GetPod("ns", "name").ok());
+    std::vector<std::string> tokens;
+    for (const HttpRequest& request : transport_.requests()) tokens.push_back(request.bearer_token);
+    return tokens;
+  }
+
   FakeTransport transport_;
   std::vector<milliseconds> sleeps_;
 };
@@ -456,15 +471,8 @@ TEST_F(KubeClientTest, ATokenFileReplacedByOneOfTheSameSizeIsNoticed) {
   ASSERT_TRUE(WriteFileAtomic(path, "token-0001").ok());
   KubeConfig config = TokenConfig("");
   config.token_file = path;
-  KubeClient client = MakeClient(config);
-  transport_.Reply(200, kPodJson);
-  transport_.Reply(200, kPodJson);
-  ASSERT_TRUE(client.GetPod("ns", "name").ok());
-  ASSERT_TRUE(WriteFileAtomic(path, "token-0002").ok());
-  ASSERT_TRUE(client.GetPod("ns", "name").ok());
-  ASSERT_EQ(transport_.requests().size(), 2u);
-  EXPECT_EQ(transport_.requests()[0].bearer_token, "token-0001");
-  EXPECT_EQ(transport_.requests()[1].bearer_token, "token-0002");
+  EXPECT_THAT(TokensAcrossARotation(config, path, "token-0002"),
+              ElementsAre("token-0001", "token-0002"));
 }
 
 TEST_F(KubeClientTest, TheTokenTheLoadReadIsUsedUntilTheFileChanges) {
@@ -477,15 +485,8 @@ TEST_F(KubeClientTest, TheTokenTheLoadReadIsUsedUntilTheFileChanges) {
   // the first request does not read the file again.
   config.token_file_identity = StatFileIdentity(path);
   config.token_file_content = "token-from-load\n";
-  KubeClient client = MakeClient(config);
-  transport_.Reply(200, kPodJson);
-  transport_.Reply(200, kPodJson);
-  ASSERT_TRUE(client.GetPod("ns", "name").ok());
-  ASSERT_TRUE(WriteFileAtomic(path, "token-0002").ok());
-  ASSERT_TRUE(client.GetPod("ns", "name").ok());
-  ASSERT_EQ(transport_.requests().size(), 2u);
-  EXPECT_EQ(transport_.requests()[0].bearer_token, "token-from-load");
-  EXPECT_EQ(transport_.requests()[1].bearer_token, "token-0002");
+  EXPECT_THAT(TokensAcrossARotation(config, path, "token-0002"),
+              ElementsAre("token-from-load", "token-0002"));
 }
 
 TEST_F(KubeClientTest, UnreadableTokenFileIsCode7AndSendsNothing) {
